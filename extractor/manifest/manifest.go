@@ -1,0 +1,89 @@
+// Package manifest defines manifest.json, the last file of a run: what tables
+// and files it holds with their rows, bytes and sha256, how many requests it
+// took, and what could not be read. A run without a manifest is not complete.
+package manifest
+
+import "time"
+
+// SchemaVersion is the version of the manifest format written by this code.
+const SchemaVersion = 1
+
+// FileName is the manifest's name inside a run folder.
+const FileName = "manifest.json"
+
+// Run statuses.
+const (
+	StatusComplete  = "complete"
+	StatusPartial   = "partial"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Table kinds.
+const (
+	KindEntity   = "entity"
+	KindRelation = "relation"
+)
+
+// Manifest is the content of manifest.json.
+type Manifest struct {
+	SchemaVersion int       `json:"schema_version"`
+	RunID         string    `json:"run_id"`
+	Extractor     Extractor `json:"extractor"`
+	Site          string    `json:"site"`
+	StartedAt     time.Time `json:"started_at"`
+	FinishedAt    time.Time `json:"finished_at"`
+	Status        string    `json:"status"`
+	Format        string    `json:"format"`
+	Compression   string    `json:"compression"`
+	Tables        []Table   `json:"tables"`
+	Requests      Requests  `json:"requests"`
+	Warnings      []Warning `json:"warnings"`
+}
+
+// Extractor names the program that wrote the run.
+type Extractor struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Table is one entity kind or relation kind.
+type Table struct {
+	// Name is the kind: "user", "member_of", ...
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Rows  int64  `json:"rows"`
+	Files []File `json:"files"`
+}
+
+// File is one part file, its path relative to the run folder.
+type File struct {
+	Path   string `json:"path"`
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// Requests counts the HTTP requests of a run.
+type Requests struct {
+	Total      int64            `json:"total"`
+	ByEndpoint map[string]int64 `json:"by_endpoint"`
+	Retries    int64            `json:"retries"`
+	Throttled  int64            `json:"throttled"`
+}
+
+// Warning is a scope that could not be read; the run is then partial.
+type Warning struct {
+	Scope   string `json:"scope"`
+	Message string `json:"message"`
+}
+
+// Table returns the table with the given name, or nil.
+func (m *Manifest) Table(name string) *Table {
+	for i := range m.Tables {
+		if m.Tables[i].Name == name {
+			return &m.Tables[i]
+		}
+	}
+	return nil
+}
