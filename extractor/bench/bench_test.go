@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+var (
+	extractorBin string
+	results      []Result
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jira-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	extractorBin = filepath.Join(dir, "jira-extractor")
+	build := exec.Command("go", "build", "-o", extractorBin, "../../cmd/jira-extractor")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build jira-extractor:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if len(results) > 0 {
+		out := os.Getenv("BENCH_OUT")
+		if out == "" {
+			out = "../../bench-results"
+		}
+		if err := WriteFiles(out, results); err != nil {
+			fmt.Fprintln(os.Stderr, "write results:", err)
+			code = 1
+		} else {
+			Markdown(os.Stdout, results)
+			fmt.Printf("results written to %s/results.md and results.json\n", out)
+		}
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// BenchmarkMatrix runs every scenario once (use -benchtime 1x) and reports
+// its ratios as benchmark metrics.
+func BenchmarkMatrix(b *testing.B) {
+	scenarios := Matrix()
+	if os.Getenv("BENCH_QUICK") != "" {
+		scenarios = Quick()
+	}
+	for _, sc := range scenarios {
+		b.Run(sc.Name, func(b *testing.B) {
+			var res Result
+			for i := 0; i < b.N; i++ {
+				var err error
+				res, err = Run(context.Background(), extractorBin, b.TempDir(), sc)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			results = append(results, res)
+			b.ReportMetric(res.RequestRatio, "req/floor")
+			b.ReportMetric(res.TimeRatio, "wall/floor")
+			b.ReportMetric(float64(res.Requests), "requests")
+			b.ReportMetric(res.PeakRSSMiB, "peakRSS-MiB")
+			b.ReportMetric(res.EntitiesPerSec+res.RelationsPerSec, "rows/s")
+		})
+	}
+}

@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor/manifest"
+)
+
+// Result is the measured outcome of one scenario.
+type Result struct {
+	Scenario        string  `json:"scenario"`
+	Site            string  `json:"site"`
+	Condition       string  `json:"condition"`
+	Requests        int64   `json:"requests"`
+	Floor           int64   `json:"floor"`
+	RequestRatio    float64 `json:"request_ratio"`
+	WallSeconds     float64 `json:"wall_seconds"`
+	TimeFloorSecs   float64 `json:"time_floor_seconds"`
+	TimeRatio       float64 `json:"time_ratio"`
+	Throttled       int64   `json:"throttled"`
+	Retried         int64   `json:"retried"`
+	Entities        int64   `json:"entities"`
+	Relations       int64   `json:"relations"`
+	EntitiesPerSec  float64 `json:"entities_per_second"`
+	RelationsPerSec float64 `json:"relations_per_second"`
+	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+	Status          string  `json:"status"`
+	TruthMatches    bool    `json:"truth_matches"`
+}
+
+// Run executes one scenario with the extractor binary at bin, writing into
+// workDir. It returns an error when the run fails or its output differs from
+// the simulator's ground truth: a fast wrong run cannot pass.
+func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) {
+	res := Result{Scenario: sc.Name, Site: sc.Site, Condition: sc.Condition}
+	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	if err != nil {
+		return res, fmt.Errorf("simulator %s: %w", sc.Site, err)
+	}
+	defer srv.Close()
+	url, err := srv.Start()
+	if err != nil {
+		return res, fmt.Errorf("start simulator: %w", err)
+	}
+	// Faults go on after the truth and the server are ready.
+	srv.SetFaults(sc.Faults)
+	srv.ResetStats()
+
+	dir := filepath.Join(workDir, sc.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, err
+	}
+	jobPath := filepath.Join(dir, "job.json")
+	job := map[string]any{
+		"appConfig": map[string]any{
+			"token": "sim@example.com:sim-token", "siteName": "sim", "baseUrl": url, "gatewayUrl": url,
+			"concurrency": sc.Concurrency, "requestsPerSecond": sc.RequestsPerSecond, "burst": sc.Burst,
+			"maxRetries": 10, "maxConnections": max(10, sc.Concurrency),
+		},
+		"output": map[string]any{"destination": filepath.Join(dir, "out"), "format": "parquet"},
+	}
+	b, _ := json.Marshal(job)
+	if err := os.WriteFile(jobPath, b, 0o600); err != nil {
+		return res, err
+	}
+
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	wall := time.Since(start)
+	if runErr != nil {
+		return res, fmt.Errorf("extractor run: %v\n%s", runErr, tail(stderr.Bytes(), 2000))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.PeakRSSMiB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+
+	m, location, err := findManifest(filepath.Join(dir, "out"))
+	if err != nil {
+		return res, err
+	}
+	st := srv.Stats()
+	res.Requests, res.Floor, res.Throttled = st.Requests, st.Floor, st.Throttled
+	res.Retried = m.Requests.Retries
+	res.Status = m.Status
+	res.WallSeconds = wall.Seconds()
+	res.TimeFloorSecs = sc.TimeFloor(st.Floor).Seconds()
+	if res.Floor > 0 {
+		res.RequestRatio = float64(res.Requests) / float64(res.Floor)
+	}
+	if res.TimeFloorSecs > 0 {
+		res.TimeRatio = res.WallSeconds / res.TimeFloorSecs
+	}
+	for _, t := range m.Tables {
+		if t.Kind == manifest.KindEntity {
+			res.Entities += t.Rows
+		} else {
+			res.Relations += t.Rows
+		}
+	}
+	res.EntitiesPerSec = float64(res.Entities) / wall.Seconds()
+	res.RelationsPerSec = float64(res.Relations) / wall.Seconds()
+
+	truth := srv.Truth(sim.TruthOptions{})
+	diff, err := simtest.Compare(ctx, location, truth.Entities, truth.Relations)
+	if err != nil {
+		return res, fmt.Errorf("compare with truth: %w", err)
+	}
+	if !diff.Empty() {
+		return res, fmt.Errorf("scenario %s: %s", sc.Name, diff)
+	}
+	res.TruthMatches = true
+	_ = os.RemoveAll(filepath.Join(dir, "out"))
+	return res, nil
+}
+
+// findManifest finds the single run folder under dest and reads its manifest.
+func findManifest(dest string) (*manifest.Manifest, string, error) {
+	matches, err := filepath.Glob(filepath.Join(dest, "*", manifest.FileName))
+	if err != nil || len(matches) != 1 {
+		return nil, "", fmt.Errorf("want exactly one complete run under %s, found %d", dest, len(matches))
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		return nil, "", err
+	}
+	var m manifest.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, "", fmt.Errorf("read manifest: %w", err)
+	}
+	return &m, filepath.Dir(matches[0]), nil
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
