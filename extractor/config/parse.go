@@ -124,12 +124,54 @@ func unknownKeys(prefix string, raw map[string]json.RawMessage, t reflect.Type) 
 		}
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Secret{}) && ft != reflect.TypeOf(Duration{}) {
 			var sub map[string]json.RawMessage
-			if json.Unmarshal(raw[k], &sub) == nil {
+			if err := json.Unmarshal(raw[k], &sub); err != nil {
+				probs = append(probs, Problem{Key: prefix + k, Message: "must be a JSON object", Fix: "write it as {...}"})
+			} else {
 				probs = append(probs, unknownKeys(prefix+k+".", sub, ft)...)
 			}
+			continue
+		}
+		// Decode each leaf on its own so a type error names its key.
+		if err := json.Unmarshal(raw[k], reflect.New(ft).Interface()); err != nil {
+			probs = append(probs, Problem{Key: prefix + k, Message: "has the wrong type or value: " + leafErr(err), Fix: "write it as " + describeType(ft)})
 		}
 	}
 	return probs
+}
+
+// leafErr describes a decoding error of one value without echoing the value.
+func leafErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "got JSON " + te.Value
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return "not valid JSON"
+	}
+	return err.Error()
+}
+
+func describeType(t reflect.Type) string {
+	switch t {
+	case reflect.TypeOf(Secret{}):
+		return "a string"
+	case reflect.TypeOf(Duration{}):
+		return `a duration such as "30s" or a number of seconds`
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "a JSON array of " + describeType(t.Elem()) + "s"
+	}
+	return "a " + t.String()
 }
 
 func closest(k string, names []string) string {

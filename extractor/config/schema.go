@@ -1,0 +1,143 @@
+package config
+
+import "strings"
+
+// KeyDoc documents one job-file key. Keys is the single table from which
+// `jira-extractor schema` prints the job-file reference and its JSON Schema.
+type KeyDoc struct {
+	// Key is the dotted path, e.g. "appConfig.token".
+	Key string
+	// Type is the JSON Schema type: object, string, integer, number,
+	// boolean, array; "duration" is a string like "30s" or a number of
+	// seconds.
+	Type string
+	// Items is the element type of an array.
+	Items string
+	// Enum lists the allowed values (of the items, for an array).
+	Enum []string
+	// Default is the value used when the key is absent (nil: none).
+	Default any
+	// Required keys must be present.
+	Required bool
+	// Secret marks a credential: it is never printed.
+	Secret bool
+	// Pattern is a regular expression the value must match.
+	Pattern string
+	// Doc says what the key means.
+	Doc string
+}
+
+// Keys documents every key of the job file, parents before children.
+var Keys = []KeyDoc{
+	{Key: "appConfig", Type: "object", Required: true, Doc: "the Jira site, credentials and extraction options"},
+	{Key: "appConfig.token", Type: "string", Required: true, Secret: true, Doc: `"EMAIL:API_TOKEN", split at the first colon; classic (unscoped) and scoped API tokens are told apart automatically`},
+	{Key: "appConfig.siteName", Type: "string", Pattern: dnsLabel.String(), Doc: `site subdomain: "acme" for https://acme.atlassian.net; exactly one of siteName and orgName is required`},
+	{Key: "appConfig.orgName", Type: "string", Pattern: dnsLabel.String(), Doc: "alias of siteName"},
+	{Key: "appConfig.baseUrl", Type: "string", Doc: "replaces https://{siteName}.atlassian.net (simulator, proxy, custom domain)"},
+	{Key: "appConfig.gatewayUrl", Type: "string", Doc: "replaces https://api.atlassian.com, the scoped-token gateway and the Admin API host"},
+	{Key: "appConfig.orgId", Type: "string", Doc: "Atlassian organization id, for Admin API enrichment of managed accounts (with orgApiKey)"},
+	{Key: "appConfig.orgApiKey", Type: "string", Secret: true, Doc: "Atlassian organization API key (Bearer), with orgId"},
+	{Key: "appConfig.adminUrl", Type: "string", Doc: "replaces {gatewayUrl}/admin, the Admin API base"},
+	{Key: "appConfig.requestsPerSecond", Type: "number", Default: DefaultRequestsPerSecond, Doc: "client-side steady request rate, shared by every request of the run; lowered automatically on 429"},
+	{Key: "appConfig.burst", Type: "integer", Default: DefaultBurst, Doc: "requests allowed at once above the steady rate"},
+	{Key: "appConfig.concurrency", Type: "integer", Default: DefaultConcurrency, Doc: "requests in flight at once (1 to 256)"},
+	{Key: "appConfig.maxRetries", Type: "integer", Default: DefaultMaxRetries, Doc: "retries of one request on 429, 5xx and network errors (0 to 50), with Retry-After or exponential backoff"},
+	{Key: "appConfig.timeout", Type: "duration", Default: DefaultTimeout.String(), Doc: `timeout of one HTTP request, "30s" or a number of seconds`},
+	{Key: "appConfig.maxConnections", Type: "integer", Default: DefaultMaxConnections, Doc: "open connections per host"},
+	{Key: "appConfig.disableCompression", Type: "boolean", Default: false, Doc: "do not ask for gzip-compressed responses"},
+	{Key: "appConfig.insecureSkipVerify", Type: "boolean", Default: false, Doc: "turn off TLS certificate checks; refused unless the command is started with --allow-insecure"},
+	{Key: "appConfig.projectKeys", Type: "array", Items: "string", Doc: "extract only these projects (and their roles and schemes); empty means every project"},
+	{Key: "appConfig.accountTypes", Type: "array", Items: "string", Enum: knownAccountTypes, Doc: "keep only users of these account types; empty means every type"},
+	{Key: "appConfig.entityKinds", Type: "array", Items: "string", Enum: sourceTypeNames(), Doc: "extract only these entity kinds; empty means every kind"},
+	{Key: "appConfig.relationKinds", Type: "array", Items: "string", Enum: relationKindNames(), Doc: "extract only these relation kinds (a relation also needs the kinds at its ends); empty means every kind"},
+	{Key: "appConfig.includeInactiveUsers", Type: "boolean", Default: true, Doc: "extract inactive users and their memberships"},
+	{Key: "output", Type: "object", Doc: "where and how the run is written"},
+	{Key: "output.destination", Type: "string", Default: DefaultDestination, Doc: "a local path, file:// URL or s3://bucket/prefix; the run goes into DEST/RUN_ID"},
+	{Key: "output.format", Type: "string", Enum: []string{"parquet", "csv"}, Default: DefaultFormat, Doc: "file format"},
+	{Key: "output.compression", Type: "string", Enum: []string{"zstd", "snappy", "gzip", "none"}, Doc: "parquet: zstd (default), snappy, gzip or none; csv: none (default) or gzip"},
+	{Key: "output.batchRows", Type: "integer", Default: DefaultBatchRows, Doc: "rows per part file at most"},
+	{Key: "output.batchBytes", Type: "integer", Default: DefaultBatchBytes, Doc: "approximate bytes per part file at most (64 MiB)"},
+	{Key: "output.ownerOnly", Type: "boolean", Default: true, Doc: "local files 0600 and folders 0700"},
+	{Key: "output.s3", Type: "object", Doc: "S3 options; credentials come from the AWS SDK's default chain (environment, profile, role)"},
+	{Key: "output.s3.region", Type: "string", Doc: "bucket region; default from the AWS environment"},
+	{Key: "output.s3.endpoint", Type: "string", Doc: "S3-compatible endpoint URL (MinIO, versitygw, ...)"},
+	{Key: "output.s3.usePathStyle", Type: "boolean", Default: false, Doc: "path-style addressing (most S3-compatible servers need it)"},
+	{Key: "output.s3.sse", Type: "string", Enum: []string{"AES256", "aws:kms"}, Doc: "server-side encryption; none by default"},
+	{Key: "output.s3.kmsKeyId", Type: "string", Doc: "KMS key id with sse aws:kms"},
+	{Key: "upload", Type: "object", Doc: "bulk upload of a finished run to a platform's entity APIs"},
+	{Key: "upload.api", Type: "string", Doc: "base URL of the platform API"},
+	{Key: "upload.app", Type: "string", Doc: "application name the entities are filed under"},
+	{Key: "upload.keyId", Type: "string", Secret: true, Doc: "platform API key id"},
+	{Key: "upload.keySecret", Type: "string", Secret: true, Doc: "platform API key secret"},
+	{Key: "upload.afterRun", Type: "boolean", Default: false, Doc: "upload the run as soon as it is complete"},
+	{Key: "upload.allowDangling", Type: "boolean", Default: false, Doc: "upload relations whose ends are missing from the run instead of refusing"},
+}
+
+// JSONSchema returns the job file's JSON Schema (draft 2020-12), built from
+// Keys.
+func JSONSchema() map[string]any {
+	root := map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"title":                "jira-extractor job file",
+		"type":                 "object",
+		"properties":           map[string]any{},
+		"additionalProperties": false,
+	}
+	nodes := map[string]map[string]any{"": root}
+	for _, k := range Keys {
+		parent, name := "", k.Key
+		if i := strings.LastIndex(k.Key, "."); i >= 0 {
+			parent, name = k.Key[:i], k.Key[i+1:]
+		}
+		p := nodes[parent]
+		node := keySchema(k)
+		p["properties"].(map[string]any)[name] = node
+		if k.Required {
+			req, _ := p["required"].([]string)
+			p["required"] = append(req, name)
+		}
+		if k.Type == "object" {
+			nodes[k.Key] = node
+		}
+	}
+	// Exactly one of siteName and its alias orgName.
+	nodes["appConfig"]["oneOf"] = []any{
+		map[string]any{"required": []string{"siteName"}},
+		map[string]any{"required": []string{"orgName"}},
+	}
+	return root
+}
+
+func keySchema(k KeyDoc) map[string]any {
+	n := map[string]any{"description": k.Doc}
+	switch k.Type {
+	case "object":
+		n["type"] = "object"
+		n["properties"] = map[string]any{}
+		n["additionalProperties"] = false
+	case "duration":
+		n["type"] = []string{"string", "number"}
+	case "array":
+		n["type"] = "array"
+		items := map[string]any{"type": k.Items}
+		if len(k.Enum) > 0 {
+			items["enum"] = k.Enum
+		}
+		n["items"] = items
+	default:
+		n["type"] = k.Type
+		if len(k.Enum) > 0 {
+			n["enum"] = k.Enum
+		}
+	}
+	if k.Pattern != "" {
+		n["pattern"] = k.Pattern
+	}
+	if k.Default != nil {
+		n["default"] = k.Default
+	}
+	if k.Secret {
+		n["writeOnly"] = true
+	}
+	return n
+}

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// jobKeys walks the Job struct and returns every dotted JSON key.
+func jobKeys(prefix string, t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := prefix + name
+		out = append(out, key)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Secret{}) && ft != reflect.TypeOf(Duration{}) {
+			out = append(out, jobKeys(key+".", ft)...)
+		}
+	}
+	return out
+}
+
+func TestKeysDocumentEveryJobKey(t *testing.T) {
+	want := jobKeys("", reflect.TypeOf(Job{}))
+	var got []string
+	for _, k := range Keys {
+		got = append(got, k.Key)
+		if k.Doc == "" {
+			t.Errorf("%s has no doc", k.Key)
+		}
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Keys and the Job struct differ:\n keys:   %v\n struct: %v", got, want)
+	}
+}
+
+func TestJSONSchemaShape(t *testing.T) {
+	b, err := json.Marshal(JSONSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Required   []string `json:"required"`
+		Properties map[string]struct {
+			Required   []string                   `json:"required"`
+			OneOf      []any                      `json:"oneOf"`
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Required, []string{"appConfig"}) {
+		t.Errorf("root required = %v", s.Required)
+	}
+	app := s.Properties["appConfig"]
+	if !reflect.DeepEqual(app.Required, []string{"token"}) || len(app.OneOf) != 2 {
+		t.Errorf("appConfig required=%v oneOf=%v", app.Required, app.OneOf)
+	}
+	var rps struct {
+		Default float64 `json:"default"`
+		Type    string  `json:"type"`
+	}
+	if err := json.Unmarshal(app.Properties["requestsPerSecond"], &rps); err != nil || rps.Default != DefaultRequestsPerSecond || rps.Type != "number" {
+		t.Errorf("requestsPerSecond = %+v %v", rps, err)
+	}
+	if _, ok := s.Properties["output"].Properties["s3"]; !ok {
+		t.Error("output.s3 missing")
+	}
+	if !strings.Contains(string(b), `"permission_scheme"`) || !strings.Contains(string(b), `"writeOnly":true`) {
+		t.Error("entity kind enum or secret marker missing")
+	}
+}
+
+// The example in DESIGN.md is valid; every default named in Keys is what
+// validation fills in.
+func TestKeyDefaultsMatchValidation(t *testing.T) {
+	job, err := Parse([]byte(`{"appConfig":{"token":"a@b.c:t","siteName":"acme"},"output":{}}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(job)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for _, k := range Keys {
+		if k.Default == nil || k.Type == "boolean" {
+			continue
+		}
+		parts := strings.Split(k.Key, ".")
+		var v any = m
+		for _, p := range parts {
+			v = v.(map[string]any)[p]
+		}
+		want, _ := json.Marshal(k.Default)
+		got, _ := json.Marshal(v)
+		if k.Key == "appConfig.maxRetries" {
+			if job.AppConfig.Retries() != k.Default {
+				t.Errorf("maxRetries default %d, doc %v", job.AppConfig.Retries(), k.Default)
+			}
+			continue
+		}
+		if string(want) != string(got) {
+			t.Errorf("%s: validation fills %s, Keys says %s", k.Key, got, want)
+		}
+	}
+}
