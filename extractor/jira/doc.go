@@ -2,4 +2,59 @@
 // authentication and token-kind detection, one adaptive client-side rate
 // limiter for every request, bounded retries with backoff, and typed page
 // readers for each endpoint of JIRA_API.md.
+//
+// # Use
+//
+//	c, err := jira.New(jira.Options{App: job.AppConfig, Logger: log, Version: extractor.Version})
+//	id, err := c.Detect(ctx) // unscoped → site, scoped → {gateway}/ex/jira/{cloudId}
+//	for start := 0; ; {
+//		p, err := c.GroupsPage(ctx, start, jira.GroupsPageSize)
+//		...
+//		next, last := p.NextStartAt(start) // the server may clamp maxResults
+//		if last { break }
+//		start = next
+//	}
+//
+// users/search is a bare array: stop on an empty page, not a short one.
+// The Admin API readers take and return cursors; links.next's host is never
+// followed. A Client is safe for concurrent use by many goroutines.
+//
+// # Auth
+//
+// Every Jira request carries Basic email:apiToken; Admin API requests carry
+// Bearer orgApiKey; every request carries User-Agent jira-extractor/VERSION.
+// A 401 is an *AuthError (MissingScope when a scoped token lacks a scope)
+// and is never retried, nor is a 403; credentials never appear in errors or
+// logs (server messages that echo them are scrubbed).
+//
+// # Pacing and retries
+//
+// Every attempt waits on one golang.org/x/time/rate limiter
+// (requestsPerSecond, burst) that adapts (package throttle):
+//   - a 429 whose RateLimit-Reason contains "quota" pauses every request
+//     until its reset; any other 429 (jira-burst-based, unknown, none) gates
+//     only its endpoint (route template) and halves the rate;
+//   - X-RateLimit-NearLimit: true lowers the rate by a fifth (once a
+//     second); the rate recovers by ×1.25 a second after 2 s without signals.
+//
+// The wait after a 429 is Retry-After (seconds or HTTP-date) as a minimum,
+// else X-RateLimit-Reset (ISO-8601, seconds optional), else 2 s doubling to
+// 30 s, × jitter in [0.7, 1.3]. A request may be throttled up to
+// ThrottleRetryFactor × maxRetries times.
+//
+// 5xx, 409, connection errors, per-attempt timeouts (appConfig.timeout,
+// covering the body) and 200s whose JSON does not decode are retried up to
+// maxRetries times, waiting 200 ms doubling to 10 s × jitter in [0.7, 1.3]
+// (a 503's Retry-After is the minimum). When retries run out the error is a
+// *RetryError naming the route and the last cause. Other 4xx are *APIError
+// at once; an HTML page (an unknown site) gives "site answered 404 with an
+// HTML page: is siteName right?". Untrusted TLS certificates and unknown
+// hosts fail at once. Context cancellation ends any wait immediately.
+//
+// # Counting
+//
+// Counts and Stats count every attempt (total and by route template such as
+// "GET /rest/api/3/group/member"), retries and 429s. net/http may itself
+// replay a GET whose reused connection closed before any answer; such
+// replays are invisible to the counters.
 package jira

@@ -36,6 +36,7 @@ type Project struct {
 	ID             string `json:"id"`
 	Key            string `json:"key"`
 	Name           string `json:"name"`
+	Description    string `json:"description,omitempty"`
 	ProjectTypeKey string `json:"projectTypeKey,omitempty"`
 	Style          string `json:"style,omitempty"`
 	IsPrivate      *bool  `json:"isPrivate,omitempty"`

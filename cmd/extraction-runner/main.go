@@ -1,0 +1,89 @@
+// Command extraction-runner is the go-plugin host of extractor plugins: it
+// starts a plugin binary, asks it to describe itself or validate a job, runs
+// extraction jobs through it with a live progress display, and maps the
+// outcome to the extractor's exit codes (0 complete, 1 failed, 2 bad usage or
+// config, 3 partial).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/govextract/jira-extractor/extractor"
+)
+
+const usage = `extraction-runner loads an extractor plugin (hashicorp/go-plugin over gRPC,
+protocol version 1, automatic mTLS) and runs extraction jobs through it.
+
+Usage:
+  extraction-runner run      --plugin PATH --config JOB.json [flags]
+  extraction-runner describe --plugin PATH [--json] [--plugin-sha256 HEX]
+  extraction-runner version
+  extraction-runner help [COMMAND]
+
+Commands:
+  run       validate the job through the plugin, run it with a progress
+            display, print a summary; after a complete run, upload it when
+            the job file says upload.afterRun
+  describe  print the plugin's name, version, entity and relation kinds and
+            its job-file JSON Schema
+  version   print the runner's version
+
+Exit codes:
+  0  complete
+  1  failed: the run failed, was cancelled (SIGINT, SIGTERM) or timed out,
+     or the plugin could not be started or crashed
+  2  bad usage or an invalid job file (each problem names its key)
+  3  partial: finished, but some scopes could not be read (see warnings)
+
+Run "extraction-runner help run" for the flags of a command.
+`
+
+func main() {
+	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain dispatches a command line and returns the exit code.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return extractor.ExitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runCommand(ctx, rest, stdout, stderr)
+	case "describe":
+		return describeCommand(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "extraction-runner %s\n", extractor.Version)
+		return extractor.ExitComplete
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			switch rest[0] {
+			case "run":
+				return runCommand(ctx, []string{"--help"}, stdout, stderr)
+			case "describe":
+				return describeCommand(ctx, []string{"--help"}, stdout, stderr)
+			}
+		}
+		fmt.Fprint(stdout, usage)
+		return extractor.ExitComplete
+	default:
+		fmt.Fprintf(stderr, "extraction-runner: unknown command %q\n\n%s", cmd, usage)
+		return extractor.ExitUsage
+	}
+}
+
+// usageError is a command-line mistake: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func isUsageError(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue)
+}

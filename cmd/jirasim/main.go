@@ -1,0 +1,297 @@
+// Command jirasim is the Jira Cloud simulator: it serves a generated or
+// fixed site (Jira REST API v3, the scoped-token gateway and the Atlassian
+// Admin API) on one local base URL, with rate limits and injected faults,
+// and prints the ground truth a correct extraction must produce.
+//
+//	jirasim serve   [flags]   serve a site until SIGINT/SIGTERM
+//	jirasim truth   [flags]   write the ground truth as JSON lines
+//	jirasim dataset [flags]   write the generated site as a dataset file
+//
+// Run "jirasim help" or "jirasim COMMAND --help" for the flags.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `jirasim: a Jira Cloud simulator.
+
+Usage:
+  jirasim serve   [flags]   serve a site (Jira REST v3 + gateway + Admin API) until SIGINT/SIGTERM
+  jirasim truth   [flags]   write the ground truth (JSON lines: one entity or relation per line)
+  jirasim dataset [flags]   write the generated site as a dataset JSON file
+  jirasim help              this text
+
+Run "jirasim COMMAND --help" for each command's flags.
+`
+
+// run executes one command; serve stops when ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "truth":
+		return truth(args[1:], stdout, stderr)
+	case "dataset":
+		return dataset(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "jirasim: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// siteFlags are the flags that choose the site's data.
+func siteFlags(fs *flag.FlagSet, c *sim.Config) {
+	fs.StringVar(&c.Size, "size", "small", "preset: small (~200 users), medium (~20k), large (~200k)")
+	fs.Int64Var(&c.Seed, "seed", 1, "generation seed (same seed, same site)")
+	fs.IntVar(&c.Users, "users", 0, "number of users (overrides the preset)")
+	fs.IntVar(&c.Groups, "groups", 0, "number of groups (overrides the preset)")
+	fs.IntVar(&c.Projects, "projects", 0, "number of projects (overrides the preset)")
+	fs.Float64Var(&c.MeanMembersPerGroup, "mean-members", 0, "mean group size (overrides the preset)")
+	fs.IntVar(&c.Schemes, "schemes", 0, "number of permission schemes (default from the project count)")
+	fs.StringVar(&c.DatasetFile, "dataset", "", "load a fixed site from this dataset JSON file instead of generating one")
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jirasim %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "jirasim %s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return 2, false
+	}
+	return 0, true
+}
+
+func list(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var c sim.Config
+	fs := newFlagSet("serve", "serve [--addr 127.0.0.1:PORT] [--size small|medium|large] [--seed N] [flags]", stderr)
+	siteFlags(fs, &c)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free one)")
+	ready := fs.String("ready-file", "", "write the base URL to this file once listening")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.SiteName, "site-name", "", `site name used in "self" links (default "sim" or the dataset's)`)
+	fs.StringVar(&c.Email, "email", sim.DefaultEmail, "account email for Basic auth")
+	fs.StringVar(&c.Token, "token", sim.DefaultToken, "unscoped API token (site only)")
+	fs.StringVar(&c.ScopedToken, "scoped-token", sim.DefaultScopedToken, "scoped API token with every scope (gateway only)")
+	fs.StringVar(&c.UnderScopedToken, "underscoped-token", sim.DefaultUnderScopedToken, "scoped token lacking read:jira-work and manage:jira-configuration")
+	fs.StringVar(&c.CloudID, "cloud-id", "", "gateway cloud id (default derived from the seed)")
+	fs.StringVar(&c.OrgID, "org-id", sim.DefaultOrgID, "Admin API org id")
+	fs.StringVar(&c.OrgAPIKey, "org-key", sim.DefaultOrgAPIKey, "Admin API key (Bearer)")
+	deny := fs.String("deny", "", "comma list of permissions the account lacks: browse-users, administer-jira, browse-projects")
+	fs.Float64Var(&c.RateLimit.PerSecond, "rate", 0, "token-bucket rate per route and method, requests/s (0: no limit)")
+	fs.IntVar(&c.RateLimit.Burst, "burst", 0, "token-bucket size (default: the rate)")
+	fs.BoolVar(&c.RateLimit.NoRetryAfter, "no-retry-after", false, "send 429s without Retry-After")
+	fs.StringVar(&c.RateLimit.Reason, "rate-reason", "jira-burst-based", "RateLimit-Reason header of 429s")
+	f := &c.Faults
+	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every answer")
+	fs.DurationVar(&f.Jitter, "jitter", 0, "random extra latency in [0, jitter)")
+	fs.Float64Var(&f.Rate500, "fault-500", 0, "probability of a 500")
+	fs.Float64Var(&f.Rate502, "fault-502", 0, "probability of a 502 (HTML body)")
+	fs.Float64Var(&f.Rate503, "fault-503", 0, "probability of a 503 (half of them with Retry-After: 1)")
+	fs.Float64Var(&f.Rate504, "fault-504", 0, "probability of a 504 (HTML body)")
+	fs.Float64Var(&f.RateReset, "fault-reset", 0, "probability of closing the connection without an answer")
+	fs.Float64Var(&f.RateTruncated, "fault-truncate", 0, "probability of a 200 whose JSON body is cut in half")
+	fs.Float64Var(&f.Rate409UserSearch, "fault-409", 0, "probability of a 409 on users/search")
+	fs.Float64Var(&f.Rate429, "fault-429", 0, "probability of a 429 on top of the bucket's")
+	fs.BoolVar(&f.ShortUserPages, "short-pages", false, "users/search returns short (never empty) pages before the end")
+	fs.BoolVar(&f.OmitTotals, "omit-totals", false, `leave "total" out of every PageBean`)
+	fs.BoolVar(&f.PlainText401, "plain-401", false, "answer bad credentials with a text/plain body")
+	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
+	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
+	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	f.ForbiddenProjects, f.NotFoundProjects, f.VanishingGroups = list(*forbidden), list(*notFound), list(*vanishing)
+	if ds := list(*deny); len(ds) > 0 {
+		p := sim.Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true}
+		for _, d := range ds {
+			switch d {
+			case "browse-users":
+				p.BrowseUsers = false
+			case "administer-jira":
+				p.AdministerJira = false
+			case "browse-projects":
+				p.BrowseProjects = false
+			default:
+				fmt.Fprintf(stderr, "jirasim serve: unknown permission %q in --deny\n", d)
+				return 2
+			}
+		}
+		p.DenyAll = !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects
+		c.Permissions = p
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "jirasim serve: bad --log-level: %v\n", err)
+		return 2
+	}
+	c.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if c.DatasetFile != "" {
+		c.Size = ""
+	}
+	s, err := sim.New(c)
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim serve: %v\n", err)
+		return 2
+	}
+	url, err := s.StartAddr(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim serve: %v\n", err)
+		return 1
+	}
+	cfg := s.Config()
+	users, groups, projects := s.Counts()
+	fmt.Fprintf(stdout, "jirasim: serving site %q at %s (users=%d groups=%d projects=%d) email=%s token=%s scoped-token=%s cloud-id=%s org-id=%s org-key=%s\n",
+		cfg.SiteName, url, users, groups, projects, cfg.Email, cfg.Token, cfg.ScopedToken, cfg.CloudID, cfg.OrgID, cfg.OrgAPIKey)
+	if *ready != "" {
+		if err := writeAtomic(*ready, []byte(url+"\n")); err != nil {
+			fmt.Fprintf(stderr, "jirasim serve: ready file: %v\n", err)
+			_ = s.Close()
+			return 1
+		}
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(sctx); err != nil {
+		_ = s.Close()
+	}
+	st := s.Stats()
+	c.Logger.Info("jirasim stopped", "requests", st.Requests, "throttled", st.Throttled, "faults", st.Faults, "floor", st.Floor)
+	return 0
+}
+
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".jirasim-ready-*")
+	if err != nil {
+		return fmt.Errorf("create temp: %w", err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("write temp: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("close temp: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename: %w", err)
+	}
+	return nil
+}
+
+func truth(args []string, stdout, stderr io.Writer) int {
+	var c sim.Config
+	fs := newFlagSet("truth", "truth [--size small|medium|large] [--seed N] [--dataset FILE] [--org]", stderr)
+	siteFlags(fs, &c)
+	org := fs.Bool("org", false, "truth as seen with the Admin API (org API key) enrichment")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	s, err := sim.New(c)
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim truth: %v\n", err)
+		return 2
+	}
+	w := bufio.NewWriterSize(stdout, 1<<20)
+	if err := s.Truth(sim.TruthOptions{Org: *org}).WriteJSONL(w); err != nil {
+		fmt.Fprintf(stderr, "jirasim truth: %v\n", err)
+		return 1
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "jirasim truth: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func dataset(args []string, stdout, stderr io.Writer) int {
+	var c sim.Config
+	fs := newFlagSet("dataset", "dataset [--size ...] [--seed N] [--users N ...] [--out FILE]", stderr)
+	siteFlags(fs, &c)
+	out := fs.String("out", "", "output file (default stdout)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	var d *sim.Dataset
+	var err error
+	if c.DatasetFile != "" {
+		d, err = sim.LoadDataset(c.DatasetFile)
+	} else {
+		d, err = sim.Generate(c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim dataset: %v\n", err)
+		return 2
+	}
+	b, err := json.MarshalIndent(d, "", " ")
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim dataset: encode: %v\n", err)
+		return 1
+	}
+	b = append(b, '\n')
+	if *out == "" {
+		_, err = stdout.Write(b)
+	} else {
+		err = os.WriteFile(*out, b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "jirasim dataset: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,208 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config describes a simulated site: its data (generated from a preset and a
+// seed, or loaded from a dataset file), its credentials, its permissions, its
+// rate limit and the faults it injects.
+type Config struct {
+	// Size is a preset: "small", "medium" or "large". "" means small unless
+	// explicit counts are given (missing counts then come from small).
+	Size string
+	// Seed makes generation (and fault draws) deterministic.
+	Seed int64
+	// Users, Groups and Projects override the preset's counts when > 0.
+	Users, Groups, Projects int
+	// MeanMembersPerGroup overrides the preset's mean group size when > 0.
+	// Sizes are long-tailed: many groups are empty or tiny, a few are huge.
+	MeanMembersPerGroup float64
+	// Schemes overrides the number of permission schemes when > 0.
+	Schemes int
+
+	// DatasetFile loads a fixed site from a JSON dataset (see the package doc)
+	// instead of generating one. Dataset does the same from memory and wins.
+	DatasetFile string
+	Dataset     *Dataset
+
+	// SiteName is the site's name, used in fake "self" URLs. Default "sim".
+	SiteName string
+
+	// Email and Token are the unscoped Basic credentials.
+	// Defaults "sim@example.com" and "sim-token".
+	Email, Token string
+	// ScopedToken works only through the gateway and has every scope.
+	// Default "sim-scoped-token".
+	ScopedToken string
+	// UnderScopedToken is a scoped token that lacks read:jira-work and
+	// manage:jira-configuration. Default "sim-noscope-token".
+	UnderScopedToken string
+	// CloudID is the gateway's cloud id; default a fixed uuid derived from Seed.
+	CloudID string
+	// OrgID and OrgAPIKey guard the Admin API. Defaults "sim-org", "sim-org-key".
+	OrgID, OrgAPIKey string
+
+	// Permissions says what the account may do (zero value: everything).
+	Permissions Permissions
+	// RateLimit is the per-route, per-method token bucket (zero: no limit).
+	RateLimit RateLimit
+	// Faults are the injected faults (zero: none).
+	Faults Faults
+
+	// Logger receives the server's log lines; nil discards them.
+	Logger *slog.Logger
+}
+
+// Permissions are the global permissions of the simulated account.
+//
+// The zero value grants everything. When any of the three permissions is
+// true, exactly the true ones are granted. DenyAll grants none of them.
+type Permissions struct {
+	BrowseUsers    bool // users/search, group/bulk, group/member; else 403
+	AdministerJira bool // GET /role, /applicationrole, /permissionscheme; else 403
+	BrowseProjects bool // project/search and project/{id}/...; else 404
+	DenyAll        bool
+}
+
+func (p Permissions) effective() Permissions {
+	switch {
+	case p.DenyAll:
+		return Permissions{}
+	case !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects:
+		return Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true}
+	}
+	return p
+}
+
+// RateLimit is a token bucket per route template and method.
+type RateLimit struct {
+	// PerSecond is the steady refill rate; 0 disables rate limiting.
+	PerSecond float64
+	// Burst is the bucket size; 0 means ceil(PerSecond).
+	Burst int
+	// NoRetryAfter leaves Retry-After out of 429 answers.
+	NoRetryAfter bool
+	// Reason is the RateLimit-Reason header; default "jira-burst-based".
+	Reason string
+}
+
+// Faults are injected per request; every Rate is a probability in [0, 1].
+// They apply to the Jira and Admin API routes, never to /_edge/tenant_info
+// or /_sim/*. The ground truth ignores faults.
+type Faults struct {
+	Latency time.Duration // added to every answer
+	Jitter  time.Duration // plus a uniform random extra in [0, Jitter)
+
+	Rate500, Rate502, Rate503, Rate504 float64 // 503s carry Retry-After: 1 half the time
+	RateReset                          float64 // hijack and close the connection, no answer
+	RateTruncated                      float64 // 200 whose JSON body is cut in half
+	Rate409UserSearch                  float64 // users/search answers 409 (Jira's "too slow")
+	Rate429                            float64 // 429s on top of the bucket's
+
+	// ShortUserPages makes users/search return fewer users than asked for
+	// (never an empty page before the end).
+	ShortUserPages bool
+	// OmitTotals leaves "total" out of every PageBean (some group/member
+	// pages omit it anyway, per the data set).
+	OmitTotals bool
+	// PlainText401 answers bad credentials with a text/plain body.
+	PlainText401 bool
+
+	// ForbiddenProjects and NotFoundProjects (ids or keys): their role
+	// endpoints (role, roledetails, role/{id}) answer 403 / 404.
+	ForbiddenProjects, NotFoundProjects []string
+	// VanishingGroups (ids): group/member answers 404 once the group's first
+	// page has been served, as if the group was deleted mid-run.
+	VanishingGroups []string
+}
+
+// preset is a named size.
+type preset struct {
+	users, groups, projects int
+	mean                    float64
+}
+
+var presets = map[string]preset{
+	"small":  {users: 200, groups: 20, projects: 15, mean: 15},
+	"medium": {users: 20000, groups: 1000, projects: 500, mean: 100},
+	"large":  {users: 200000, groups: 10000, projects: 5000, mean: 200},
+}
+
+// Defaults of the credentials.
+const (
+	DefaultEmail            = "sim@example.com"
+	DefaultToken            = "sim-token"
+	DefaultScopedToken      = "sim-scoped-token"
+	DefaultUnderScopedToken = "sim-noscope-token"
+	DefaultOrgID            = "sim-org"
+	DefaultOrgAPIKey        = "sim-org-key"
+	DefaultSiteName         = "sim"
+)
+
+// withDefaults fills the empty fields of c.
+func (c Config) withDefaults() (Config, error) {
+	if c.Size == "" {
+		c.Size = "small"
+	}
+	p, ok := presets[c.Size]
+	if !ok {
+		return c, fmt.Errorf("unknown size %q (want small, medium or large)", c.Size)
+	}
+	if c.Users < 0 || c.Groups < 0 || c.Projects < 0 {
+		return c, fmt.Errorf("negative counts: users=%d groups=%d projects=%d", c.Users, c.Groups, c.Projects)
+	}
+	if c.Users == 0 {
+		c.Users = p.users
+	}
+	if c.Groups == 0 {
+		c.Groups = p.groups
+	}
+	if c.Projects == 0 {
+		c.Projects = p.projects
+	}
+	if c.MeanMembersPerGroup <= 0 {
+		c.MeanMembersPerGroup = p.mean
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.SiteName, DefaultSiteName)
+	def(&c.Email, DefaultEmail)
+	def(&c.Token, DefaultToken)
+	def(&c.ScopedToken, DefaultScopedToken)
+	def(&c.UnderScopedToken, DefaultUnderScopedToken)
+	def(&c.OrgID, DefaultOrgID)
+	def(&c.OrgAPIKey, DefaultOrgAPIKey)
+	if c.CloudID == "" {
+		c.CloudID = seedUUID(c.Seed)
+	}
+	c.RateLimit = c.RateLimit.withDefaults()
+	return c, nil
+}
+
+func (r RateLimit) withDefaults() RateLimit {
+	if r.PerSecond > 0 && r.Burst <= 0 {
+		r.Burst = int(r.PerSecond)
+		if float64(r.Burst) < r.PerSecond {
+			r.Burst++
+		}
+	}
+	if r.Reason == "" {
+		r.Reason = "jira-burst-based"
+	}
+	return r
+}
+
+// seedUUID derives a fixed version-4-looking uuid from the seed.
+func seedUUID(seed int64) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("jirasim-cloud-%d", seed)))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Scopes of the classic scoped-token model.
+const (
+	scopeUser   = "read:jira-user"
+	scopeWork   = "read:jira-work"
+	scopeConfig = "manage:jira-configuration"
+)
+
+type routeKind int
+
+const (
+	kindJira  routeKind = iota // Basic auth, site and gateway
+	kindAdmin                  // Bearer org API key
+	kindOpen                   // no auth, no faults, no rate limit
+)
+
+type permNeed int
+
+const (
+	permNone permNeed = iota
+	permUsers
+	permAdmin
+	permProjects
+)
+
+// route is one endpoint: its template (the stats key), auth, scope and handler.
+type route struct {
+	idx     int
+	method  string
+	tmpl    string
+	key     string
+	kind    routeKind
+	scope   string
+	perm    permNeed
+	handler func(c *call)
+}
+
+const jiraBase = "/rest/api/3"
+
+func (s *Server) buildRoutes() {
+	jira := []struct {
+		path  string
+		scope string
+		perm  permNeed
+		h     func(c *call)
+	}{
+		{"/myself", scopeUser, permNone, s.hMyself},
+		{"/users/search", scopeUser, permUsers, s.hUsersSearch},
+		{"/group/bulk", scopeUser, permUsers, s.hGroupBulk},
+		{"/group/member", scopeUser, permUsers, s.hGroupMember},
+		{"/project/search", scopeWork, permProjects, s.hProjectSearch},
+		{"/project/{projectIdOrKey}/role", scopeWork, permProjects, s.hProjectRoles},
+		{"/project/{projectIdOrKey}/roledetails", scopeWork, permProjects, s.hProjectRoleDetails},
+		{"/project/{projectIdOrKey}/role/{id}", scopeWork, permProjects, s.hProjectRole},
+		{"/project/{projectKeyOrId}/permissionscheme", scopeWork, permProjects, s.hProjectScheme},
+		{"/role", scopeWork, permAdmin, s.hRoles},
+		{"/applicationrole", scopeConfig, permAdmin, s.hApplicationRoles},
+		{"/permissionscheme", scopeConfig, permAdmin, s.hPermissionSchemes},
+	}
+	s.mux = http.NewServeMux()
+	add := func(rt *route, patterns ...string) {
+		rt.idx = len(s.routes)
+		rt.key = rt.method + " " + rt.tmpl
+		s.routes = append(s.routes, rt)
+		h := s.wrap(rt)
+		for _, p := range patterns {
+			s.mux.Handle(rt.method+" "+p, h)
+		}
+	}
+	for _, j := range jira {
+		tmpl := jiraBase + j.path
+		add(&route{method: http.MethodGet, tmpl: tmpl, kind: kindJira, scope: j.scope, perm: j.perm, handler: j.h},
+			tmpl, "/ex/jira/{cloudId}"+tmpl)
+	}
+	add(&route{method: http.MethodGet, tmpl: jiraBase + "/serverInfo", kind: kindOpen, handler: s.hServerInfo},
+		jiraBase+"/serverInfo", "/ex/jira/{cloudId}"+jiraBase+"/serverInfo")
+	add(&route{method: http.MethodGet, tmpl: "/_edge/tenant_info", kind: kindOpen, handler: s.hTenantInfo}, "/_edge/tenant_info")
+	for _, a := range []struct {
+		path string
+		h    func(c *call)
+	}{
+		{"/admin/v1/orgs/{orgId}/users", s.hAdminV1Users},
+		{"/admin/v2/orgs/{orgId}/directories/{directoryId}/users", s.hAdminV2Users},
+		{"/admin/v2/orgs/{orgId}/directories/{directoryId}/groups", s.hAdminV2Groups},
+	} {
+		add(&route{method: http.MethodGet, tmpl: a.path, kind: kindAdmin, handler: a.h}, a.path)
+	}
+	s.stats.init(len(s.routes))
+	s.mux.HandleFunc("GET /_sim/stats", s.hSimStats)
+	s.mux.HandleFunc("GET /_sim/truth", s.hSimTruth)
+	s.mux.HandleFunc("POST /_sim/faults", s.hSimFaults)
+	s.mux.HandleFunc("POST /_sim/ratelimit", s.hSimRateLimit)
+	s.mux.HandleFunc("POST /_sim/reset-stats", s.hSimResetStats)
+	s.mux.HandleFunc("/", s.hNotFound)
+	s.h = s.mux
+}
+
+// call is one request in flight.
+type call struct {
+	s        *Server
+	w        http.ResponseWriter
+	r        *http.Request
+	rt       *route
+	gateway  bool
+	truncate bool
+	near     bool
+	faults   *faultState
+	status   int
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 8<<20 {
+		return
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+// wrap applies, in order: stats, latency, auth, scope, rate limit, faults,
+// permissions; then runs the handler.
+func (s *Server) wrap(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.stats.requests.Add(1)
+		s.stats.byRoute[rt.idx].Add(1)
+		c := &call{s: s, w: w, r: r, rt: rt, gateway: strings.HasPrefix(r.URL.Path, "/ex/jira/")}
+		if rt.kind == kindOpen {
+			if c.gateway && r.PathValue("cloudId") != s.cfg.CloudID {
+				c.jiraError(http.StatusNotFound, "Site not found")
+				return
+			}
+			rt.handler(c)
+			return
+		}
+		c.faults = s.faults.Load()
+		if !c.faults.delay(r.Context(), s) {
+			s.stats.status(0)
+			return
+		}
+		switch rt.kind {
+		case kindJira:
+			if !s.authJira(c) {
+				return
+			}
+		case kindAdmin:
+			if !s.authAdmin(c) {
+				return
+			}
+		}
+		if !s.limit(c) {
+			return
+		}
+		if !s.injectFaults(c) {
+			return
+		}
+		if rt.kind == kindJira && !s.checkPermission(c) {
+			return
+		}
+		rt.handler(c)
+	})
+}
+
+// write sends a complete answer; truncation applies to 200s only.
+func (c *call) write(status int, ctype string, body []byte) {
+	h := c.w.Header()
+	h.Set("Content-Type", ctype)
+	if c.near && status < 300 {
+		h.Set("X-RateLimit-NearLimit", "true")
+	}
+	if c.truncate && status == http.StatusOK && len(body) > 1 {
+		body = body[:len(body)/2]
+		c.s.stats.faults.Add(1)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.status = status
+	c.s.stats.status(status)
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(body)
+}
+
+func (c *call) json(status int, body []byte) { c.write(status, "application/json;charset=UTF-8", body) }
+
+// jiraError answers with Jira's error collection body.
+func (c *call) jiraError(status int, msgs ...string) {
+	b := append([]byte(nil), `{"errorMessages":[`...)
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, m)
+	}
+	b = append(b, `],"errors":{},"status":`...)
+	b = appendInt(b, int64(status))
+	b = append(b, '}')
+	c.json(status, b)
+}
+
+func (s *Server) hNotFound(w http.ResponseWriter, r *http.Request) {
+	s.stats.requests.Add(1)
+	s.stats.other(r.Method + " (unmatched)")
+	s.stats.status(http.StatusNotFound)
+	w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(notFoundHTML))
+}
+
+const notFoundHTML = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Oops, you&#39;ve found a dead link. - Jira</title></head>
+<body><div id="error-state"><h1>Oops, you've found a dead link.</h1><p>Use the links at the top to get back.</p></div></body></html>
+`

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govextract/jira-extractor/plugin"
+)
+
+// bin is the jira-extractor binary built once for the tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jira-extractor-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "jira-extractor")
+	build := exec.Command("go", "build", "-o", bin, "github.com/govextract/jira-extractor/cmd/jira-extractor")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build jira-extractor:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is what one run of the binary did.
+type result struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s\n--- stdout:\n%s\n--- stderr:\n%s", r.code, r.took, r.stdout, r.stderr)
+}
+
+// runBin runs the binary with args in dir (a temp dir when empty), with a
+// time limit, outside any go-plugin host.
+func runBin(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return r
+}
+
+// cleanEnv is the environment without any go-plugin cookie.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, plugin.MagicCookieKey+"=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// writeJob writes a job file into dir and returns its path.
+func writeJob(t *testing.T, dir string, job any) string {
+	t.Helper()
+	var b []byte
+	switch v := job.(type) {
+	case string:
+		b = []byte(v)
+	default:
+		var err error
+		if b, err = json.MarshalIndent(v, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "job.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

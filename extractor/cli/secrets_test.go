@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"encoding/base64"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+)
+
+// secretStrings are every credential of the tests in every form that could
+// leak: raw, as the EMAIL:TOKEN pair, and base64 of the pair (the Basic
+// header).
+func secretStrings() []string {
+	var out []string
+	for _, tok := range []string{simToken, simScoped, simNoScope, simBadToken} {
+		pair := simEmail + ":" + tok
+		out = append(out, tok, pair, base64.StdEncoding.EncodeToString([]byte(pair)))
+	}
+	return append(out, simOrgKey)
+}
+
+// assertNoSecrets fails if any credential appears in the command's output or
+// in any file under dir.
+func assertNoSecrets(t *testing.T, what string, r result, dir string) {
+	t.Helper()
+	texts := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Base(p) == "job.json" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Errorf("read %s: %v", p, err)
+			return nil
+		}
+		texts[p] = string(b)
+		return nil
+	})
+	for name, text := range texts {
+		for _, s := range secretStrings() {
+			if strings.Contains(text, s) {
+				t.Errorf("%s: %s contains a credential (%.8s...)", what, name, s)
+			}
+		}
+	}
+}
+
+func TestNoSecretsAnywhere(t *testing.T) {
+	url := startSim(t, sim.Permissions{}, sim.Faults{})
+	ds, err := sim.Generate(sim.Config{Size: "small", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := startSim(t, sim.Permissions{}, sim.Faults{ForbiddenProjects: []string{ds.Projects[0].ID}})
+
+	cases := []struct {
+		name      string
+		url, tok  string
+		org       bool
+		args      []string
+		wantCodes []int
+	}{
+		{"run ok with org key", url, simToken, true, []string{"run", "--format", "csv"}, []int{0}},
+		{"run ok json logs", url, simToken, true, []string{"run", "--log-format", "json"}, []int{0}},
+		{"run scoped", url, simScoped, false, []string{"run", "--format", "csv"}, []int{0}},
+		{"run partial", partial, simToken, true, []string{"run", "--format", "csv"}, []int{3}},
+		{"run bad token", url, simBadToken, true, []string{"run"}, []int{1}},
+		{"run under-scoped", url, simNoScope, false, []string{"run"}, []int{1, 3}},
+		{"check ok", url, simToken, true, []string{"check"}, []int{0}},
+		{"check scoped", url, simScoped, true, []string{"check"}, []int{0}},
+		{"check under-scoped", url, simNoScope, false, []string{"check"}, []int{1}},
+		{"check bad token", url, simBadToken, true, []string{"check"}, []int{1}},
+		{"dry-run", url, simToken, true, []string{"dry-run"}, []int{0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			job := writeJob(t, dir, simJob(c.url, c.tok, filepath.Join(dir, "out"), c.org))
+			args := append(append([]string{}, c.args...), "--config", job, "--log-level", "debug")
+			r := runBin(t, dir, args...)
+			ok := false
+			for _, code := range c.wantCodes {
+				ok = ok || r.code == code
+			}
+			if !ok {
+				t.Fatalf("exit %d, want %v\n%s", r.code, c.wantCodes, r)
+			}
+			if c.args[0] == "run" && r.code != 1 {
+				if m, _ := filepath.Glob(filepath.Join(dir, "out", "*", "manifest.json")); len(m) != 1 {
+					t.Fatalf("no manifest to search")
+				}
+			}
+			if !strings.Contains(r.stderr, "level=DEBUG") && !strings.Contains(r.stderr, `"level":"DEBUG"`) && c.args[0] != "check" {
+				t.Errorf("no debug logs were written, the test proves little\n%s", r)
+			}
+			assertNoSecrets(t, c.name, r, dir)
+		})
+	}
+
+	t.Run("bad config", func(t *testing.T) {
+		dir := t.TempDir()
+		j := simJob(url, simToken, "out", true)
+		j["appConfig"].(map[string]any)["tokn"] = simToken // unknown key holding a secret
+		j["appConfig"].(map[string]any)["siteName"] = "Bad Site"
+		r := runBin(t, dir, "run", "--config", writeJob(t, dir, j), "--log-level", "debug")
+		if r.code != ExitUsage {
+			t.Fatalf("want exit 2\n%s", r)
+		}
+		assertNoSecrets(t, "bad config", r, dir)
+		j = simJob(url, simToken, "out", false)
+		j["appConfig"].(map[string]any)["token"] = simBadToken // no colon
+		r = runBin(t, dir, "check", "--config", writeJob(t, dir, j), "--log-level", "debug")
+		if r.code != ExitUsage {
+			t.Fatalf("want exit 2\n%s", r)
+		}
+		assertNoSecrets(t, "token without colon", r, dir)
+	})
+}

@@ -1,0 +1,115 @@
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// ErrNoOrgAccess is returned by the Admin API readers when appConfig has no
+// orgId and orgApiKey.
+var ErrNoOrgAccess = errors.New("admin API not configured: set appConfig.orgId and appConfig.orgApiKey")
+
+// adminPage is the Admin API's page shape.
+type adminPage[T any] struct {
+	Data  []T `json:"data"`
+	Links struct {
+		Next string `json:"next"`
+	} `json:"links"`
+}
+
+func (c *Client) adminCall(route, path string, q url.Values) call {
+	u := c.app.AdminBase() + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return call{route: route, url: u, auth: authBearer}
+}
+
+// OrgUsersPage reads one page of the org's managed accounts (Admin API v1).
+// cursor is "" for the first page; next is "" after the last. links.next is
+// a full URL: only its cursor parameter is used, its host is never
+// followed.
+func (c *Client) OrgUsersPage(ctx context.Context, cursor string) (users []OrgUser, next string, err error) {
+	if !c.app.HasOrgAccess() {
+		return nil, "", ErrNoOrgAccess
+	}
+	var q url.Values
+	if cursor != "" {
+		q = url.Values{"cursor": {cursor}}
+	}
+	path := "/v1/orgs/" + url.PathEscape(c.app.OrgID) + "/users"
+	p, err := getJSON[adminPage[OrgUser]](ctx, c, c.adminCall(routeOrgUsers, path, q))
+	if err != nil {
+		return nil, "", fmt.Errorf("list org users: %w", err)
+	}
+	next, err = c.cursorOf(p.Links.Next)
+	if err != nil {
+		return nil, "", fmt.Errorf("list org users: %w", err)
+	}
+	return p.Data, next, nil
+}
+
+// OrgGroupsPage reads one page of the org's groups (Admin API v2,
+// directories/-/groups). links.next is a cursor string (a URL with a cursor
+// parameter is accepted too, its host never followed).
+func (c *Client) OrgGroupsPage(ctx context.Context, cursor string) (groups []OrgGroup, next string, err error) {
+	if !c.app.HasOrgAccess() {
+		return nil, "", ErrNoOrgAccess
+	}
+	q := url.Values{"limit": {strconv.Itoa(OrgGroupsPageSize)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories/-/groups"
+	p, err := getJSON[adminPage[OrgGroup]](ctx, c, c.adminCall(routeOrgGroups, path, q))
+	if err != nil {
+		return nil, "", fmt.Errorf("list org groups: %w", err)
+	}
+	next, err = c.cursorOf(p.Links.Next)
+	if err != nil {
+		return nil, "", fmt.Errorf("list org groups: %w", err)
+	}
+	return p.Data, next, nil
+}
+
+// cursorOf takes the cursor out of a links.next value: a full or relative
+// URL (its cursor query parameter; a foreign host is logged and ignored,
+// never followed) or a bare cursor string.
+func (c *Client) cursorOf(next string) (string, error) {
+	next = strings.TrimSpace(next)
+	if next == "" {
+		return "", nil
+	}
+	cursor, host, isURL := CursorFromNext(next)
+	if !isURL {
+		return next, nil
+	}
+	if cursor == "" {
+		return "", fmt.Errorf("links.next is a URL without a cursor parameter: cannot page on")
+	}
+	if host != "" {
+		if own, err := url.Parse(c.app.AdminBase()); err == nil && !strings.EqualFold(own.Host, host) {
+			c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.scrub(host), "admin_host", own.Host)
+		}
+	}
+	return cursor, nil
+}
+
+// CursorFromNext parses an Admin API links.next value. When it is a URL
+// (absolute, or a path with a query) it returns the cursor query parameter
+// and the URL's host (empty for a relative URL) with isURL true; otherwise
+// next is itself a cursor and isURL is false.
+func CursorFromNext(next string) (cursor, host string, isURL bool) {
+	if !strings.Contains(next, "://") && !strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "?") {
+		return "", "", false
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return "", "", true
+	}
+	return u.Query().Get("cursor"), u.Host, true
+}

@@ -1,0 +1,137 @@
+package jira
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// maxErrorBody is how much of an error body is read for its messages.
+const maxErrorBody = 64 << 10
+
+// maxMessage caps one server message in an error.
+const maxMessage = 400
+
+// drain reads what is left of a body (bounded) and closes it, so the
+// connection can be reused.
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20))
+	_ = body.Close()
+}
+
+// errorBody is what an error response said, whatever its format.
+type errorBody struct {
+	messages []string
+	html     bool
+	// text is the raw text (bounded), for substring checks such as "scope
+	// does not match".
+	text string
+}
+
+// readErrorBody reads and parses an error body: Jira JSON, Admin API JSON,
+// XML, HTML or plain text. It never fails: an unreadable body gives no
+// messages.
+func readErrorBody(resp *http.Response) errorBody {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return parseErrorBody(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+}
+
+func parseErrorBody(status int, contentType string, b []byte) errorBody {
+	out := errorBody{text: string(b)}
+	trimmed := bytes.TrimSpace(b)
+	lower := strings.ToLower(string(trimmed[:min(len(trimmed), 512)]))
+	ct := strings.ToLower(contentType)
+	switch {
+	case strings.Contains(ct, "html") || strings.HasPrefix(lower, "<!doctype html") || strings.HasPrefix(lower, "<html"):
+		out.html = true
+		if status == http.StatusNotFound {
+			out.messages = []string{fmt.Sprintf(htmlPageMessage, status)}
+		} else {
+			out.messages = []string{fmt.Sprintf("server answered %d with an HTML page instead of JSON (a proxy or maintenance page?)", status)}
+		}
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		out.messages = jsonMessages(trimmed)
+	case len(trimmed) > 0 && trimmed[0] == '<':
+		out.messages = xmlMessages(string(trimmed))
+	case len(trimmed) > 0:
+		out.messages = []string{oneLine(string(trimmed))}
+	}
+	return out
+}
+
+// jsonMessages extracts Jira's errorMessages/errors/message and the Admin
+// API's errors[{title,detail}].
+func jsonMessages(b []byte) []string {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return []string{oneLine(string(b))}
+	}
+	var msgs []string
+	var list []string
+	if json.Unmarshal(raw["errorMessages"], &list) == nil {
+		for _, m := range list {
+			msgs = append(msgs, oneLine(m))
+		}
+	}
+	var fieldErrs map[string]string
+	var adminErrs []struct{ Code, Title, Detail string }
+	if json.Unmarshal(raw["errors"], &fieldErrs) == nil {
+		keys := make([]string, 0, len(fieldErrs))
+		for k := range fieldErrs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			msgs = append(msgs, oneLine(k+": "+fieldErrs[k]))
+		}
+	} else if json.Unmarshal(raw["errors"], &adminErrs) == nil {
+		for _, e := range adminErrs {
+			m := e.Title
+			if e.Detail != "" {
+				m = strings.TrimPrefix(m+": "+e.Detail, ": ")
+			}
+			if m == "" {
+				m = e.Code
+			}
+			if m != "" {
+				msgs = append(msgs, oneLine(m))
+			}
+		}
+	}
+	for _, key := range []string{"message", "errorMessage", "error", "title", "detail"} {
+		var s string
+		if json.Unmarshal(raw[key], &s) == nil && s != "" {
+			msgs = append(msgs, oneLine(s))
+		}
+	}
+	return msgs
+}
+
+var xmlMessage = regexp.MustCompile(`(?is)<(message|errorMessage|error)>(.*?)</`)
+
+func xmlMessages(s string) []string {
+	var msgs []string
+	for _, m := range xmlMessage.FindAllStringSubmatch(s, 5) {
+		if t := strings.TrimSpace(m[2]); t != "" {
+			msgs = append(msgs, oneLine(t))
+		}
+	}
+	if len(msgs) == 0 {
+		msgs = []string{oneLine(s)}
+	}
+	return msgs
+}
+
+// oneLine collapses whitespace and caps the length of a server message.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxMessage {
+		s = strings.ToValidUTF8(s[:maxMessage], "") + "..."
+	}
+	return s
+}

@@ -1,0 +1,134 @@
+package extractor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/extractor/jira"
+	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/extractor/pipeline"
+	"github.com/govextract/jira-extractor/extractor/progress"
+)
+
+// abortTimeout bounds the cleanup of a failed or cancelled run.
+const abortTimeout = 30 * time.Second
+
+// NewRunID returns a new time-sortable run id (a ULID).
+func NewRunID() string { return ulid.Make().String() }
+
+// Run extracts one job: it detects the token kind, opens the output, runs
+// the pipeline, and commits the manifest last.
+//
+// The manifest is returned in every case once the run has started: status
+// complete or partial (warnings) with a nil error; failed with the error (no
+// manifest.json is written, the output is aborted); cancelled with the
+// context's error when ctx ends first.
+func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manifest, error) {
+	if job == nil {
+		return nil, errors.New("run: no job")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	app := job.AppConfig
+	runID := opts.RunID
+	if runID == "" {
+		runID = NewRunID()
+	}
+	m := &manifest.Manifest{
+		SchemaVersion: manifest.SchemaVersion,
+		RunID:         runID,
+		Extractor:     manifest.Extractor{Name: Name, Version: Version},
+		Site:          app.Site(),
+		StartedAt:     time.Now().UTC(),
+		Status:        manifest.StatusFailed,
+		Warnings:      []manifest.Warning{},
+	}
+	fail := func(status string, err error) (*manifest.Manifest, error) {
+		m.Status = status
+		m.FinishedAt = time.Now().UTC()
+		return m, err
+	}
+
+	client, err := jira.New(jira.Options{App: app, Logger: log, Version: Version})
+	if err != nil {
+		return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
+	}
+	tracker := progress.NewTracker(client)
+	ev := startEvents(opts.OnEvent, tracker)
+	defer ev.stop()
+
+	id, err := client.Detect(ctx)
+	if err != nil {
+		m.Requests = client.Stats()
+		if ctx.Err() != nil {
+			return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
+		}
+		return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
+	}
+	tracker.Plan(1)
+	log.Info("run started", "site", app.Site(), "token_kind", string(id.Kind), "run_id", runID,
+		"destination", job.Output.Destination, "format", job.Output.Format, "org_access", app.HasOrgAccess())
+
+	sink, err := output.Open(ctx, output.Options{Output: job.Output, RunID: runID, Site: app.Site(), Logger: log})
+	if err != nil {
+		m.Requests = client.Stats()
+		return fail(manifest.StatusFailed, fmt.Errorf("run: open output: %w", err))
+	}
+	abort := func() {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+		defer cancel()
+		if aerr := sink.Abort(actx); aerr != nil {
+			log.Warn("output abort failed", "error", aerr.Error())
+		}
+	}
+
+	res, err := pipeline.Run(ctx, pipeline.Options{
+		App: app, Source: client, Sink: sink, Tracker: tracker, Logger: log,
+		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
+		OnWarning: ev.warning,
+	})
+	m.Requests = client.Stats()
+	if err != nil {
+		abort()
+		if ctx.Err() != nil {
+			log.Info("run cancelled", "run_id", runID)
+			return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
+		}
+		log.Error("run failed", "run_id", runID, "error", err.Error())
+		return fail(manifest.StatusFailed, fmt.Errorf("run failed: %w", err))
+	}
+
+	m.Warnings = res.Warnings
+	m.Status = manifest.StatusComplete
+	if len(m.Warnings) > 0 {
+		m.Status = manifest.StatusPartial
+	}
+	m.FinishedAt = time.Now().UTC()
+	if err := sink.Commit(ctx, m); err != nil {
+		abort()
+		if ctx.Err() != nil {
+			return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
+		}
+		return fail(manifest.StatusFailed, fmt.Errorf("run: commit output: %w", err))
+	}
+	for _, t := range m.Tables {
+		ev.table(t)
+	}
+	var rows int64
+	for _, t := range m.Tables {
+		rows += t.Rows
+	}
+	log.Info("run finished", "run_id", runID, "status", m.Status, "location", sink.Location(), "rows", rows,
+		"requests", m.Requests.Total, "retries", m.Requests.Retries, "throttled", m.Requests.Throttled,
+		"warnings", len(m.Warnings), "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond).String())
+	return m, nil
+}

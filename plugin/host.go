@@ -1,0 +1,263 @@
+package plugin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+)
+
+// HostConfig says which plugin binary a host starts and how.
+type HostConfig struct {
+	// Path of the plugin binary.
+	Path string
+	// SHA256, if set, is the binary's expected checksum in hex; a binary
+	// that does not match is not started.
+	SHA256 string
+	// Logger receives the host's and the plugin's logs (the plugin's
+	// stderr records at their own levels); nil discards them.
+	Logger hclog.Logger
+	// LogLevel is passed to the plugin as its log level; empty keeps the
+	// plugin's default (info).
+	LogLevel string
+	// StartTimeout bounds the handshake; 0 means 30 s.
+	StartTimeout time.Duration
+	// Env is added to the plugin's environment (after the host's own).
+	Env []string
+
+	// Handshake and Versions replace the protocol's handshake and the
+	// offered protocol versions. For tests of mismatches only.
+	Handshake *goplugin.HandshakeConfig
+	Versions  []int
+}
+
+// Host is a started extractor plugin.
+type Host struct {
+	path    string
+	client  *goplugin.Client
+	svc     extractorv1.ExtractorServiceClient
+	stderr  *tailWriter
+	version int
+}
+
+// ErrPluginExited is wrapped by errors from a plugin process that crashed or
+// was killed while the host was using it.
+var ErrPluginExited = errors.New("plugin process exited")
+
+// ErrChecksumMismatch is wrapped when the binary does not match HostConfig.SHA256.
+var ErrChecksumMismatch = errors.New("plugin checksum mismatch")
+
+// Start starts the plugin binary, completes the go-plugin handshake (magic
+// cookie, protocol version negotiation, automatic mTLS) and returns the
+// connected host. Call Kill when done: it stops the plugin process.
+func Start(cfg HostConfig) (*Host, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	hs := Handshake
+	if cfg.Handshake != nil {
+		hs = *cfg.Handshake
+	}
+	versions := versionedPlugins(nil)
+	if len(cfg.Versions) > 0 {
+		versions = map[int]goplugin.PluginSet{}
+		for _, v := range cfg.Versions {
+			versions[v] = goplugin.PluginSet{PluginName: &GRPCPlugin{}}
+		}
+	}
+	var secure *goplugin.SecureConfig
+	if cfg.SHA256 != "" {
+		want, err := hex.DecodeString(strings.TrimSpace(cfg.SHA256))
+		if err != nil || len(want) != sha256.Size {
+			return nil, fmt.Errorf("--plugin-sha256 %q is not a hex SHA-256 (64 hex digits)", cfg.SHA256)
+		}
+		secure = &goplugin.SecureConfig{Checksum: want, Hash: sha256.New()}
+		if err := checkSum(cfg.Path, want); err != nil {
+			return nil, err
+		}
+	}
+	timeout := cfg.StartTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	cmd := exec.Command(cfg.Path)
+	cmd.Env = append(cmd.Env, cfg.Env...)
+	if cfg.LogLevel != "" {
+		cmd.Env = append(cmd.Env, LogLevelEnv+"="+cfg.LogLevel)
+	}
+	tail := &tailWriter{max: 12}
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  hs,
+		VersionedPlugins: versions,
+		Cmd:              cmd,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SecureConfig:     secure,
+		Logger:           logger,
+		Stderr:           tail,
+		StartTimeout:     timeout,
+	})
+	h := &Host{path: cfg.Path, client: client, stderr: tail}
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, h.startError(err)
+	}
+	raw, err := rpc.Dispense(PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("plugin %s: dispense %q: %w", cfg.Path, PluginName, err)
+	}
+	svc, ok := raw.(extractorv1.ExtractorServiceClient)
+	if !ok {
+		client.Kill()
+		return nil, fmt.Errorf("plugin %s: dispensed %T, not an extractor service client", cfg.Path, raw)
+	}
+	h.svc = svc
+	h.version = client.NegotiatedVersion()
+	return h, nil
+}
+
+// startError explains why the plugin could not be started.
+func (h *Host) startError(err error) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
+		return fmt.Errorf("plugin %s does not match --plugin-sha256; refusing to start it: %w", h.path, ErrChecksumMismatch)
+	case strings.Contains(msg, "incompatible API version"):
+		return fmt.Errorf("plugin %s speaks another protocol version than this runner (%s): upgrade the runner or the plugin", h.path, msg)
+	case strings.Contains(msg, "exited before we could connect"), strings.Contains(msg, "Unrecognized remote plugin message"), strings.Contains(msg, "timeout while waiting"):
+		return fmt.Errorf("plugin %s did not complete the go-plugin handshake (not an extractor plugin, a wrong magic cookie, or it failed at start): %s%s", h.path, firstLine(msg), h.stderr.suffix())
+	}
+	return fmt.Errorf("start plugin %s: %w%s", h.path, err, h.stderr.suffix())
+}
+
+// checkSum compares the binary's SHA-256 with want, naming both on mismatch.
+func checkSum(path string, want []byte) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open plugin %s to check its sha256: %w", path, err)
+	}
+	defer f.Close()
+	hash := sha256.New()
+	if _, err := io.Copy(hash, f); err != nil {
+		return fmt.Errorf("read plugin %s to check its sha256: %w", path, err)
+	}
+	if got := hash.Sum(nil); string(got) != string(want) {
+		return fmt.Errorf("plugin %s has sha256 %x, but --plugin-sha256 is %x; refusing to start it: %w", path, got, want, ErrChecksumMismatch)
+	}
+	return nil
+}
+
+// ProtocolVersion returns the protocol version negotiated with the plugin.
+func (h *Host) ProtocolVersion() int { return h.version }
+
+// Pid is the plugin process's id, 0 if it is not running.
+func (h *Host) Pid() int {
+	if rc := h.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
+// Exited reports whether the plugin process has exited.
+func (h *Host) Exited() bool { return h.client.Exited() }
+
+// Kill stops the plugin process (gracefully, then forcibly after 2 s) and
+// waits for it. Safe to call more than once.
+func (h *Host) Kill() { h.client.Kill() }
+
+// Describe asks the plugin to describe itself.
+func (h *Host) Describe(ctx context.Context) (*extractorv1.DescribeResponse, error) {
+	resp, err := h.svc.Describe(ctx, &extractorv1.DescribeRequest{})
+	if err != nil {
+		return nil, h.rpcError(ctx, "Describe", err)
+	}
+	return resp, nil
+}
+
+// Validate asks the plugin to check a job; the response lists its problems.
+func (h *Host) Validate(ctx context.Context, job *extractorv1.Job) (*extractorv1.ValidateResponse, error) {
+	resp, err := h.svc.Validate(ctx, &extractorv1.ValidateRequest{Job: job})
+	if err != nil {
+		return nil, h.rpcError(ctx, "Validate", err)
+	}
+	return resp, nil
+}
+
+// Extract runs a job, passing every event but the last to onEvent, and
+// returns the final Result. Cancelling ctx cancels the run in the plugin;
+// Extract then returns ctx's error.
+func (h *Host) Extract(ctx context.Context, req *extractorv1.ExtractRequest, onEvent func(*extractorv1.ExtractResponse)) (*extractorv1.Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := h.svc.Extract(ctx, req)
+	if err != nil {
+		return nil, h.rpcError(ctx, "Extract", err)
+	}
+	for {
+		ev, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("plugin %s ended the run without a result", h.path)
+		}
+		if err != nil {
+			return nil, h.rpcError(ctx, "Extract", err)
+		}
+		if r := ev.GetResult(); r != nil {
+			return r, nil
+		}
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+}
+
+// rpcError explains an RPC failure: the caller's cancellation, the plugin
+// process dying, or an error (such as a recovered panic) in the plugin.
+func (h *Host) rpcError(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%s: %w", op, ctxErr)
+	}
+	st, _ := status.FromError(err)
+	exited := h.client.Exited()
+	if exited || st.Code() == codes.Unavailable || st.Code() == codes.Canceled {
+		if exited || h.waitExited(3*time.Second) {
+			return fmt.Errorf("plugin %s crashed or was killed during %s: %w%s", h.path, op, ErrPluginExited, h.stderr.suffix())
+		}
+		return fmt.Errorf("lost the connection to plugin %s during %s: %s", h.path, op, st.Message())
+	}
+	return fmt.Errorf("plugin %s: %s failed: %s", h.path, op, st.Message())
+}
+
+// waitExited polls for the plugin process to be reaped, up to d.
+func (h *Host) waitExited(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if h.client.Exited() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,296 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+)
+
+// syncBuffer is a bytes.Buffer safe for the host logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startHost starts the real plugin binary with extra env.
+func startHost(t *testing.T, logs *syncBuffer, env ...string) *Host {
+	t.Helper()
+	cfg := HostConfig{Path: pluginBin, Env: env, LogLevel: "debug"}
+	if logs != nil {
+		cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
+	}
+	h, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("start plugin: %v", err)
+	}
+	pid := h.Pid()
+	if pid == 0 || !alive(pid) {
+		t.Fatalf("plugin pid %d not running", pid)
+	}
+	t.Cleanup(func() {
+		h.Kill()
+		waitGone(t, pid, 5*time.Second)
+	})
+	return h
+}
+
+func TestHostEndToEnd(t *testing.T) {
+	srv, url := startSim(t, sim.Faults{})
+	logs := &syncBuffer{}
+	h := startHost(t, logs)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if h.ProtocolVersion() != ProtocolVersion {
+		t.Errorf("negotiated version %d", h.ProtocolVersion())
+	}
+
+	d, err := h.Describe(ctx)
+	if err != nil || d.GetName() != extractor.Name || len(d.GetJobSchemaJson()) == 0 {
+		t.Fatalf("describe: %v, %v", d, err)
+	}
+	dest := t.TempDir()
+	job := &extractorv1.Job{JobJson: simJob(t, url, filepath.Join(dest, "ignored")), Overrides: &extractorv1.Overrides{OutputDestination: dest}}
+	v, err := h.Validate(ctx, job)
+	if err != nil || len(v.GetProblems()) != 0 || v.GetDestination() != dest || v.GetSite() != "sim" {
+		t.Fatalf("validate: %v, %v", v, err)
+	}
+
+	var progressN, tables int
+	res, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: job, RunId: "01E2E"}, func(ev *extractorv1.ExtractResponse) {
+		switch {
+		case ev.GetProgress() != nil:
+			progressN++
+		case ev.GetTable() != nil:
+			tables++
+		}
+	})
+	if err != nil {
+		t.Fatalf("extract: %v\nlogs:\n%s", err, logs.String())
+	}
+	if res.GetStatus() != manifest.StatusComplete || res.GetExitCode() != 0 || res.GetError() != "" {
+		t.Fatalf("result %v", res)
+	}
+	loc := filepath.Join(dest, "01E2E")
+	if res.GetLocation() != loc || res.GetManifestLocation() != filepath.Join(loc, manifest.FileName) {
+		t.Errorf("location %q manifest %q", res.GetLocation(), res.GetManifestLocation())
+	}
+	if progressN == 0 || tables == 0 {
+		t.Errorf("got %d progress and %d table events", progressN, tables)
+	}
+
+	rr, err := output.OpenRun(ctx, res.GetLocation(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := srv.Truth(sim.TruthOptions{})
+	diff, err := simtest.CompareReader(ctx, rr, truth.Entities, truth.Relations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !diff.Empty() {
+		t.Fatal(diff.String())
+	}
+	if rr.Manifest().RunID != "01E2E" || int(res.GetRows()["user"]) != countKind(truth.Entities, model.User) {
+		t.Errorf("manifest run id %q, user rows %d", rr.Manifest().RunID, res.GetRows()["user"])
+	}
+	// The plugin's own log records reached the host through hclog.
+	if out := logs.String(); !strings.Contains(out, "run started") || !strings.Contains(out, "run_id=01E2E") {
+		t.Errorf("plugin logs did not reach the host logger:\n%s", out)
+	}
+	if strings.Contains(logs.String(), sim.DefaultToken) {
+		t.Error("the token appears in the logs")
+	}
+}
+
+func countKind(es []model.Entity, kind model.SourceType) int {
+	n := 0
+	for _, e := range es {
+		if e.SourceType == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func TestHostCancelStopsTheRun(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
+	h := startHost(t, nil)
+	dest := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, dest)}, RunId: "01CANCEL"}, func(ev *extractorv1.ExtractResponse) {
+			if ev.GetProgress() != nil {
+				once.Do(func() { close(first) })
+			}
+		})
+		done <- err
+	}()
+	select {
+	case <-first:
+	case err := <-done:
+		t.Fatalf("run ended before its first progress event: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no progress event")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("extract returned %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("extract did not return after cancel")
+	}
+	pid := h.Pid()
+	start := time.Now()
+	h.Kill()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopping the plugin took %s", took)
+	}
+	waitGone(t, pid, 5*time.Second)
+	if _, err := os.Stat(filepath.Join(dest, "01CANCEL", manifest.FileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cancelled run has a manifest: %v", err)
+	}
+}
+
+func TestHostPluginCrash(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 100 * time.Millisecond})
+	for _, point := range []string{crashExtractStart, crashAfterProgress} {
+		t.Run(point, func(t *testing.T) {
+			h := startHost(t, nil, CrashEnv+"="+point)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			dest := t.TempDir()
+			var progressN int
+			_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, dest)}}, func(ev *extractorv1.ExtractResponse) {
+				if ev.GetProgress() != nil {
+					progressN++
+				}
+			})
+			if !errors.Is(err, ErrPluginExited) {
+				t.Fatalf("err = %v, want ErrPluginExited", err)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("the host hung until its deadline")
+			}
+			if !strings.Contains(err.Error(), "crashed or was killed") || !strings.Contains(err.Error(), "test crash at "+point) {
+				t.Errorf("error does not explain the crash: %v", err)
+			}
+			if point == crashAfterProgress && progressN == 0 {
+				t.Error("no progress before the crash")
+			}
+			if !h.Exited() {
+				t.Error("plugin not reported exited")
+			}
+		})
+	}
+}
+
+func TestHostPanicInExtract(t *testing.T) {
+	h := startHost(t, nil, CrashEnv+"="+crashPanicExtract)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "plugin panic") || errors.Is(err, ErrPluginExited) {
+		t.Fatalf("err = %v, want a recovered plugin panic", err)
+	}
+	if _, err := h.Describe(ctx); err != nil {
+		t.Errorf("plugin died after a recovered panic: %v", err)
+	}
+}
+
+func TestHostHandshakeMismatch(t *testing.T) {
+	wrongCookie := Handshake
+	wrongCookie.MagicCookieValue = "not-the-cookie"
+	for _, c := range []struct {
+		name string
+		cfg  HostConfig
+		want []string
+	}{
+		{"cookie", HostConfig{Path: pluginBin, Handshake: &wrongCookie}, []string{"did not complete the go-plugin handshake", "This binary is a plugin"}},
+		{"protocol version", HostConfig{Path: pluginBin, Versions: []int{2}}, []string{"another protocol version", "Plugin version: 1"}},
+		{"not a plugin", HostConfig{Path: "/bin/true"}, []string{"did not complete the go-plugin handshake"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.cfg.StartTimeout = 20 * time.Second
+			start := time.Now()
+			h, err := Start(c.cfg)
+			if err == nil {
+				h.Kill()
+				t.Fatal("started despite the mismatch")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("refusal took %s", took)
+			}
+			noPluginLeft(t)
+		})
+	}
+}
+
+func TestHostChecksum(t *testing.T) {
+	b, err := os.ReadFile(pluginBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	good := hex.EncodeToString(sum[:])
+
+	h, err := Start(HostConfig{Path: pluginBin, SHA256: strings.ToUpper(good)})
+	if err != nil {
+		t.Fatalf("right checksum refused: %v", err)
+	}
+	pid := h.Pid()
+	h.Kill()
+	waitGone(t, pid, 5*time.Second)
+
+	sum[0] ^= 0xff
+	bad := hex.EncodeToString(sum[:])
+	_, err = Start(HostConfig{Path: pluginBin, SHA256: bad})
+	if !errors.Is(err, ErrChecksumMismatch) || !strings.Contains(err.Error(), good) || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("err = %v, want a checksum mismatch naming both sums", err)
+	}
+	noPluginLeft(t)
+
+	if _, err := Start(HostConfig{Path: pluginBin, SHA256: "xyz"}); err == nil || !strings.Contains(err.Error(), "not a hex SHA-256") {
+		t.Errorf("bad hex: %v", err)
+	}
+}

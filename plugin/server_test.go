@@ -1,0 +1,355 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/extractor/progress"
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+)
+
+// serveInProcess serves a Server with run on 127.0.0.1 and returns a client.
+func serveInProcess(t *testing.T, run RunFunc, logOut io.Writer) extractorv1.ExtractorServiceClient {
+	t.Helper()
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logOut, JSONFormat: true})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer(ServerOptions(logger)...)
+	extractorv1.RegisterExtractorServiceServer(gs, NewServer(logger, run))
+	go func() { _ = gs.Serve(lis) }()
+	t.Cleanup(gs.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return extractorv1.NewExtractorServiceClient(conn)
+}
+
+func testJob(t *testing.T, dest string) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"appConfig": map[string]any{"token": "me@example.com:very-secret-token", "siteName": "acme"},
+		"output":    map[string]any{"destination": dest},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDescribe(t *testing.T) {
+	c := serveInProcess(t, nil, nil)
+	d, err := c.Describe(context.Background(), &extractorv1.DescribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != ProtocolVersion {
+		t.Errorf("describe = %q %q %d", d.GetName(), d.GetVersion(), d.GetProtocolVersion())
+	}
+	if len(d.GetEntityKinds()) != len(model.SourceTypes) || d.GetEntityKinds()[0] != string(model.SourceTypes[0]) {
+		t.Errorf("entity kinds %v", d.GetEntityKinds())
+	}
+	if len(d.GetRelationKinds()) != len(model.RelationKinds) || d.GetRelationKinds()[0] != string(model.RelationKinds[0]) {
+		t.Errorf("relation kinds %v", d.GetRelationKinds())
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(d.GetJobSchemaJson(), &schema); err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	if _, ok := schema["properties"]; !ok {
+		t.Errorf("schema has no properties: %v", schema)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	c := serveInProcess(t, nil, nil)
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	ok, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: testJob(t, dir)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ok.GetProblems()) != 0 || ok.GetSite() != "acme" || ok.GetDestination() != dir || ok.GetFormat() != "parquet" {
+		t.Errorf("valid job: %v", ok)
+	}
+
+	// --out replaces the destination.
+	out := filepath.Join(dir, "other")
+	ov, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: testJob(t, dir), Overrides: &extractorv1.Overrides{OutputDestination: out}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.GetDestination() != out {
+		t.Errorf("destination %q, want %q", ov.GetDestination(), out)
+	}
+
+	// A bad --out is reported under its flag's name.
+	bad, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: testJob(t, dir), Overrides: &extractorv1.Overrides{OutputDestination: "ftp://x/y"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad.GetProblems()) != 1 || bad.GetProblems()[0].GetKey() != "--out" || bad.GetProblems()[0].GetFix() == "" {
+		t.Errorf("bad --out problems: %v", bad.GetProblems())
+	}
+
+	// Every problem names its key; the secret never shows.
+	job := []byte(`{"appConfig":{"token":"nocolon-secret","siteNme":"x","insecureSkipVerify":true},"output":{"format":"xml"}}`)
+	res, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: job}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, p := range res.GetProblems() {
+		keys[p.GetKey()] = true
+		if strings.Contains(p.String(), "nocolon-secret") {
+			t.Errorf("problem shows the token: %v", p)
+		}
+	}
+	if !keys["appConfig.siteNme"] {
+		t.Errorf("problems %v do not name appConfig.siteNme", res.GetProblems())
+	}
+
+	// insecureSkipVerify needs allow_insecure.
+	insecureJob := []byte(`{"appConfig":{"token":"a@b.c:t","siteName":"acme","insecureSkipVerify":true}}`)
+	refused, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: insecureJob}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refused.GetProblems()) != 1 || refused.GetProblems()[0].GetKey() != "appConfig.insecureSkipVerify" {
+		t.Errorf("insecure problems: %v", refused.GetProblems())
+	}
+	allowed, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: insecureJob, Overrides: &extractorv1.Overrides{AllowInsecure: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(allowed.GetProblems()) != 0 {
+		t.Errorf("allow_insecure still refused: %v", allowed.GetProblems())
+	}
+}
+
+// collect reads an Extract stream to its end.
+func collect(t *testing.T, stream extractorv1.ExtractorService_ExtractClient) ([]*extractorv1.ExtractResponse, *extractorv1.Result) {
+	t.Helper()
+	var evs []*extractorv1.ExtractResponse
+	for {
+		ev, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			t.Fatal("stream ended without a result")
+		}
+		if err != nil {
+			t.Fatalf("recv: %v", err)
+		}
+		if r := ev.GetResult(); r != nil {
+			if _, err := stream.Recv(); !errors.Is(err, io.EOF) {
+				t.Errorf("after the result: %v, want EOF", err)
+			}
+			return evs, r
+		}
+		evs = append(evs, ev)
+	}
+}
+
+func TestExtractStreamsEventsAndResult(t *testing.T) {
+	dir := t.TempDir()
+	var gotJob *config.Job
+	run := func(ctx context.Context, job *config.Job, opts extractor.RunOptions) (*manifest.Manifest, error) {
+		gotJob = job
+		opts.Logger.Warn("scope slow", "token", job.AppConfig.Token, slog2Group())
+		opts.Logger.Debug("not streamed at info")
+		opts.OnEvent(extractor.Event{Type: extractor.EventProgress, Progress: progress.Snapshot{Rows: map[string]int64{"user": 7}, Requests: 3, Elapsed: time.Second, ETA: -1}})
+		opts.OnEvent(extractor.Event{Type: extractor.EventWarning, Warning: manifest.Warning{Scope: "project:ABC", Message: "forbidden"}})
+		tbl := manifest.Table{Name: "user", Kind: manifest.KindEntity, Rows: 7, Files: []manifest.File{{Path: "entities/source_type=user/part-00000.parquet", Rows: 7, Bytes: 10, SHA256: "ab"}}}
+		opts.OnEvent(extractor.Event{Type: extractor.EventTable, Table: tbl})
+		now := time.Now().UTC()
+		return &manifest.Manifest{RunID: opts.RunID, Status: manifest.StatusPartial, StartedAt: now.Add(-time.Second), FinishedAt: now,
+			Tables: []manifest.Table{tbl}, Warnings: []manifest.Warning{{Scope: "project:ABC", Message: "forbidden"}},
+			Requests: manifest.Requests{Total: 3, Throttled: 1}}, nil
+	}
+	var logs bytes.Buffer
+	c := serveInProcess(t, run, &logs)
+	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{
+		Job:      &extractorv1.Job{JobJson: testJob(t, dir)},
+		RunId:    "01RUN",
+		LogLevel: "info",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, res := collect(t, stream)
+	if gotJob == nil || gotJob.Output.Destination != dir {
+		t.Fatalf("run got job %+v", gotJob)
+	}
+	var kinds []string
+	for _, ev := range evs {
+		switch e := ev.GetEvent().(type) {
+		case *extractorv1.ExtractResponse_Progress:
+			kinds = append(kinds, "progress")
+			if e.Progress.GetRows()["user"] != 7 || e.Progress.GetEta() != nil {
+				t.Errorf("progress %v", e.Progress)
+			}
+		case *extractorv1.ExtractResponse_Warning:
+			kinds = append(kinds, "warning:"+e.Warning.GetScope())
+		case *extractorv1.ExtractResponse_Table:
+			kinds = append(kinds, "table:"+e.Table.GetName())
+		case *extractorv1.ExtractResponse_Log:
+			kinds = append(kinds, "log:"+e.Log.GetLevel()+":"+e.Log.GetMessage())
+			if strings.Contains(e.Log.String(), "very-secret-token") {
+				t.Errorf("log line shows the token: %v", e.Log)
+			}
+		}
+		if ev.GetTime() == nil {
+			t.Errorf("event without time: %v", ev)
+		}
+	}
+	want := []string{"log:info:extraction started", "log:warn:scope slow", "progress", "warning:project:ABC", "table:user", "log:info:extraction finished"}
+	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+	if res.GetRunId() != "01RUN" || res.GetStatus() != manifest.StatusPartial || res.GetExitCode() != extractor.ExitPartial {
+		t.Errorf("result %v", res)
+	}
+	if res.GetLocation() != filepath.Join(dir, "01RUN") || res.GetManifestLocation() != filepath.Join(dir, "01RUN", manifest.FileName) {
+		t.Errorf("locations %q %q", res.GetLocation(), res.GetManifestLocation())
+	}
+	if res.GetRows()["user"] != 7 || res.GetRequests().GetThrottled() != 1 || len(res.GetWarnings()) != 1 || len(res.GetTables()) != 1 {
+		t.Errorf("result counts %v", res)
+	}
+	var m manifest.Manifest
+	if err := json.Unmarshal(res.GetManifestJson(), &m); err != nil || m.RunID != "01RUN" {
+		t.Errorf("manifest json %s: %v", res.GetManifestJson(), err)
+	}
+	// Records below the stream level went to the hclog side instead.
+	if !strings.Contains(logs.String(), "not streamed at info") || strings.Contains(logs.String(), "scope slow") {
+		t.Errorf("plugin stderr log:\n%s", logs.String())
+	}
+}
+
+func TestExtractInvalidJobIsExitCode2(t *testing.T) {
+	called := false
+	c := serveInProcess(t, func(context.Context, *config.Job, extractor.RunOptions) (*manifest.Manifest, error) {
+		called = true
+		return nil, nil
+	}, nil)
+	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: []byte(`{"appConfig":{}}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res := collect(t, stream)
+	if called {
+		t.Error("run was called for an invalid job")
+	}
+	if res.GetExitCode() != extractor.ExitUsage || len(res.GetProblems()) == 0 || res.GetManifestLocation() != "" {
+		t.Errorf("result %v", res)
+	}
+}
+
+func TestExtractFailedRunHasNoManifestLocation(t *testing.T) {
+	c := serveInProcess(t, func(_ context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+		return &manifest.Manifest{RunID: o.RunID, Status: manifest.StatusFailed}, errors.New("run failed: boom")
+	}, nil)
+	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res := collect(t, stream)
+	if res.GetStatus() != manifest.StatusFailed || res.GetExitCode() != extractor.ExitFailed || res.GetManifestLocation() != "" || res.GetError() != "run failed: boom" || res.GetRunId() == "" {
+		t.Errorf("result %v", res)
+	}
+}
+
+func TestExtractCancelReachesRun(t *testing.T) {
+	cancelled := make(chan struct{})
+	run := func(ctx context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+		o.OnEvent(extractor.Event{Type: extractor.EventProgress, Progress: progress.Snapshot{ETA: -1}})
+		<-ctx.Done()
+		close(cancelled)
+		return &manifest.Manifest{RunID: o.RunID, Status: manifest.StatusCancelled}, ctx.Err()
+	}
+	c := serveInProcess(t, run, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := c.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := stream.Recv(); err != nil || ev.GetProgress() == nil {
+		t.Fatalf("first event %v, %v", ev, err)
+	}
+	cancel()
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancelling the call did not cancel the run")
+	}
+	if _, err := stream.Recv(); status.Code(err) != codes.Canceled {
+		t.Errorf("recv after cancel: %v", err)
+	}
+}
+
+func TestPanicInRPCIsRecovered(t *testing.T) {
+	var logs bytes.Buffer
+	c := serveInProcess(t, func(context.Context, *config.Job, extractor.RunOptions) (*manifest.Manifest, error) {
+		panic("kaboom")
+	}, &logs)
+	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err = stream.Recv()
+		if err != nil {
+			break
+		}
+	}
+	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "plugin panic") || !strings.Contains(err.Error(), "kaboom") {
+		t.Fatalf("err = %v, want Internal plugin panic", err)
+	}
+	if !strings.Contains(logs.String(), "panic in plugin RPC") {
+		t.Errorf("panic not logged:\n%s", logs.String())
+	}
+	// The server still answers.
+	if _, err := c.Describe(context.Background(), &extractorv1.DescribeRequest{}); err != nil {
+		t.Errorf("describe after panic: %v", err)
+	}
+}
+
+func TestRecoverUnary(t *testing.T) {
+	intc := recoverUnary(hclog.NewNullLogger())
+	_, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
+		panic("bad")
+	})
+	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "/x/Validate") {
+		t.Errorf("err = %v", err)
+	}
+	resp, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
+		return "ok", nil
+	})
+	if err != nil || resp != "ok" {
+		t.Errorf("passthrough = %v, %v", resp, err)
+	}
+}

@@ -1,0 +1,109 @@
+package plugin
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+)
+
+// streamLogHandler sends records at or above level to the Extract stream as
+// LogLine events, and the rest (and any it cannot send) to fallback, so each
+// record reaches the host exactly once.
+type streamLogHandler struct {
+	level    slog.Level
+	fallback slog.Handler
+	out      *eventSender
+	attrs    []*extractorv1.Attr
+	prefix   string
+}
+
+func (h *streamLogHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level || h.fallback.Enabled(ctx, l)
+}
+
+func (h *streamLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < h.level {
+		return h.fallback.Handle(ctx, r)
+	}
+	line := &extractorv1.LogLine{Level: levelName(r.Level), Message: r.Message, Attrs: append([]*extractorv1.Attr(nil), h.attrs...)}
+	r.Attrs(func(a slog.Attr) bool {
+		line.Attrs = appendProtoAttr(line.Attrs, h.prefix, a)
+		return true
+	})
+	if err := h.out.send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Log{Log: line}}); err != nil {
+		return h.fallback.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h *streamLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	n := *h
+	n.fallback = h.fallback.WithAttrs(attrs)
+	n.attrs = append([]*extractorv1.Attr(nil), h.attrs...)
+	for _, a := range attrs {
+		n.attrs = appendProtoAttr(n.attrs, h.prefix, a)
+	}
+	return &n
+}
+
+func (h *streamLogHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	n := *h
+	n.fallback = h.fallback.WithGroup(name)
+	n.prefix = h.prefix + name + "."
+	return &n
+}
+
+// appendProtoAttr flattens a into text attributes, resolving LogValuers (so
+// secrets print redacted).
+func appendProtoAttr(out []*extractorv1.Attr, prefix string, a slog.Attr) []*extractorv1.Attr {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return out
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		p := prefix
+		if a.Key != "" {
+			p += a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			out = appendProtoAttr(out, p, g)
+		}
+		return out
+	}
+	return append(out, &extractorv1.Attr{Key: prefix + a.Key, Value: a.Value.String()})
+}
+
+// levelName is the protocol's name of a slog level.
+func levelName(l slog.Level) string {
+	switch {
+	case l < slog.LevelInfo:
+		return "debug"
+	case l < slog.LevelWarn:
+		return "info"
+	case l < slog.LevelError:
+		return "warn"
+	default:
+		return "error"
+	}
+}
+
+// slogLevel parses a protocol level name; ok is false for "" and unknown
+// names.
+func slogLevel(s string) (slog.Level, bool) {
+	switch strings.ToLower(s) {
+	case "debug", "trace":
+		return slog.LevelDebug, true
+	case "info":
+		return slog.LevelInfo, true
+	case "warn", "warning":
+		return slog.LevelWarn, true
+	case "error":
+		return slog.LevelError, true
+	}
+	return 0, false
+}
