@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/base64"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,6 +28,15 @@ func secretStrings() []string {
 // in any file under dir.
 func assertNoSecrets(t *testing.T, what string, r result, dir string) {
 	t.Helper()
+	for _, leak := range findSecrets(t, r, dir) {
+		t.Errorf("%s: %s", what, leak)
+	}
+}
+
+// findSecrets lists where credentials appear in r's output and dir's files.
+func findSecrets(t *testing.T, r result, dir string) []string {
+	t.Helper()
+	var leaks []string
 	texts := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Base(p) == "job.json" {
@@ -43,9 +53,31 @@ func assertNoSecrets(t *testing.T, what string, r result, dir string) {
 	for name, text := range texts {
 		for _, s := range secretStrings() {
 			if strings.Contains(text, s) {
-				t.Errorf("%s: %s contains a credential (%.8s...)", what, name, s)
+				leaks = append(leaks, fmt.Sprintf("%s contains a credential (%.8s...)", name, s))
 			}
 		}
+	}
+	return leaks
+}
+
+// The leak detector finds a planted credential in output and in files.
+func TestFindSecretsFindsLeaks(t *testing.T) {
+	dir := t.TempDir()
+	if leaks := findSecrets(t, result{stderr: "all clean"}, dir); len(leaks) != 0 {
+		t.Fatalf("false positive: %v", leaks)
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(simEmail + ":" + simScoped))
+	if leaks := findSecrets(t, result{stderr: "Authorization: Basic " + basic}, dir); len(leaks) != 1 {
+		t.Fatalf("base64 pair not found: %v", leaks)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "out", "run"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "out", "run", "manifest.json"), []byte(`{"k":"`+simOrgKey+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if leaks := findSecrets(t, result{}, dir); len(leaks) != 1 || !strings.Contains(leaks[0], "manifest.json") {
+		t.Fatalf("file leak not found: %v", leaks)
 	}
 }
 

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -297,8 +298,13 @@ func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part i
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	hw := newHashWriter(w)
-	if err := r.enc.write(hw, t.Schema, rec); err != nil {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	hw := newHashWriter(bw)
+	err = r.enc.write(hw, t.Schema, rec)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		w.Abort()
 		return fmt.Errorf("write %s in %s: %w", name, r.Location(), err)
 	}

@@ -155,8 +155,8 @@ func (r *run) userPages(ctx context.Context, fn func(jira.User) error) error {
 			continue
 		}
 		maxNonEmpty = max(maxNonEmpty, p.origin)
-		if n >= p.max {
-			full++
+		if p.start+n >= p.origin+UsersPageSize {
+			full++ // the slot is complete, by one page or with gap reads
 		}
 		for _, u := range p.users {
 			if err := fn(u); err != nil {

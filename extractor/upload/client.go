@@ -223,12 +223,13 @@ func (c *client) put(ctx context.Context, target *url.URL, ch Chunk) error {
 	req.Header.Set(HeaderChunk, ch.Name())
 	resp, err := c.http.Do(req)
 	if err != nil {
-		// The error text holds the URL and its one-time token: name the path only.
+		// The error text holds the upload URL, whose path or query is a
+		// credential (a one-time token, a signature): leave it out.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("put %s: %s", target.Path, c.redact(err.Error()))
+		return fmt.Errorf("put: %s", c.redact(err.Error()))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -11,6 +11,7 @@ import (
 )
 
 func TestEntityRecordMergesColumnsAndMetadata(t *testing.T) {
+	t.Parallel()
 	u := model.NewUser(model.UserRecord{AccountID: "a1", AccountType: "atlassian", DisplayName: "Ann", Active: true, Email: "ann@example.com",
 		LastActive: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)})
 	u.Metadata = `{"extra":"x","email":"overridden by the column"}`
@@ -37,6 +38,7 @@ func TestEntityRecordMergesColumnsAndMetadata(t *testing.T) {
 }
 
 func TestRelationRecordMapping(t *testing.T) {
+	t.Parallel()
 	names := Names{Roles: map[string]string{"10002": "Administrators"}}
 	cases := []struct {
 		rel           model.Relation
@@ -107,6 +109,7 @@ func collectChunks(t *testing.T, rows [][]string, maxRows int, maxBytes int64) [
 }
 
 func TestChunkerBoundsAndDeterminism(t *testing.T) {
+	t.Parallel()
 	var rows [][]string
 	for i := range 100 {
 		rows = append(rows, []string{"acme", strings.Repeat("n", i%13), "identity", "jira", "id", "user", "1", "{}"})

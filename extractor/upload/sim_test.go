@@ -64,6 +64,7 @@ func readFixture(t *testing.T, run Run) fixture {
 }
 
 func TestUploadSimulatorRun(t *testing.T) {
+	t.Parallel()
 	loc := simRun(t)
 	run := openRun(t, loc)
 	f := readFixture(t, run)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestUploadFixtureRun(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"parquet", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			f := newFixture(40)
@@ -56,6 +57,7 @@ func TestUploadFixtureRun(t *testing.T) {
 }
 
 func TestUploadAppOverride(t *testing.T) {
+	t.Parallel()
 	f := newFixture(5)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -68,6 +70,7 @@ func TestUploadAppOverride(t *testing.T) {
 }
 
 func TestResumeAfterDroppedConnection(t *testing.T) {
+	t.Parallel()
 	f := newFixture(40)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -99,6 +102,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 }
 
 func TestResumeAfterCancel(t *testing.T) {
+	t.Parallel()
 	f := newFixture(40)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -144,6 +148,7 @@ func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
 }
 
 func TestRetry429HonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	f := newFixture(5)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{RetryAfter: "7"})
@@ -169,6 +174,7 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 }
 
 func TestRetryPutAfter5xxAndDrop(t *testing.T) {
+	t.Parallel()
 	f := newFixture(5)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	var armed sync.Once
@@ -200,6 +206,7 @@ func TestRetryPutAfter5xxAndDrop(t *testing.T) {
 }
 
 func TestRetriesExhausted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(5)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -217,6 +224,7 @@ func TestRetriesExhausted(t *testing.T) {
 }
 
 func TestDanglingRelationsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(10)
 	f.relations[model.MemberOf] = append(f.relations[model.MemberOf], model.MemberOfRel("ghost", "grp-0"))
 	f.relations[model.UsesScheme] = append(f.relations[model.UsesScheme], model.UsesSchemeRel("10000", "99999"))
@@ -247,6 +255,7 @@ func TestDanglingRelationsRefused(t *testing.T) {
 }
 
 func TestTamperedAndIncompleteRunsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(5)
 	loc := writeRun(t, t.TempDir(), "csv", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -274,6 +283,7 @@ func TestTamperedAndIncompleteRunsRefused(t *testing.T) {
 }
 
 func TestStateOfAnotherUploadRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(20)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -306,6 +316,7 @@ func TestStateOfAnotherUploadRefused(t *testing.T) {
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(20)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})

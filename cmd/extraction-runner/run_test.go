@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/plugin"
+)
+
+func TestRunEndToEnd(t *testing.T) {
+	srv, url := startSim(t, sim.Faults{})
+	dest := t.TempDir()
+	job := writeJob(t, url, filepath.Join(dest, "not-used"), nil)
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", job, "--out", dest)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	location := strings.TrimSpace(stdout)
+	if filepath.Dir(location) != dest {
+		t.Fatalf("stdout %q is not a run folder under %s", stdout, dest)
+	}
+	ctx := context.Background()
+	rr, err := output.OpenRun(ctx, location, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := srv.Truth(sim.TruthOptions{})
+	diff, err := simtest.CompareReader(ctx, rr, truth.Entities, truth.Relations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !diff.Empty() {
+		t.Fatal(diff.String())
+	}
+	// The summary names the status, the output and every table.
+	for _, want := range []string{"complete", location, "requests", string(model.User), string(model.HoldsPermission)} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr+stdout, sim.DefaultToken) {
+		t.Error("the token was printed")
+	}
+}
+
+func TestRunPartialExitsThree(t *testing.T) {
+	srv0, _ := startSim(t, sim.Faults{})
+	var project string
+	for _, e := range srv0.Truth(sim.TruthOptions{}).Entities {
+		if e.SourceType == model.Project {
+			project = e.SourceID
+			break
+		}
+	}
+	_, url := startSim(t, sim.Faults{ForbiddenProjects: []string{project}})
+	dest := t.TempDir()
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil))
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (partial)\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "warning") || strings.TrimSpace(stdout) == "" {
+		t.Errorf("partial run output:\nstdout %s\nstderr %s", stdout, stderr)
+	}
+}
+
+func TestRunInvalidJobExitsTwo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "job.json")
+	if err := os.WriteFile(path, []byte(`{"appConfig":{"token":"nocolon-s3cret","siteName":"Not A Label"},"output":{"format":"xml"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", path)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, stderr)
+	}
+	for _, key := range []string{"appConfig.token", "appConfig.siteName", "output.format", "fix:"} {
+		if !strings.Contains(stderr, key) {
+			t.Errorf("problems do not name %s:\n%s", key, stderr)
+		}
+	}
+	if stdout != "" || strings.Contains(stderr, "nocolon-s3cret") {
+		t.Errorf("stdout %q; stderr shows the token? %v", stdout, strings.Contains(stderr, "nocolon-s3cret"))
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	job := filepath.Join(t.TempDir(), "job.json")
+	_ = os.WriteFile(job, []byte(`{}`), 0o600)
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "Usage:"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"no plugin", []string{"run", "--config", job}, "--plugin is required"},
+		{"missing plugin", []string{"run", "--plugin", "/nonexistent/x", "--config", job}, "/nonexistent/x"},
+		{"no config", []string{"run", "--plugin", pluginBin}, "--config is required"},
+		{"unreadable config", []string{"run", "--plugin", pluginBin, "--config", "/nonexistent/job.json"}, "--config: cannot read"},
+		{"unknown flag", []string{"run", "--plugn", "x"}, "flag provided but not defined"},
+		{"bad timeout", []string{"run", "--plugin", pluginBin, "--config", job, "--timeout", "soon"}, "not a positive duration"},
+		{"bad log level", []string{"run", "--plugin", pluginBin, "--config", job, "--log-level", "loud"}, "--log-level"},
+		{"stray argument", []string{"describe", "--plugin", pluginBin, "extra"}, `unexpected argument "extra"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runInProcess(t, c.args...)
+			if code != 2 || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, c.want)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, stdout, _ := runInProcess(t, "--help")
+	if code != 0 || !strings.Contains(stdout, "extraction-runner run") || !strings.Contains(stdout, "Exit codes") {
+		t.Errorf("--help: %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runInProcess(t, "run", "--help")
+	for _, flag := range []string{"--plugin PATH", "--config JOB.json", "--out DEST", "--timeout DURATION", "--plugin-sha256 HEX", "--allow-insecure", "--log-level LEVEL"} {
+		if code != 0 || !strings.Contains(stdout, flag) {
+			t.Errorf("run --help (exit %d) does not list %s:\n%s", code, flag, stdout)
+		}
+	}
+	code, stdout, _ = runInProcess(t, "help", "describe")
+	if code != 0 || !strings.Contains(stdout, "--json") {
+		t.Errorf("help describe: %d\n%s", code, stdout)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	code, stdout, stderr := runInProcess(t, "describe", "--plugin", pluginBin)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"jira-extractor", "protocol version: 1", "permission_scheme", "holds_permission", "appConfig"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("describe does not show %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = runInProcess(t, "describe", "--plugin", pluginBin, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var d struct {
+		Name          string         `json:"name"`
+		EntityKinds   []string       `json:"entity_kinds"`
+		RelationKinds []string       `json:"relation_kinds"`
+		JobSchema     map[string]any `json:"job_schema"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout)
+	}
+	if d.Name != "jira-extractor" || len(d.EntityKinds) != len(model.SourceTypes) || len(d.RelationKinds) != len(model.RelationKinds) || d.JobSchema["properties"] == nil {
+		t.Errorf("describe --json: %+v", d)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
+	dest := t.TempDir()
+	start := time.Now()
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "1s")
+	if code != 1 || !strings.Contains(stderr, "timed out after 1s") {
+		t.Fatalf("exit %d, want 1 and 'timed out after 1s':\n%s", code, stderr)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("a 1s timeout took %s", took)
+	}
+	if stdout != "" {
+		t.Errorf("stdout names an output for a timed-out run: %q", stdout)
+	}
+	assertNoManifest(t, dest)
+}
+
+// assertNoManifest fails if any run under dest has a manifest.json.
+func assertNoManifest(t *testing.T, dest string) {
+	t.Helper()
+	found, _ := filepath.Glob(filepath.Join(dest, "*", manifest.FileName))
+	if len(found) > 0 {
+		t.Errorf("a cancelled run left a manifest: %v", found)
+	}
+}
+
+func TestRunPluginCrash(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 100 * time.Millisecond})
+	t.Setenv(plugin.CrashEnv, "after-progress")
+	dest := t.TempDir()
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "60s")
+	if code != 1 || !strings.Contains(stderr, "crashed or was killed") {
+		t.Fatalf("exit %d, want 1 and a crash report:\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "timed out") || stdout != "" {
+		t.Errorf("stdout %q stderr %s", stdout, stderr)
+	}
+	assertNoManifest(t, dest)
+}
+
+func TestRunChecksum(t *testing.T) {
+	_, url := startSim(t, sim.Faults{})
+	b, err := os.ReadFile(pluginBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	job := writeJob(t, url, t.TempDir(), nil)
+	code, _, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", job, "--plugin-sha256", strings.Repeat("ab", 32))
+	if code != 1 || !strings.Contains(stderr, "refusing to start it") || !strings.Contains(stderr, hex.EncodeToString(sum[:])) {
+		t.Errorf("mismatch: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", job, "--plugin-sha256", hex.EncodeToString(sum[:]))
+	if code != 0 {
+		t.Errorf("matching checksum: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestUploadAfterRun(t *testing.T) {
+	_, url := startSim(t, sim.Faults{})
+	upload := map[string]any{"upload": map[string]any{"api": "http://127.0.0.1:1/api", "app": "jira", "keyId": "kid", "keySecret": "ksecret", "afterRun": true}}
+	var gotJob *config.Job
+	var gotLoc string
+	fail := error(nil)
+	orig := uploadAfterRun
+	t.Cleanup(func() { uploadAfterRun = orig })
+	uploadAfterRun = func(_ context.Context, job *config.Job, location string, _ *slog.Logger) error {
+		gotJob, gotLoc = job, location
+		return fail
+	}
+
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
+	if code != 0 || gotJob == nil || gotLoc != strings.TrimSpace(stdout) || gotJob.Upload.App != "jira" {
+		t.Fatalf("exit %d, upload called with %v at %q\n%s", code, gotJob, gotLoc, stderr)
+	}
+
+	fail = errors.New("platform said no")
+	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
+	if code != 1 || !strings.Contains(stderr, "platform said no") {
+		t.Errorf("failed upload: exit %d\n%s", code, stderr)
+	}
+
+	gotJob = nil
+	code, _, _ = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
+	if code != 0 || gotJob != nil {
+		t.Errorf("upload called without upload.afterRun (exit %d)", code)
+	}
+}
+
+// TestSignalCancelsRun sends SIGINT and SIGTERM to a runner subprocess in
+// the middle of a run.
+func TestSignalCancelsRun(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dest := t.TempDir()
+			cmd := exec.Command(runnerBin, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil))
+			stderr := newLineWaiter("extracting site sim")
+			var stdout strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-stderr.seen:
+			case err := <-done:
+				t.Fatalf("runner ended before the run was under way: %v\n%s", err, stderr.String())
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("no progress line:\n%s", stderr.String())
+			}
+			plugins := childPids(cmd.Process.Pid, pluginBin)
+			if len(plugins) != 1 {
+				_ = cmd.Process.Kill()
+				t.Fatalf("runner has plugin children %v, want 1", plugins)
+			}
+			start := time.Now()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+					t.Errorf("runner exit %v, want code 1", err)
+				}
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
+				t.Fatalf("runner did not stop after %v:\n%s", sig, stderr.String())
+			}
+			if took := time.Since(start); took > 8*time.Second {
+				t.Errorf("stopping took %s", took)
+			}
+			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]
+			if out := stderr.String(); !strings.Contains(out, "cancelled by "+name) || !strings.Contains(out, "cancelled") {
+				t.Errorf("stderr does not report the cancellation:\n%s", out)
+			}
+			if stdout.String() != "" {
+				t.Errorf("stdout names an output: %q", stdout.String())
+			}
+			if alive(plugins[0]) {
+				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
+				t.Errorf("plugin process %d left running", plugins[0])
+			}
+			assertNoManifest(t, dest)
+		})
+	}
+}
