@@ -44,7 +44,7 @@ func serveWrapped(t *testing.T, srv *sim.Server, wrap func(http.Handler) http.Ha
 
 // newJob builds a validated job against the simulator at url writing to
 // dest; extra keys are merged into appConfig.
-func newJob(t *testing.T, url, dest string, extra map[string]any) *config.Job {
+func newJob(t testing.TB, url, dest string, extra map[string]any) *config.Job {
 	t.Helper()
 	app := map[string]any{
 		"token": sim.DefaultEmail + ":" + sim.DefaultToken, "siteName": "sim",

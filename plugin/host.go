@@ -94,8 +94,10 @@ func Start(cfg HostConfig) (*Host, error) {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
+	// The plugin inherits the host's environment (AWS credentials, proxies,
+	// HOME); the host's own settings come after it so they win.
 	cmd := exec.Command(cfg.Path)
-	cmd.Env = append(cmd.Env, cfg.Env...)
+	cmd.Env = append(os.Environ(), cfg.Env...)
 	if cfg.LogLevel != "" {
 		cmd.Env = append(cmd.Env, LogLevelEnv+"="+cfg.LogLevel)
 	}
@@ -106,6 +108,7 @@ func Start(cfg HostConfig) (*Host, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		SkipHostEnv:      true, // already in cmd.Env, before the host's settings
 		SecureConfig:     secure,
 		Logger:           logger,
 		Stderr:           tail,

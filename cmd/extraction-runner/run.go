@@ -111,13 +111,13 @@ func (r *runner) run(parent context.Context) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func() {
+	go func(done <-chan struct{}) {
 		select {
 		case s := <-sigs:
 			cancel(&interruptedError{sig: s})
-		case <-ctx.Done():
+		case <-done:
 		}
-	}()
+	}(ctx.Done())
 	if d := r.opts.timeout.d; d > 0 {
 		var cancelT context.CancelFunc
 		ctx, cancelT = context.WithTimeoutCause(ctx, d, &timeoutError{d: d})

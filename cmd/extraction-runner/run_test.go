@@ -55,6 +55,9 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("summary does not mention %q:\n%s", want, stderr)
 		}
 	}
+	if strings.Contains(stderr, "run started") {
+		t.Errorf("info log records shown at the default level warn:\n%s", stderr)
+	}
 	if strings.Contains(stderr+stdout, sim.DefaultToken) {
 		t.Error("the token was printed")
 	}
@@ -224,9 +227,14 @@ func TestRunChecksum(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "refusing to start it") || !strings.Contains(stderr, hex.EncodeToString(sum[:])) {
 		t.Errorf("mismatch: exit %d\n%s", code, stderr)
 	}
-	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", job, "--plugin-sha256", hex.EncodeToString(sum[:]))
+	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", job, "--plugin-sha256", hex.EncodeToString(sum[:]), "--log-level", "info")
 	if code != 0 {
 		t.Errorf("matching checksum: exit %d\n%s", code, stderr)
+	}
+	// At info, the extractor's own log records reach the runner's log
+	// through the plugin's hclog stream.
+	if !strings.Contains(stderr, "run started") || !strings.Contains(stderr, "jira-extractor") {
+		t.Errorf("plugin info logs missing at --log-level info:\n%s", stderr)
 	}
 }
 

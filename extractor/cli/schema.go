@@ -109,7 +109,7 @@ func writeKeysMarkdown(w io.Writer) error {
 	b.WriteString("| key | type | default | meaning |\n|---|---|---|---|\n")
 	for _, k := range config.Keys {
 		def := keyDefault(k)
-		if def != "" {
+		if def != "" && !k.Required {
 			def = "`" + def + "`"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Key, keyType(k), def, strings.ReplaceAll(keyMeaning(k), "|", "\\|"))

@@ -65,12 +65,12 @@ var Keys = []KeyDoc{
 	{Key: "output.s3.sse", Type: "string", Enum: []string{"AES256", "aws:kms"}, Doc: "server-side encryption; none by default"},
 	{Key: "output.s3.kmsKeyId", Type: "string", Doc: "KMS key id with sse aws:kms"},
 	{Key: "upload", Type: "object", Doc: "bulk upload of a finished run to a platform's entity APIs"},
-	{Key: "upload.api", Type: "string", Doc: "base URL of the platform API"},
-	{Key: "upload.app", Type: "string", Doc: "application name the entities are filed under"},
-	{Key: "upload.keyId", Type: "string", Secret: true, Doc: "platform API key id"},
-	{Key: "upload.keySecret", Type: "string", Secret: true, Doc: "platform API key secret"},
-	{Key: "upload.afterRun", Type: "boolean", Default: false, Doc: "upload the run as soon as it is complete"},
-	{Key: "upload.allowDangling", Type: "boolean", Default: false, Doc: "upload relations whose ends are missing from the run instead of refusing"},
+	{Key: "upload.api", Type: "string", Doc: "the platform's API base URL, e.g. https://platform.example.com/api"},
+	{Key: "upload.app", Type: "string", Doc: "the App column of every uploaded row; default the run's site"},
+	{Key: "upload.keyId", Type: "string", Secret: true, Doc: "platform API key id; the environment variable ENTITY_API_KEY_ID wins"},
+	{Key: "upload.keySecret", Type: "string", Secret: true, Doc: "platform API key secret; the environment variable ENTITY_API_KEY_SECRET wins"},
+	{Key: "upload.afterRun", Type: "boolean", Default: false, Doc: "`jira-extractor run` uploads the run as soon as it is complete"},
+	{Key: "upload.allowDangling", Type: "boolean", Default: false, Doc: "upload even if some relations refer to entities not in the run (those relations are left out) instead of refusing"},
 }
 
 // JSONSchema returns the job file's JSON Schema (draft 2020-12), built from

@@ -55,7 +55,7 @@ func makeEntities(kind model.SourceType, n int) []model.Entity {
 			case model.Bool:
 				attrs[c.Name] = (i+j)%2 == 0
 			case model.Int64:
-				attrs[c.Name] = int64(i*7919 - 3) * int64(j+1)
+				attrs[c.Name] = int64(i*7919-3) * int64(j+1)
 			case model.Timestamp:
 				attrs[c.Name] = tsBase.Add(time.Duration(i)*time.Hour + time.Duration(i%1000)*time.Millisecond)
 			}

@@ -433,4 +433,3 @@ func (r *Run) release() {
 		t.mu.Unlock()
 	}
 }
-

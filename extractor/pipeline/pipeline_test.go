@@ -129,7 +129,7 @@ func TestPartialFailures(t *testing.T) {
 
 func TestFatalErrorNamesEndpoint(t *testing.T) {
 	for endpoint, want := range map[string]string{
-		"role":          "project/10000/role/",
+		"role":          "/role/1000",
 		"users":         "users/search startAt=0",
 		"members":       "group/member groupId=",
 		"projectscheme": "project/1000",

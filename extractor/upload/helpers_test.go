@@ -96,7 +96,7 @@ func writeRun(t *testing.T, dir, format string, f fixture) string {
 	if len(runID) > 26 {
 		runID = runID[:26]
 	}
-	sink, err := output.Open(ctx, output.Options{Output: config.Output{Destination: dir, Format: format, BatchRows: 17}, RunID: runID, Site: "acme"})
+	sink, err := output.Open(ctx, output.Options{Output: config.Output{Destination: dir, Format: format, BatchRows: 25}, RunID: runID, Site: "acme"})
 	if err != nil {
 		t.Fatalf("open output: %v", err)
 	}
