@@ -236,11 +236,17 @@ func (h *Host) rpcError(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("%s: %w", op, ctxErr)
 	}
 	st, _ := status.FromError(err)
-	exited := h.client.Exited()
-	if exited || st.Code() == codes.Unavailable || st.Code() == codes.Canceled {
-		if exited || h.waitExited(3*time.Second) {
-			return fmt.Errorf("plugin %s crashed or was killed during %s: %w%s", h.path, op, ErrPluginExited, h.stderr.suffix())
-		}
+	if st.Code() == codes.Internal && strings.HasPrefix(st.Message(), "plugin panic") {
+		// Recovered inside the plugin, which is still running.
+		return fmt.Errorf("plugin %s: %s failed: %s", h.path, op, st.Message())
+	}
+	// A dying plugin shows up as any of several transport errors
+	// (Unavailable, Canceled, Internal RST_STREAM, ...): give the process a
+	// moment to be reaped before deciding.
+	if h.waitExited(3 * time.Second) {
+		return fmt.Errorf("plugin %s crashed or was killed during %s: %w%s", h.path, op, ErrPluginExited, h.stderr.suffix())
+	}
+	if st.Code() == codes.Unavailable {
 		return fmt.Errorf("lost the connection to plugin %s during %s: %s", h.path, op, st.Message())
 	}
 	return fmt.Errorf("plugin %s: %s failed: %s", h.path, op, st.Message())

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,6 +218,23 @@ func TestHostPluginCrash(t *testing.T) {
 				t.Error("plugin not reported exited")
 			}
 		})
+	}
+}
+
+func TestHostPluginKilledMidRun(t *testing.T) {
+	_, url := startSim(t, sim.Faults{Latency: 200 * time.Millisecond})
+	h := startHost(t, nil)
+	pid := h.Pid()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var once sync.Once
+	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, t.TempDir())}}, func(ev *extractorv1.ExtractResponse) {
+		if ev.GetProgress() != nil {
+			once.Do(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+		}
+	})
+	if !errors.Is(err, ErrPluginExited) || ctx.Err() != nil {
+		t.Fatalf("err = %v (ctx %v), want ErrPluginExited without hanging", err, ctx.Err())
 	}
 }
 

@@ -2,7 +2,6 @@ package upload
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -15,42 +14,14 @@ import (
 const StateFileName = ".upload-state.json"
 
 // OpenRun opens the finished run at location (a path, file:// URL or
-// s3://bucket/prefix/RUN_ID) for Upload. Its Verify ignores the upload's own
-// state file in the run folder, which the manifest cannot list.
+// s3://bucket/prefix/RUN_ID) for Upload. The run's Verify ignores hidden
+// files at the top of the run folder, so the state file can live there.
 func OpenRun(ctx context.Context, location string, s3opts *config.S3Output) (Run, error) {
 	rr, err := output.OpenRun(ctx, location, s3opts)
 	if err != nil {
 		return nil, err
 	}
-	return stateTolerantRun{rr}, nil
-}
-
-type stateTolerantRun struct{ *output.RunReader }
-
-// Verify is output.RunReader.Verify less the complaints about the upload
-// state file (and its temporary files) at the run folder's top level.
-func (r stateTolerantRun) Verify(ctx context.Context) error {
-	err := r.RunReader.Verify(ctx)
-	var ve *output.VerifyError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var kept []string
-	for _, p := range ve.Problems {
-		name, rest, _ := strings.Cut(p, ": ")
-		if isStateFile(name) && strings.Contains(rest, "not in the manifest") {
-			continue
-		}
-		kept = append(kept, p)
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return &output.VerifyError{Location: ve.Location, Problems: kept}
-}
-
-func isStateFile(name string) bool {
-	return name == StateFileName || (strings.HasPrefix(name, ".upload-state-") && strings.HasSuffix(name, ".tmp") && !strings.Contains(name, "/"))
+	return rr, nil
 }
 
 // DefaultStatePath is where the state file of the run at location lives
