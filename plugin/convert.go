@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"time"
-
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/govextract/jira-extractor/extractor/manifest"
@@ -106,12 +104,4 @@ func ManifestFromResult(r *extractorv1.Result) *manifest.Manifest {
 		m.Warnings = append(m.Warnings, WarningFromProto(w))
 	}
 	return m
-}
-
-// Duration of a run from its manifest; 0 when the times are unknown.
-func runDuration(m *manifest.Manifest) time.Duration {
-	if m == nil || m.StartedAt.IsZero() || m.FinishedAt.IsZero() {
-		return 0
-	}
-	return m.FinishedAt.Sub(m.StartedAt)
 }

@@ -19,10 +19,12 @@ type streamLogHandler struct {
 	prefix   string
 }
 
+// Enabled reports whether either side takes records at l.
 func (h *streamLogHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.level || h.fallback.Enabled(ctx, l)
 }
 
+// Handle streams r, or hands it to the fallback.
 func (h *streamLogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level < h.level {
 		return h.fallback.Handle(ctx, r)
@@ -38,6 +40,7 @@ func (h *streamLogHandler) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 
+// WithAttrs adds attrs on both sides.
 func (h *streamLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	n := *h
 	n.fallback = h.fallback.WithAttrs(attrs)
@@ -48,6 +51,7 @@ func (h *streamLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &n
 }
 
+// WithGroup opens a group on both sides.
 func (h *streamLogHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
