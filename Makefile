@@ -12,7 +12,7 @@ BUF_VERSION := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 
-.PHONY: all build demo test test-short race vet fmt proto bench bench-quick clean tools
+.PHONY: all build demo test vet fmt proto bench bench-quick clean tools
 
 all: build
 
@@ -46,8 +46,13 @@ proto:
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 	cd plugin && PATH=$(TOOLS):$$PATH $(TOOLS)/buf generate
 
+# The scenario matrix against the simulator (results in bench-results/), then
+# the writers' throughput and the simulator's own speed.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extractor/bench/
+	$(GO) test -run '^$$' -bench BenchmarkWrite -benchtime 1x -timeout 10m ./extractor/output/
+	$(GO) test -run '^$$' -bench BenchmarkServe -benchtime 20000x -timeout 10m ./cmd/jirasim/sim/
+	$(GO) test -run '^$$' -bench BenchmarkGenerateLarge -benchtime 1x -timeout 10m ./cmd/jirasim/sim/
 
 bench-quick: build
 	BENCH_QUICK=1 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 10m ./extractor/bench/

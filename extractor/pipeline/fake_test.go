@@ -57,6 +57,7 @@ type fakeSite struct {
 	// faults
 	shortUsers     bool            // users/search answers at most 7 users
 	omitTotals     bool            // PageBeans without total
+	staleTotals    int             // PageBeans under-report total by this many (rows added mid-run)
 	forbidden      map[string]bool // project ids: roles answer 403
 	notFound       map[string]bool // project ids: roles and scheme answer 404
 	vanishing      map[string]bool // group ids: member pages after the first answer 404
@@ -101,7 +102,7 @@ func (f *fakeSite) count(endpoint string) int64 {
 	return c.(*atomic.Int64).Load()
 }
 
-func page[T any](all []T, startAt, maxResults, cap int, omitTotal bool) jira.Page[T] {
+func page[T any](all []T, startAt, maxResults, cap int, omitTotal bool, stale int) jira.Page[T] {
 	maxResults = min(maxResults, cap)
 	end := min(len(all), startAt+maxResults)
 	var vals []T
@@ -110,7 +111,7 @@ func page[T any](all []T, startAt, maxResults, cap int, omitTotal bool) jira.Pag
 	}
 	p := jira.Page[T]{StartAt: startAt, MaxResults: maxResults, IsLast: end >= len(all), Values: vals}
 	if !omitTotal {
-		t := len(all)
+		t := max(0, len(all)-stale)
 		p.Total = &t
 	}
 	return p
@@ -141,7 +142,7 @@ func (f *fakeSite) GroupsPage(ctx context.Context, startAt, maxResults int) (jir
 	for i, g := range f.groups {
 		gs[i] = g.Group
 	}
-	return page(gs, startAt, maxResults, 50, f.omitTotals), nil
+	return page(gs, startAt, maxResults, 50, f.omitTotals, f.staleTotals), nil
 }
 
 func (f *fakeSite) GroupMembersPage(ctx context.Context, groupID string, includeInactive bool, startAt, maxResults int) (jira.Page[jira.User], error) {
@@ -164,7 +165,7 @@ func (f *fakeSite) GroupMembersPage(ctx context.Context, groupID string, include
 				us = append(us, f.users[i])
 			}
 		}
-		return page(us, startAt, maxResults, 50, f.omitTotals), nil
+		return page(us, startAt, maxResults, 50, f.omitTotals, f.staleTotals), nil
 	}
 	return jira.Page[jira.User]{}, &statusErr{404, "group/member " + groupID}
 }
@@ -182,7 +183,7 @@ func (f *fakeSite) ProjectsPage(ctx context.Context, startAt, maxResults int) (j
 	for i, p := range f.projects {
 		ps[i] = p.Project
 	}
-	return page(ps, startAt, maxResults, 100, f.omitTotals), nil
+	return page(ps, startAt, maxResults, 100, f.omitTotals, f.staleTotals), nil
 }
 
 func (f *fakeSite) project(id string) (fakeProject, error) {

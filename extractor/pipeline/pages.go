@@ -73,9 +73,12 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 	if got == 0 || total <= got || first.IsLast {
 		return nil
 	}
-	// slice reads [cur, end), following short pages.
+	// slice reads [cur, end), following short pages. The last slice is
+	// open-ended: when its page at total does not say isLast (members were
+	// added mid-run), it reads on until a page is empty or says isLast.
 	slice := func(ctx context.Context, cur, end int) error {
-		for cur < end {
+		open := end >= total
+		for cur < end || open {
 			p, err := get(ctx, cur)
 			if err != nil {
 				return err
@@ -84,7 +87,7 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 			if len(vals) == 0 {
 				return nil
 			}
-			if len(vals) > end-cur {
+			if !open && len(vals) > end-cur {
 				vals = vals[:end-cur]
 			}
 			if err := handle(ctx, vals); err != nil {

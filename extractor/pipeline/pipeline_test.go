@@ -88,6 +88,20 @@ func TestShortPagesAndMissingTotals(t *testing.T) {
 	compare(t, s, wantE, wantR)
 }
 
+// A total that lags behind the data (members added while the run reads)
+// must not lose the rows past it: the last page does not say isLast.
+func TestStaleTotalsLoseNothing(t *testing.T) {
+	f := newFakeSite(1234, 70, 250)
+	f.staleTotals = 3
+	app := config.AppConfig{Concurrency: 4}
+	s, _, err := runFake(t, context.Background(), f, app, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantE, wantR := expected(f, app, false)
+	compare(t, s, wantE, wantR)
+}
+
 func TestPartialFailures(t *testing.T) {
 	f := newFakeSite(300, 12, 10)
 	f.forbidden["10001"] = true

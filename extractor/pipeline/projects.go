@@ -201,7 +201,7 @@ func (r *run) roleActors(ctx context.Context, projectID, roleID string, actors [
 		case a.ActorGroup != nil && a.ActorGroup.GroupID != "":
 			rel = model.HasRoleRel(model.Group, a.ActorGroup.GroupID, projectID, roleID)
 		default:
-			r.log.Debug("role actor without id skipped", "project", projectID, "role", roleID, "type", a.Type)
+			r.log.Warn("role actor without an account or group id skipped", "project", projectID, "role", roleID, "type", a.Type)
 			continue
 		}
 		if err := r.out.relation(ctx, rel); err != nil {
