@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/extractor/manifest"
 )
@@ -12,15 +13,7 @@ import (
 // BenchmarkRunMedium extracts the simulator's medium site (20k users, 1k
 // groups, 500 projects) and reports requests against the floor.
 func BenchmarkRunMedium(b *testing.B) {
-	srv, err := sim.New(sim.Config{Size: "medium", Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	url, err := srv.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := simtest.StartSim(b, sim.Config{Size: "medium", Seed: 1})
 	for i := 0; i < b.N; i++ {
 		srv.ResetStats()
 		dest := b.TempDir()

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/extractor/manifest"
 	"github.com/govextract/jira-extractor/extractor/model"
 )
 
 func TestRunSmallEqualsTruth(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 1})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	dest := t.TempDir()
 	job := newJob(t, url, dest, nil)
 
@@ -94,7 +95,7 @@ func TestRunMediumishWithinFloor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	srv, url := startSim(t, sim.Config{Seed: 7, Users: 3500, Groups: 120, Projects: 130, MeanMembersPerGroup: 40})
+	srv, url := simtest.StartSim(t, sim.Config{Seed: 7, Users: 3500, Groups: 120, Projects: 130, MeanMembersPerGroup: 40})
 	dest := t.TempDir()
 	m, err := extractor.Run(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r"})
 	if err != nil || m.Status != manifest.StatusComplete {
@@ -108,7 +109,7 @@ func TestRunMediumishWithinFloor(t *testing.T) {
 }
 
 func TestRunWithFaultsEqualsTruth(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 3, Users: 2600, MeanMembersPerGroup: 40})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 3, Users: 2600, MeanMembersPerGroup: 40})
 	srv.SetFaults(sim.Faults{Rate500: 0.03, Rate503: 0.03, RateReset: 0.02, RateTruncated: 0.03, Rate409UserSearch: 0.2,
 		ShortUserPages: true, Rate429: 0.03})
 	dest := t.TempDir()
@@ -128,7 +129,7 @@ func TestRunWithFaultsEqualsTruth(t *testing.T) {
 }
 
 func TestRunPartial(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 5, MeanMembersPerGroup: 60})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 5, MeanMembersPerGroup: 60})
 	tr := srv.Truth(sim.TruthOptions{})
 	// Two projects, and the largest group (more than one member page).
 	var projects []string
@@ -220,7 +221,7 @@ func TestRunPartial(t *testing.T) {
 }
 
 func TestRunOrgEqualsTruth(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 2})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2})
 	dest := t.TempDir()
 	job := newJob(t, url, dest, map[string]any{"orgId": sim.DefaultOrgID, "orgApiKey": sim.DefaultOrgAPIKey})
 	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
@@ -235,7 +236,7 @@ func TestRunOrgEqualsTruth(t *testing.T) {
 }
 
 func TestRunFilters(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 4})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 4})
 	tr := srv.Truth(sim.TruthOptions{})
 	var keys []string
 	for _, e := range tr.Entities {
@@ -264,7 +265,7 @@ func TestRunFilters(t *testing.T) {
 }
 
 func TestRunCancelled(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 1})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	srv.SetFaults(sim.Faults{Latency: 100 * time.Millisecond})
 	dest := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -294,7 +295,7 @@ func TestRunCancelled(t *testing.T) {
 }
 
 func TestRunRetriesExhausted(t *testing.T) {
-	srv, _ := startSim(t, sim.Config{Size: "small", Seed: 1})
+	srv, _ := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	url := serveWrapped(t, srv, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(r.URL.Path, "/permissionscheme") && !strings.Contains(r.URL.Path, "/project/") {
@@ -318,7 +319,7 @@ func TestRunRetriesExhausted(t *testing.T) {
 }
 
 func TestRunBadToken(t *testing.T) {
-	_, url := startSim(t, sim.Config{Size: "small", Seed: 1})
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	dest := t.TempDir()
 	job := newJob(t, url, dest, map[string]any{"token": "sim@example.com:wrong-token"})
 	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
@@ -334,7 +335,7 @@ func TestRunBadToken(t *testing.T) {
 }
 
 func TestDryRun(t *testing.T) {
-	srv, url := startSim(t, sim.Config{Size: "small", Seed: 9, Users: 1234})
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 9, Users: 1234})
 	dest := t.TempDir()
 	p, err := extractor.DryRun(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{})
 	if err != nil {
@@ -375,7 +376,7 @@ func TestRunHostileDataset(t *testing.T) {
 		{name: "faults", faults: sim.Faults{Rate500: 0.03, Rate503: 0.02, RateReset: 0.02, RateTruncated: 0.03, Rate409UserSearch: 0.2, ShortUserPages: true, Rate429: 0.02}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, url := startSim(t, sim.Config{DatasetFile: ds, Seed: 11, Faults: tc.faults})
+			srv, url := simtest.StartSim(t, sim.Config{DatasetFile: ds, Seed: 11, Faults: tc.faults})
 			dest := t.TempDir()
 			extra := map[string]any{"maxRetries": 10}
 			if tc.org {

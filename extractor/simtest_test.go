@@ -2,7 +2,6 @@ package extractor_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,25 +13,11 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor/config"
 	"github.com/govextract/jira-extractor/extractor/model"
 	"github.com/govextract/jira-extractor/extractor/output"
 )
-
-// startSim starts a simulator on 127.0.0.1 and stops it with the test.
-func startSim(t *testing.T, cfg sim.Config) (*sim.Server, string) {
-	t.Helper()
-	srv, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, url
-}
 
 // serveWrapped serves srv's handler through wrap on a test server.
 func serveWrapped(t *testing.T, srv *sim.Server, wrap func(http.Handler) http.Handler) string {
@@ -46,20 +31,15 @@ func serveWrapped(t *testing.T, srv *sim.Server, wrap func(http.Handler) http.Ha
 // dest; extra keys are merged into appConfig.
 func newJob(t testing.TB, url, dest string, extra map[string]any) *config.Job {
 	t.Helper()
-	app := map[string]any{
-		"token": sim.DefaultEmail + ":" + sim.DefaultToken, "siteName": "sim",
-		"baseUrl": url, "gatewayUrl": url, "concurrency": 8,
+	keys := map[string]any{
+		"appConfig.concurrency": 8,
 		// The client's limiter is not what these tests measure.
-		"requestsPerSecond": 2000, "burst": 100,
+		"appConfig.requestsPerSecond": 2000, "appConfig.burst": 100,
 	}
 	for k, v := range extra {
-		app[k] = v
+		keys["appConfig."+k] = v
 	}
-	b, err := json.Marshal(map[string]any{"appConfig": app, "output": map[string]any{"destination": dest, "format": "parquet"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := config.Parse(b, config.Options{})
+	job, err := config.Parse(simtest.Job(t, url, dest, keys), config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,26 +24,8 @@ import (
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
-// syncBuffer is a bytes.Buffer safe for the host logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startHost starts the real plugin binary with extra env.
-func startHost(t *testing.T, logs *syncBuffer, env ...string) *Host {
+func startHost(t *testing.T, logs *simtest.SyncBuffer, env ...string) *Host {
 	t.Helper()
 	cfg := HostConfig{Path: pluginBin, Env: env, LogLevel: "debug"}
 	if logs != nil {
@@ -55,7 +36,7 @@ func startHost(t *testing.T, logs *syncBuffer, env ...string) *Host {
 		t.Fatalf("start plugin: %v", err)
 	}
 	pid := h.Pid()
-	if pid == 0 || !alive(pid) {
+	if pid == 0 || !simtest.Alive(pid) {
 		t.Fatalf("plugin pid %d not running", pid)
 	}
 	t.Cleanup(func() {
@@ -67,7 +48,7 @@ func startHost(t *testing.T, logs *syncBuffer, env ...string) *Host {
 
 func TestHostEndToEnd(t *testing.T) {
 	srv, url := startSim(t, sim.Faults{})
-	logs := &syncBuffer{}
+	logs := &simtest.SyncBuffer{}
 	h := startHost(t, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -80,7 +61,7 @@ func TestHostEndToEnd(t *testing.T) {
 		t.Fatalf("describe: %v, %v", d, err)
 	}
 	dest := t.TempDir()
-	job := &extractorv1.Job{JobJson: simJob(t, url, filepath.Join(dest, "ignored")), Overrides: &extractorv1.Overrides{OutputDestination: dest}}
+	job := &extractorv1.Job{JobJson: simtest.Job(t, url, filepath.Join(dest, "ignored"), nil), Overrides: &extractorv1.Overrides{OutputDestination: dest}}
 	v, err := h.Validate(ctx, job)
 	if err != nil || len(v.GetProblems()) != 0 || v.GetDestination() != dest || v.GetSite() != "sim" {
 		t.Fatalf("validate: %v, %v", v, err)
@@ -114,13 +95,7 @@ func TestHostEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	truth := srv.Truth(sim.TruthOptions{})
-	diff, err := simtest.CompareReader(ctx, rr, truth.Entities, truth.Relations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !diff.Empty() {
-		t.Fatal(diff.String())
-	}
+	simtest.RequireTruth(t, ctx, rr, truth)
 	if rr.Manifest().RunID != "01E2E" || int(res.GetRows()["user"]) != countKind(truth.Entities, model.User) {
 		t.Errorf("manifest run id %q, user rows %d", rr.Manifest().RunID, res.GetRows()["user"])
 	}
@@ -153,7 +128,7 @@ func TestHostCancelStopsTheRun(t *testing.T) {
 	var once sync.Once
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, dest)}, RunId: "01CANCEL"}, func(ev *extractorv1.ExtractResponse) {
+		_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simtest.Job(t, url, dest, nil)}, RunId: "01CANCEL"}, func(ev *extractorv1.ExtractResponse) {
 			if ev.GetProgress() != nil {
 				once.Do(func() { close(first) })
 			}
@@ -197,7 +172,7 @@ func TestHostPluginCrash(t *testing.T) {
 			defer cancel()
 			dest := t.TempDir()
 			var progressN int
-			_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, dest)}}, func(ev *extractorv1.ExtractResponse) {
+			_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simtest.Job(t, url, dest, nil)}}, func(ev *extractorv1.ExtractResponse) {
 				if ev.GetProgress() != nil {
 					progressN++
 				}
@@ -228,7 +203,7 @@ func TestHostPluginKilledMidRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var once sync.Once
-	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simJob(t, url, t.TempDir())}}, func(ev *extractorv1.ExtractResponse) {
+	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simtest.Job(t, url, t.TempDir(), nil)}}, func(ev *extractorv1.ExtractResponse) {
 		if ev.GetProgress() != nil {
 			once.Do(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 		}
@@ -279,7 +254,7 @@ func TestHostHandshakeMismatch(t *testing.T) {
 			if took := time.Since(start); took > 15*time.Second {
 				t.Errorf("refusal took %s", took)
 			}
-			noPluginLeft(t)
+			simtest.NoPluginLeft(t, pluginBin)
 		})
 	}
 }
@@ -306,7 +281,7 @@ func TestHostChecksum(t *testing.T) {
 	if !errors.Is(err, ErrChecksumMismatch) || !strings.Contains(err.Error(), good) || !strings.Contains(err.Error(), bad) {
 		t.Fatalf("err = %v, want a checksum mismatch naming both sums", err)
 	}
-	noPluginLeft(t)
+	simtest.NoPluginLeft(t, pluginBin)
 
 	if _, err := Start(HostConfig{Path: pluginBin, SHA256: "xyz"}); err == nil || !strings.Contains(err.Error(), "not a hex SHA-256") {
 		t.Errorf("bad hex: %v", err)

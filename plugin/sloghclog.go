@@ -57,12 +57,20 @@ func (h *HCLogHandler) WithGroup(name string) slog.Handler {
 	return &n
 }
 
-// appendAttr flattens a (resolving LogValuers such as config.Secret, which
-// then print redacted) into key, value pairs.
+// appendAttr flattens a into hclog key, value pairs.
 func appendAttr(args []interface{}, prefix string, a slog.Attr) []interface{} {
+	return appendFlat(args, prefix, a, func(args []interface{}, key string, v slog.Value) []interface{} {
+		return append(args, key, attrValue(v))
+	})
+}
+
+// appendFlat flattens a into out: it resolves LogValuers (such as
+// config.Secret, which then print redacted), drops empty attributes, opens
+// groups as dotted key prefixes, and appends each leaf with leaf.
+func appendFlat[T any](out []T, prefix string, a slog.Attr, leaf func(out []T, key string, v slog.Value) []T) []T {
 	a.Value = a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
-		return args
+		return out
 	}
 	if a.Value.Kind() == slog.KindGroup {
 		p := prefix
@@ -70,11 +78,11 @@ func appendAttr(args []interface{}, prefix string, a slog.Attr) []interface{} {
 			p += a.Key + "."
 		}
 		for _, g := range a.Value.Group() {
-			args = appendAttr(args, p, g)
+			out = appendFlat(out, p, g, leaf)
 		}
-		return args
+		return out
 	}
-	return append(args, prefix+a.Key, attrValue(a.Value))
+	return leaf(out, prefix+a.Key, a.Value)
 }
 
 // attrValue turns a value into something hclog's JSON and text formats show

@@ -62,24 +62,12 @@ func (h *streamLogHandler) WithGroup(name string) slog.Handler {
 	return &n
 }
 
-// appendProtoAttr flattens a into text attributes, resolving LogValuers (so
-// secrets print redacted).
+// appendProtoAttr flattens a into text attributes (secrets print
+// redacted).
 func appendProtoAttr(out []*extractorv1.Attr, prefix string, a slog.Attr) []*extractorv1.Attr {
-	a.Value = a.Value.Resolve()
-	if a.Equal(slog.Attr{}) {
-		return out
-	}
-	if a.Value.Kind() == slog.KindGroup {
-		p := prefix
-		if a.Key != "" {
-			p += a.Key + "."
-		}
-		for _, g := range a.Value.Group() {
-			out = appendProtoAttr(out, p, g)
-		}
-		return out
-	}
-	return append(out, &extractorv1.Attr{Key: prefix + a.Key, Value: a.Value.String()})
+	return appendFlat(out, prefix, a, func(out []*extractorv1.Attr, key string, v slog.Value) []*extractorv1.Attr {
+		return append(out, &extractorv1.Attr{Key: key, Value: v.String()})
+	})
 }
 
 // levelName is the protocol's name of a slog level.

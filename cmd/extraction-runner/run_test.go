@@ -41,14 +41,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := srv.Truth(sim.TruthOptions{})
-	diff, err := simtest.CompareReader(ctx, rr, truth.Entities, truth.Relations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !diff.Empty() {
-		t.Fatal(diff.String())
-	}
+	simtest.RequireTruth(t, ctx, rr, srv.Truth(sim.TruthOptions{}))
 	// The summary names the status, the output and every table.
 	for _, want := range []string{"complete", location, "requests", string(model.User), string(model.HoldsPermission)} {
 		if !strings.Contains(stderr, want) {
@@ -293,7 +286,7 @@ func TestSignalCancelsRun(t *testing.T) {
 				_ = cmd.Process.Kill()
 				t.Fatalf("no progress line:\n%s", stderr.String())
 			}
-			plugins := childPids(cmd.Process.Pid, pluginBin)
+			plugins := simtest.ChildPids(cmd.Process.Pid, pluginBin)
 			if len(plugins) != 1 {
 				_ = cmd.Process.Kill()
 				t.Fatalf("runner has plugin children %v, want 1", plugins)
@@ -323,7 +316,7 @@ func TestSignalCancelsRun(t *testing.T) {
 			if stdout.String() != "" {
 				t.Errorf("stdout names an output: %q", stdout.String())
 			}
-			if alive(plugins[0]) {
+			if simtest.Alive(plugins[0]) {
 				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
 				t.Errorf("plugin process %d left running", plugins[0])
 			}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
 
 var (
@@ -15,18 +15,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "jira-bench-")
+	bin, cleanup, err := simtest.BuildBinary(simtest.ExtractorPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	extractorBin = filepath.Join(dir, "jira-extractor")
-	build := exec.Command("go", "build", "-o", extractorBin, "../../cmd/jira-extractor")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build jira-extractor:", err)
-		os.Exit(1)
-	}
+	extractorBin = bin
 	code := m.Run()
 	if len(results) > 0 {
 		out := os.Getenv("BENCH_OUT")
@@ -41,7 +35,7 @@ func TestMain(m *testing.M) {
 			fmt.Printf("results written to %s/results.md and results.json\n", out)
 		}
 	}
-	_ = os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

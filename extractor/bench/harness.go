@@ -61,14 +61,10 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 		return res, err
 	}
 	jobPath := filepath.Join(dir, "job.json")
-	job := map[string]any{
-		"appConfig": map[string]any{
-			"token": "sim@example.com:sim-token", "siteName": "sim", "baseUrl": url, "gatewayUrl": url,
-			"concurrency": sc.Concurrency, "requestsPerSecond": sc.RequestsPerSecond, "burst": sc.Burst,
-			"maxRetries": 10, "maxConnections": max(10, sc.Concurrency),
-		},
-		"output": map[string]any{"destination": filepath.Join(dir, "out"), "format": "parquet"},
-	}
+	job := simtest.JobMap(url, filepath.Join(dir, "out"), map[string]any{
+		"appConfig.concurrency": sc.Concurrency, "appConfig.requestsPerSecond": sc.RequestsPerSecond, "appConfig.burst": sc.Burst,
+		"appConfig.maxRetries": 10, "appConfig.maxConnections": max(10, sc.Concurrency),
+	})
 	b, _ := json.Marshal(job)
 	if err := os.WriteFile(jobPath, b, 0o600); err != nil {
 		return res, err

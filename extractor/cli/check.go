@@ -12,14 +12,8 @@ import (
 // checkMaxRetries bounds retries during a check so it answers in seconds.
 const checkMaxRetries = 2
 
-type checkFlags struct {
-	*cmdFlags
-	job jobFlags
-	log logFlags
-}
-
-func newCheckFlags() *checkFlags {
-	f := &checkFlags{cmdFlags: newCmdFlags("check", "check --config JOB.json [flags]", `
+func newCheckFlags() *jobCmdFlags {
+	f := newJobCmdFlags(newCmdFlags("check", "check --config JOB.json [flags]", `
 Checks the job's credentials: prints the token kind (unscoped or scoped) and
 the account, then makes one cheap request per kind (users, groups, members,
 projects, project roles, project permission schemes, global roles,
@@ -29,31 +23,17 @@ permission (unscoped tokens: Browse users and groups, Browse projects,
 Administer Jira) or token scope (scoped tokens: read:jira-user,
 read:jira-work, manage:jira-configuration) is missing. Requests are retried
 at most twice so the answer comes quickly.`,
-		"jira-extractor check --config job.json")}
+		"jira-extractor check --config job.json"))
 	f.exits = `Exit codes:
   0  the credentials work and every kind can be read
   1  the credentials were refused, the site could not be reached, or some kind cannot be read
   2  bad usage or bad job file (every problem is printed with its key and the fix)
 `
-	f.job.register(f.fs)
-	f.log.register(f.fs, "warn")
 	return f
 }
 
 func cmdCheck(ctx context.Context, args []string, env Env) int {
-	f := newCheckFlags()
-	pos, code, done := f.parse(args, env)
-	if done {
-		return code
-	}
-	if code, done := f.noArgs(pos, env); done {
-		return code
-	}
-	log, code, done := newLogger(env, "check", f.log, env.Err)
-	if done {
-		return code
-	}
-	job, code, done := loadJob(env, "check", f.job)
+	log, job, code, done := newCheckFlags().start(args, env)
 	if done {
 		return code
 	}

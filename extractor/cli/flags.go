@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
+	"github.com/govextract/jira-extractor/extractor/config"
 	"github.com/govextract/jira-extractor/extractor/logging"
 )
 
@@ -112,4 +114,39 @@ type logFlags struct {
 func (l *logFlags) register(fs *flag.FlagSet, level string) {
 	fs.StringVar(&l.level, "log-level", level, "log `LEVEL` (logs go to stderr): "+strings.Join(logging.Levels, ", "))
 	fs.StringVar(&l.format, "log-format", "text", "log line `FORMAT`: "+strings.Join(logging.Formats, ", "))
+}
+
+// jobCmdFlags are the flags of a command that reads a job file and logs to
+// stderr (warn by default), and nothing else: check and dry-run.
+type jobCmdFlags struct {
+	*cmdFlags
+	job jobFlags
+	log logFlags
+}
+
+func newJobCmdFlags(c *cmdFlags) *jobCmdFlags {
+	f := &jobCmdFlags{cmdFlags: c}
+	f.job.register(f.fs)
+	f.log.register(f.fs, "warn")
+	return f
+}
+
+// start parses args, which must hold no positional argument, then makes
+// the logger and loads the job. With done the command is over: --help was
+// printed or a usage problem reported, and code is its exit code.
+func (f *jobCmdFlags) start(args []string, env Env) (log *slog.Logger, job *config.Job, code int, done bool) {
+	pos, code, done := f.parse(args, env)
+	if done {
+		return nil, nil, code, true
+	}
+	if code, done := f.noArgs(pos, env); done {
+		return nil, nil, code, true
+	}
+	if log, code, done = newLogger(env, f.cmd, f.log, env.Err); done {
+		return nil, nil, code, true
+	}
+	if job, code, done = loadJob(env, f.cmd, f.job); done {
+		return nil, nil, code, true
+	}
+	return log, job, 0, false
 }

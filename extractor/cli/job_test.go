@@ -6,30 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor/manifest"
 )
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestExampleJobFilesAreValid(t *testing.T) {
 	files, err := filepath.Glob("../../testdata/jobs/*.json")
@@ -100,7 +82,7 @@ func TestRunInProcessInteractive(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "out")
 	job := writeJob(t, dir, simJob(url, simToken, dest, true))
-	var out, errb lockedBuffer
+	var out, errb simtest.SyncBuffer
 	code := Main(context.Background(), []string{"run", "--config", job, "--log-level", "debug"}, Env{Out: &out, Err: &errb, Interactive: true})
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errb.String())
@@ -123,7 +105,7 @@ func TestRunCancelled(t *testing.T) {
 	job := writeJob(t, dir, simJob(url, simToken, dest, false))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var out, errb lockedBuffer
+	var out, errb simtest.SyncBuffer
 	code := Main(ctx, []string{"run", "--config", job, "--no-progress"}, Env{Out: &out, Err: &errb})
 	if code != ExitFailed || !strings.Contains(errb.String(), "cancel") {
 		t.Fatalf("exit %d\n%s", code, errb.String())

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/plugin"
 )
 
@@ -19,21 +20,14 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "jira-extractor-cli-test-")
+	path, cleanup, err := simtest.BuildBinary(simtest.ExtractorPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "jira-extractor")
-	build := exec.Command("go", "build", "-o", bin, "github.com/govextract/jira-extractor/cmd/jira-extractor")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build jira-extractor:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	bin = path
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

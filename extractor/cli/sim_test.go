@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor/manifest"
 )
 
@@ -25,30 +26,21 @@ const (
 // startSim starts a small simulated site and returns its URL.
 func startSim(t *testing.T, perms sim.Permissions, faults sim.Faults) string {
 	t.Helper()
-	srv, err := sim.New(sim.Config{
+	_, url := simtest.StartSim(t, sim.Config{
 		Size: "small", Seed: 1, Email: simEmail, Token: simToken, ScopedToken: simScoped,
 		UnderScopedToken: simNoScope, OrgID: simOrgID, OrgAPIKey: simOrgKey,
 		Permissions: perms, Faults: faults,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
 	return url
 }
 
 // simJob is a job file for the simulator at url.
 func simJob(url, token, dest string, org bool) map[string]any {
-	app := map[string]any{"token": simEmail + ":" + token, "siteName": "sim", "baseUrl": url, "gatewayUrl": url}
+	extra := map[string]any{"appConfig.token": simEmail + ":" + token}
 	if org {
-		app["orgId"] = simOrgID
-		app["orgApiKey"] = simOrgKey
+		extra["appConfig.orgId"], extra["appConfig.orgApiKey"] = simOrgID, simOrgKey
 	}
-	return map[string]any{"appConfig": app, "output": map[string]any{"destination": dest}}
+	return simtest.JobMap(url, dest, extra)
 }
 
 func TestCheckAgainstSimulator(t *testing.T) {

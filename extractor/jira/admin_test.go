@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
 
 func TestCursorFromNext(t *testing.T) {
@@ -47,7 +49,7 @@ func TestOrgUsersFollowsCursorNeverHost(t *testing.T) {
 		}
 	})
 	srvURL = srv.URL
-	logs := &syncBuffer{}
+	logs := &simtest.SyncBuffer{}
 	c := newClient(t, srv.URL, clientOpts{retries: 1, logBuf: logs})
 	var got []string
 	cursor := ""

@@ -1,7 +1,6 @@
 package jira
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor/config"
 )
 
@@ -29,7 +29,7 @@ type clientOpts struct {
 	noOrg      bool
 	gateway    string
 	admin      string
-	logBuf     *syncBuffer
+	logBuf     *simtest.SyncBuffer
 	slowBackof bool // keep the production backoff
 	// email, token, orgID, orgKey override the test credentials.
 	email, token, orgID, orgKey string
@@ -97,26 +97,8 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 	return c
 }
 
-func newTextLogger(b *syncBuffer) *slog.Logger {
+func newTextLogger(b *simtest.SyncBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // hit is one request as the test server saw it.

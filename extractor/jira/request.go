@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -80,9 +81,12 @@ func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) 
 			return o.err
 		case classThrottled:
 			throttles++
-			c.throttle(ctx, cl, o, throttles)
+			wait := c.throttle(ctx, cl, o, throttles)
 			if throttles > c.throttleN {
 				return &RetryError{Endpoint: cl.route, Attempts: n, Err: o.err}
+			}
+			if err := sleep(ctx, wait); err != nil {
+				return fmt.Errorf("%s: waiting after a 429: %w", cl.route, err)
 			}
 		case classTransient:
 			failures++
@@ -182,28 +186,32 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 	}
 }
 
-// throttle handles the n-th 429 of a request: a quota reason pauses every
-// request until the reset; any other reason (burst, or unknown) gates this
-// endpoint and slows the limiter. The throttled counter moves only after the
-// gate is set.
-func (c *Client) throttle(ctx context.Context, cl call, o outcome, n int) {
+// throttle handles the n-th 429 of a request and returns how long the
+// request itself must wait before its retry (Retry-After as a minimum, else
+// X-RateLimit-Reset, else backoff). A quota reason also pauses every
+// request until then; any other reason (burst, or unknown) slows this
+// route's own rate (not the global one, not other routes). The throttled
+// counter moves only after the pause or slow-down is set.
+func (c *Client) throttle(ctx context.Context, cl call, o outcome, n int) time.Duration {
 	now := time.Now()
 	quota := strings.Contains(strings.ToLower(o.reason), "quota")
 	wait, src := c.backoff.throttled(o.header, now, n, quota)
-	until := now.Add(wait)
 	if quota {
+		until := now.Add(wait)
 		c.lim.PauseAll(until)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "jira quota rate limit: pausing all requests",
 			slog.String("route", cl.route), slog.String("reason", o.reason), slog.Duration("wait", wait),
 			slog.String("from", src), slog.Time("until", until))
 	} else {
-		c.lim.PauseKey(cl.route, until)
-		c.lim.Slow()
-		c.log.LogAttrs(ctx, slog.LevelDebug, "jira burst rate limit: gating endpoint",
-			slog.String("route", cl.route), slog.String("reason", o.reason), slog.Duration("wait", wait),
-			slog.String("from", src), slog.Float64("requests_per_second", c.lim.Limit()))
+		attrs := []slog.Attr{slog.String("route", cl.route), slog.String("reason", o.reason),
+			slog.Duration("wait", wait), slog.String("from", src), slog.Bool("slowed", c.lim.Slow(cl.route))}
+		if r := c.lim.RouteLimit(cl.route); !math.IsInf(r, 1) { // +Inf does not marshal to JSON
+			attrs = append(attrs, slog.Float64("route_requests_per_second", r))
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "jira burst rate limit: slowing endpoint", attrs...)
 	}
 	c.stats.throttled.Add(1)
+	return wait
 }
 
 // transportFailure classifies an error from sending or reading: the

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
 
 // Requests at debug level against failing and succeeding servers never put
@@ -19,7 +21,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	echo := func(w http.ResponseWriter, r *http.Request) string {
 		return "you sent " + r.Header.Get("Authorization") + " " + testToken
 	}
-	logs := &syncBuffer{}
+	logs := &simtest.SyncBuffer{}
 	var errs []string
 	handlers := []func(w http.ResponseWriter, r *http.Request, n int){
 		func(w http.ResponseWriter, r *http.Request, n int) { writeJSON(w, 200, myselfJSON) },

@@ -9,22 +9,8 @@ import (
 	"testing"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
-
-// startSim runs a simulator for the test.
-func startSim(t *testing.T, cfg sim.Config) (*sim.Server, string) {
-	t.Helper()
-	srv, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, base
-}
 
 func simClient(t *testing.T, base, token string, o clientOpts) *Client {
 	o.email, o.token = sim.DefaultEmail, token
@@ -204,7 +190,7 @@ func walk(ctx context.Context, c *Client, workers int, org bool) (siteSummary, e
 // A clean walk of the small site takes exactly the simulator's request
 // floor, and the client's counters agree with the server's.
 func TestSimWalkMatchesFloor(t *testing.T) {
-	srv, base := startSim(t, sim.Config{Size: "small", Seed: 1})
+	srv, base := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	c := simClient(t, base, sim.DefaultToken, clientOpts{retries: 3, slowBackof: true})
 	ctx := context.Background()
 	id, err := c.Detect(ctx)
@@ -239,13 +225,13 @@ func TestSimWalkMatchesFloor(t *testing.T) {
 // Under faults and a tight rate limit a concurrent walk reads exactly what a
 // clean walk reads.
 func TestSimWalkSurvivesFaultsAndThrottling(t *testing.T) {
-	_, base := startSim(t, sim.Config{Size: "small", Seed: 2})
+	_, base := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2})
 	clean, err := walk(context.Background(), simClient(t, base, sim.DefaultToken, clientOpts{retries: 3}), 4, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	srv, base := startSim(t, sim.Config{Size: "small", Seed: 2})
+	srv, base := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2})
 	srv.SetFaults(sim.Faults{Rate500: 0.03, Rate502: 0.03, Rate503: 0.03, Rate504: 0.02, RateReset: 0.03,
 		RateTruncated: 0.04, Rate409UserSearch: 0.3, Rate429: 0.02, ShortUserPages: true})
 	srv.SetRateLimit(sim.RateLimit{PerSecond: 60, Burst: 10})
@@ -273,7 +259,7 @@ func TestSimWalkSurvivesFaultsAndThrottling(t *testing.T) {
 }
 
 func TestSimTokenKinds(t *testing.T) {
-	srv, base := startSim(t, sim.Config{Size: "small", Seed: 1})
+	srv, base := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	ctx := context.Background()
 
 	c := simClient(t, base, sim.DefaultScopedToken, clientOpts{retries: 3})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor/config"
 )
 
@@ -57,7 +58,7 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 		t.Fatalf("certificate error retried: %d requests", req)
 	}
 
-	logs := &syncBuffer{}
+	logs := &simtest.SyncBuffer{}
 	app := appFor(t, srv.URL, map[string]any{"insecureSkipVerify": true}, config.Options{AllowInsecure: true})
 	c, err := New(Options{App: app, Logger: newTextLogger(logs)})
 	if err != nil {

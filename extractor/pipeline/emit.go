@@ -34,23 +34,7 @@ func (e *emitter) entity(ctx context.Context, x model.Entity) error {
 	if !e.app.WantsEntity(x.SourceType) {
 		return nil
 	}
-	e.mu.Lock()
-	buf := append(e.ents[x.SourceType], x)
-	var full []model.Entity
-	if len(buf) >= e.size {
-		full, buf = buf, make([]model.Entity, 0, e.size)
-	}
-	e.ents[x.SourceType] = buf
-	e.mu.Unlock()
-	if e.track != nil {
-		e.track.AddRows(string(x.SourceType), 1)
-	}
-	if full != nil {
-		if err := e.sink.WriteEntities(ctx, x.SourceType, full); err != nil {
-			return fmt.Errorf("write %s entities: %w", x.SourceType, err)
-		}
-	}
-	return nil
+	return queue(ctx, e, &e.ents, x.SourceType, x, "entities", e.sink.WriteEntities)
 }
 
 // relation queues one relation; kinds the job does not want are dropped.
@@ -58,23 +42,7 @@ func (e *emitter) relation(ctx context.Context, x model.Relation) error {
 	if !e.app.WantsRelation(x.Kind) {
 		return nil
 	}
-	e.mu.Lock()
-	buf := append(e.rels[x.Kind], x)
-	var full []model.Relation
-	if len(buf) >= e.size {
-		full, buf = buf, make([]model.Relation, 0, e.size)
-	}
-	e.rels[x.Kind] = buf
-	e.mu.Unlock()
-	if e.track != nil {
-		e.track.AddRows(string(x.Kind), 1)
-	}
-	if full != nil {
-		if err := e.sink.WriteRelations(ctx, x.Kind, full); err != nil {
-			return fmt.Errorf("write %s relations: %w", x.Kind, err)
-		}
-	}
-	return nil
+	return queue(ctx, e, &e.rels, x.Kind, x, "relations", e.sink.WriteRelations)
 }
 
 // flush writes every partly filled batch.
@@ -83,19 +51,49 @@ func (e *emitter) flush(ctx context.Context) error {
 	ents, rels := e.ents, e.rels
 	e.ents, e.rels = map[model.SourceType][]model.Entity{}, map[model.RelationKind][]model.Relation{}
 	e.mu.Unlock()
-	for _, k := range model.SourceTypes {
-		if b := ents[k]; len(b) > 0 {
-			if err := e.sink.WriteEntities(ctx, k, b); err != nil {
-				return fmt.Errorf("write %s entities: %w", k, err)
+	if err := flushAll(ctx, model.SourceTypes, ents, "entities", e.sink.WriteEntities); err != nil {
+		return err
+	}
+	return flushAll(ctx, model.RelationKinds, rels, "relations", e.sink.WriteRelations)
+}
+
+// queue appends x to the batch of its kind in *bufs (a map of e, read under
+// e.mu since flush swaps it), counts the row, and writes the batch with
+// write once it holds e.size rows; what names the rows in errors.
+func queue[K ~string, T any](ctx context.Context, e *emitter, bufs *map[K][]T, kind K, x T, what string, write func(context.Context, K, []T) error) error {
+	e.mu.Lock()
+	buf := append((*bufs)[kind], x)
+	var full []T
+	if len(buf) >= e.size {
+		full, buf = buf, make([]T, 0, e.size)
+	}
+	(*bufs)[kind] = buf
+	e.mu.Unlock()
+	if e.track != nil {
+		e.track.AddRows(string(kind), 1)
+	}
+	if full == nil {
+		return nil
+	}
+	return writeBatch(ctx, kind, full, what, write)
+}
+
+// flushAll writes the non-empty batches of bufs in the order of kinds.
+func flushAll[K ~string, T any](ctx context.Context, kinds []K, bufs map[K][]T, what string, write func(context.Context, K, []T) error) error {
+	for _, k := range kinds {
+		if b := bufs[k]; len(b) > 0 {
+			if err := writeBatch(ctx, k, b, what, write); err != nil {
+				return err
 			}
 		}
 	}
-	for _, k := range model.RelationKinds {
-		if b := rels[k]; len(b) > 0 {
-			if err := e.sink.WriteRelations(ctx, k, b); err != nil {
-				return fmt.Errorf("write %s relations: %w", k, err)
-			}
-		}
+	return nil
+}
+
+// writeBatch writes one batch of kind, naming the kind and what in errors.
+func writeBatch[K ~string, T any](ctx context.Context, kind K, batch []T, what string, write func(context.Context, K, []T) error) error {
+	if err := write(ctx, kind, batch); err != nil {
+		return fmt.Errorf("write %s %s: %w", kind, what, err)
 	}
 	return nil
 }

@@ -2,11 +2,11 @@ package upload
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/extractor/config"
 	"github.com/govextract/jira-extractor/extractor/manifest"
@@ -17,21 +17,9 @@ import (
 // simRun extracts the simulator's small site and returns the run's location.
 func simRun(t *testing.T) string {
 	t.Helper()
-	s, err := sim.New(sim.Config{Size: "small", Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := s.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	dest := t.TempDir()
-	b, _ := json.Marshal(map[string]any{
-		"appConfig": map[string]any{"token": "sim@example.com:sim-token", "siteName": "sim", "baseUrl": url, "gatewayUrl": url},
-		"output":    map[string]any{"destination": dest},
-	})
-	job, err := config.Parse(b, config.Options{})
+	job, err := config.Parse(simtest.Job(t, url, dest, nil), config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

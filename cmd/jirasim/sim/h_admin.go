@@ -148,75 +148,62 @@ func (s *Server) hAdminV1Users(c *call) {
 
 // hAdminV2Users: directory users; links.next is a cursor string.
 func (s *Server) hAdminV2Users(c *call) {
-	start, limit, ok := c.cursorAndLimit(0)
-	if !ok {
-		return
-	}
-	us := s.site.orgUsers
-	from, to := min(start, len(us)), min(len(us), start+limit)
-	b := getBuf()
-	defer putBuf(b)
-	*b = append(*b, `{"data":[`...)
-	for i := from; i < to; i++ {
-		u := &us[i]
-		if i > from {
-			*b = append(*b, ',')
-		}
-		*b = append(*b, `{"accountId":`...)
-		*b = appendJSONString(*b, u.accountID)
-		*b = append(*b, `,"accountType":`...)
-		*b = appendJSONString(*b, u.accountType)
-		*b = append(*b, `,"status":`...)
-		*b = appendJSONString(*b, u.status)
-		*b = append(*b, `,"name":`...)
-		*b = appendJSONString(*b, u.name)
-		*b = append(*b, `,"nickname":`...)
-		*b = appendJSONString(*b, strings.Fields(u.name + " x")[0])
+	serveV2Page(c, s.site.orgUsers, func(b []byte, u *orgUser) []byte {
+		b = append(b, `{"accountId":`...)
+		b = appendJSONString(b, u.accountID)
+		b = append(b, `,"accountType":`...)
+		b = appendJSONString(b, u.accountType)
+		b = append(b, `,"status":`...)
+		b = appendJSONString(b, u.status)
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, u.name)
+		b = append(b, `,"nickname":`...)
+		b = appendJSONString(b, strings.Fields(u.name + " x")[0])
 		if u.email != "" {
-			*b = append(*b, `,"email":`...)
-			*b = appendJSONString(*b, u.email)
+			b = append(b, `,"email":`...)
+			b = appendJSONString(b, u.email)
 		}
-		*b = append(*b, `,"claimStatus":"managed"`...)
-		*b = appendTime(*b, "lastActive", u.lastActive)
-		*b = append(*b, '}')
-	}
-	*b = append(*b, `],"links":{`...)
-	if to < len(us) {
-		*b = append(*b, `"next":`...)
-		*b = appendJSONString(*b, encodeCursor(to))
-	}
-	*b = append(*b, "}}"...)
-	c.json(http.StatusOK, *b)
+		b = append(b, `,"claimStatus":"managed"`...)
+		b = appendTime(b, "lastActive", u.lastActive)
+		return append(b, '}')
+	})
 }
 
 // hAdminV2Groups: directory groups; links.next is a cursor string.
 func (s *Server) hAdminV2Groups(c *call) {
+	serveV2Page(c, s.site.orgGroups, func(b []byte, g *orgGroup) []byte {
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, g.id)
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, g.name)
+		if g.description != "" {
+			b = append(b, `,"description":`...)
+			b = appendJSONString(b, g.description)
+		}
+		return append(b, '}')
+	})
+}
+
+// serveV2Page answers with the page of items the request's cursor and
+// limit select, in the Admin API v2 envelope
+// {"data":[...],"links":{"next":CURSOR}}; item appends one element.
+func serveV2Page[T any](c *call, items []T, item func(b []byte, v *T) []byte) {
 	start, limit, ok := c.cursorAndLimit(0)
 	if !ok {
 		return
 	}
-	gs := s.site.orgGroups
-	from, to := min(start, len(gs)), min(len(gs), start+limit)
+	from, to := min(start, len(items)), min(len(items), start+limit)
 	b := getBuf()
 	defer putBuf(b)
 	*b = append(*b, `{"data":[`...)
 	for i := from; i < to; i++ {
-		g := &gs[i]
 		if i > from {
 			*b = append(*b, ',')
 		}
-		*b = append(*b, `{"id":`...)
-		*b = appendJSONString(*b, g.id)
-		*b = append(*b, `,"name":`...)
-		*b = appendJSONString(*b, g.name)
-		if g.description != "" {
-			*b = append(*b, `,"description":`...)
-			*b = appendJSONString(*b, g.description)
-		}
-		*b = append(*b, '}')
+		*b = item(*b, &items[i])
 	}
 	*b = append(*b, `],"links":{`...)
-	if to < len(gs) {
+	if to < len(items) {
 		*b = append(*b, `"next":`...)
 		*b = appendJSONString(*b, encodeCursor(to))
 	}

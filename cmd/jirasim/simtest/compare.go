@@ -1,6 +1,3 @@
-// Package simtest compares a finished extraction run with the simulator's
-// ground truth: every entity and relation, nothing lost, nothing invented.
-// Tests and benchmarks of every part of the project share it.
 package simtest
 
 import (
@@ -9,8 +6,10 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/extractor/model"
 	"github.com/govextract/jira-extractor/extractor/output"
 )
@@ -60,6 +59,19 @@ func Compare(ctx context.Context, location string, entities []model.Entity, rela
 		return Diff{}, fmt.Errorf("open run %s: %w", location, err)
 	}
 	return CompareReader(ctx, rr, entities, relations)
+}
+
+// RequireTruth fails the test unless the opened run rr holds exactly the
+// entities and relations of truth.
+func RequireTruth(tb testing.TB, ctx context.Context, rr *output.RunReader, truth sim.Truth) {
+	tb.Helper()
+	diff, err := CompareReader(ctx, rr, truth.Entities, truth.Relations)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !diff.Empty() {
+		tb.Fatal(diff.String())
+	}
 }
 
 // CompareReader compares an opened run with the truth.
