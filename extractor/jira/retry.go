@@ -11,7 +11,7 @@ import (
 
 // backoffPolicy holds the waits between attempts.
 //
-//   - A 429 waits at least its Retry-After (× a jitter in [1, 1.2], never
+//   - A 429 waits at least its Retry-After (× a jitter in [1, 1.05], never
 //     less), else until X-RateLimit-Reset, else throttleBase doubling per
 //     throttled attempt up to throttleCap (2 s → 30 s), × a jitter in
 //     [0.7, 1.3] (Atlassian's recommendation).
@@ -35,6 +35,11 @@ var defaultBackoff = backoffPolicy{
 	minWait:      50 * time.Millisecond,
 	maxWait:      time.Hour,
 }
+
+// retryAfterJitter is the top of the jitter on a 429's Retry-After. It is
+// small: the waiting request holds a worker, and a herd of retries told the
+// same Retry-After is spread by the rate limiter's token buckets anyway.
+const retryAfterJitter = 1.05
 
 // jitter returns a factor in [lo, hi).
 func jitter(lo, hi float64) float64 { return lo + rand.Float64()*(hi-lo) }
@@ -63,7 +68,7 @@ func (b backoffPolicy) throttled(h http.Header, now time.Time, n int, quota bool
 	case hasRA && hasReset && quota && reset > ra:
 		return b.clamp(time.Duration(float64(reset) * jitter(1, 1.05))), "reset"
 	case hasRA:
-		return b.clamp(time.Duration(float64(ra) * jitter(1, 1.2))), "retry-after"
+		return b.clamp(time.Duration(float64(ra) * jitter(1, retryAfterJitter))), "retry-after"
 	case hasReset:
 		return b.clamp(time.Duration(float64(reset) * jitter(1, 1.05))), "reset"
 	}

@@ -20,7 +20,7 @@ import (
 func TestRandom429StormKeepsThroughput(t *testing.T) {
 	const (
 		n           = 600
-		concurrency = 8
+		concurrency = 16
 		rps         = 200.0
 		minFraction = 0.40
 	)

@@ -35,12 +35,11 @@ func (r *run) users(ctx context.Context) error {
 			return err
 		}
 	}
-	seen := map[string]struct{}{}
+	seen := newIDSet()
 	err := r.userPages(ctx, func(u jira.User) error {
-		if _, dup := seen[u.AccountID]; dup || u.AccountID == "" {
+		if u.AccountID == "" || !seen.Add(u.AccountID) {
 			return nil
 		}
-		seen[u.AccountID] = struct{}{}
 		if !r.wantsUser(u.AccountType, u.Active) {
 			r.excludeUser(u.AccountID)
 			return nil
@@ -57,10 +56,10 @@ func (r *run) users(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info("users read", "users", len(seen))
+	r.log.Info("users read", "users", seen.Len())
 	extra := 0
 	for id, a := range admin {
-		if _, ok := seen[id]; ok {
+		if seen.Has(id) {
 			continue
 		}
 		if !r.wantsUser(a.accountType, a.status == "active") {

@@ -47,7 +47,7 @@ func (l *Limiter) Slow(key string) bool {
 		rt = l.routes[key]
 	}
 	if rt == nil {
-		next := l.base * RouteSlowFactor
+		next := max(l.base*RouteSlowFactor, l.base*RouteMinFraction)
 		rt = &route{lim: rate.NewLimiter(next, l.burstFor(next))}
 		rt.lim.AllowN(now, rt.lim.Burst())
 		rt.lastCut, rt.lastSignal, rt.lastAdjust = now, now, now
