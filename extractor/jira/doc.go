@@ -32,14 +32,17 @@
 // Every attempt waits on one golang.org/x/time/rate limiter
 // (requestsPerSecond, burst) that adapts (package throttle):
 //   - a 429 whose RateLimit-Reason contains "quota" pauses every request
-//     until its reset; any other 429 (jira-burst-based, unknown, none) gates
-//     only its endpoint (route template) and halves the rate;
-//   - X-RateLimit-NearLimit: true lowers the rate by a fifth (once a
-//     second); the rate recovers by ×1.25 a second after 2 s without signals.
+//     until its reset;
+//   - any other 429 (jira-burst-based, unknown, none) slows only its route
+//     (template): a per-route bucket cut ×0.7 at most once a second, to a
+//     floor of 50% of requestsPerSecond, recovering ×1.25 every 500 ms after
+//     1 s without a 429 on that route;
+//   - X-RateLimit-NearLimit: true lowers the global rate by a fifth (once a
+//     second), recovering ×1.25 a second after 2 s without it.
 //
-// The wait after a 429 is Retry-After (seconds or HTTP-date) as a minimum,
-// else X-RateLimit-Reset (ISO-8601, seconds optional), else 2 s doubling to
-// 30 s, × jitter in [0.7, 1.3]. A request may be throttled up to
+// The retried request waits Retry-After (seconds or HTTP-date, × [1, 1.05])
+// as a minimum, else X-RateLimit-Reset (ISO-8601, seconds optional), else 2 s
+// doubling to 30 s, × jitter in [0.7, 1.3]. A request may be throttled up to
 // ThrottleRetryFactor × maxRetries times.
 //
 // 5xx, 409, connection errors, per-attempt timeouts (appConfig.timeout,

@@ -3,6 +3,7 @@ package jira
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/govextract/jira-extractor/extractor/jira/throttle"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -80,10 +83,14 @@ func TestThrottleStormNoLostRequests(t *testing.T) {
 	if throttled == 0 || retries != throttled || req != int64(workers*each)+retries {
 		t.Fatalf("requests %d retries %d throttled %d", req, retries, throttled)
 	}
-	if c.lim.Limit() >= c.lim.Base() {
-		t.Fatalf("limiter did not slow down after 429s: %v", c.lim.Limit())
+	const route = "GET /rest/api/3/users/search"
+	if r := c.lim.RouteLimit(route); r >= c.lim.Base() || r < c.lim.Base()*throttle.RouteMinFraction {
+		t.Fatalf("route rate after 429s = %v, want slowed within [%v, %v)", r, c.lim.Base()*throttle.RouteMinFraction, c.lim.Base())
 	}
-	t.Logf("requests %d retries %d throttled %d, final rate %.0f/s", req, retries, throttled, c.lim.Limit())
+	if c.lim.Limit() != c.lim.Base() {
+		t.Fatalf("burst 429s cut the global rate to %v", c.lim.Limit())
+	}
+	t.Logf("requests %d retries %d throttled %d, final route rate %.0f/s", req, retries, throttled, c.lim.RouteLimit(route))
 	st := c.Stats()
 	if st.Throttled != throttled || st.ByEndpoint["GET /rest/api/3/users/search"] != req {
 		t.Fatalf("stats %+v", st)
@@ -163,10 +170,11 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 	}
 }
 
-// A burst 429 (or one with an unknown reason) gates only its endpoint:
-// another endpoint is served at once, the throttled one only after
+// A burst 429 (or one with an unknown reason) slows only its endpoint's
+// own rate: another endpoint is served at once and keeps its full rate, the
+// global rate is not cut, and the throttled request is retried only after
 // Retry-After.
-func TestBurstGatesOnlyThatEndpoint(t *testing.T) {
+func TestBurstSlowsOnlyThatEndpoint(t *testing.T) {
 	for _, reason := range []string{"jira-burst-based", "jira-something-new", ""} {
 		t.Run(reason, func(t *testing.T) {
 			var sent atomic.Int64
@@ -188,6 +196,17 @@ func TestBurstGatesOnlyThatEndpoint(t *testing.T) {
 			waitFor(t, "the burst 429", func() bool { return throttledCount(c) == 1 })
 			if _, err := c.ServerInfo(context.Background()); err != nil {
 				t.Fatal(err)
+			}
+			// Checked well within the second before the route may recover.
+			lim := c.Limiter()
+			if r := lim.RouteLimit("GET /rest/api/3/group/member"); r != lim.Base()*throttle.RouteSlowFactor {
+				t.Fatalf("throttled route's rate %v, want %v", r, lim.Base()*throttle.RouteSlowFactor)
+			}
+			if r := lim.RouteLimit("GET /rest/api/3/serverInfo"); !math.IsInf(r, 1) {
+				t.Fatalf("other route slowed to %v", r)
+			}
+			if lim.Limit() != lim.Base() {
+				t.Fatalf("global rate cut to %v by a burst 429", lim.Limit())
 			}
 			if err := <-done; err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"math"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -66,7 +67,15 @@ func (l *Limiter) Limit() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.recoverGlobalLocked(l.now())
-	return float64(l.global.Limit())
+	return perSecond(l.global.Limit())
+}
+
+// perSecond converts a rate to requests per second, rate.Inf to +Inf.
+func perSecond(r rate.Limit) float64 {
+	if r == rate.Inf {
+		return math.Inf(1)
+	}
+	return float64(r)
 }
 
 // Burst returns the current global burst (it shrinks and grows with the

@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"math"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -42,10 +43,6 @@ func (l *Limiter) Slow(key string) bool {
 	defer l.mu.Unlock()
 	now := l.now()
 	rt := l.routes[key]
-	if rt != nil {
-		l.recoverRouteLocked(key, rt, now)
-		rt = l.routes[key]
-	}
 	if rt == nil {
 		next := max(l.base*RouteSlowFactor, l.base*RouteMinFraction)
 		rt = &route{lim: rate.NewLimiter(next, l.burstFor(next))}
@@ -111,5 +108,5 @@ func (l *Limiter) RouteLimit(key string) float64 {
 	if lim := l.routeLimiter(key); lim != nil {
 		return float64(lim.Limit())
 	}
-	return float64(rate.Inf)
+	return math.Inf(1)
 }

@@ -172,7 +172,7 @@ func (l *Limiter) PausedUntil() time.Time {
 }
 
 // Base returns the configured rate; +Inf when unlimited.
-func (l *Limiter) Base() float64 { return float64(l.base) }
+func (l *Limiter) Base() float64 { return perSecond(l.base) }
 
 // burstFor scales the configured burst to rate r (at least 1), so that
 // tokens saved up while slowed do not release a herd of requests into a

@@ -3,9 +3,12 @@ package throttle
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 type fakeClock struct {
@@ -50,72 +53,181 @@ func TestPauseAllBlocksEveryKeyUntilCancelled(t *testing.T) {
 	}
 }
 
-func TestPauseKeyBlocksOnlyThatKey(t *testing.T) {
-	l, clk := newFake(1000, 10)
-	l.PauseKey("GET /slow", clk.now().Add(time.Hour))
-	if err := l.Wait(context.Background(), "GET /other"); err != nil {
-		t.Fatalf("other key blocked: %v", err)
+// tryTake is Wait without waiting, at the fake clock: it takes a token of
+// key's bucket (while slowed) and of the global one, or neither.
+func tryTake(l *Limiter, key string) bool {
+	now := l.now()
+	var route *rate.Reservation
+	if lim := l.routeLimiter(key); lim != nil {
+		if route = lim.ReserveN(now, 1); route.DelayFrom(now) > 0 {
+			route.CancelAt(now)
+			return false
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if err := l.Wait(ctx, "GET /slow"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("gated key: Wait = %v, want deadline exceeded", err)
+	if g := l.global.ReserveN(now, 1); g.DelayFrom(now) > 0 {
+		g.CancelAt(now)
+		if route != nil {
+			route.CancelAt(now)
+		}
+		return false
 	}
-	// A gate never shortens.
-	l.PauseKey("GET /slow", clk.now().Add(time.Minute))
-	if _, g := l.PausedUntil("GET /slow"); !g.Equal(clk.now().Add(time.Hour)) {
-		t.Fatalf("gate shortened to %v", g)
+	return true
+}
+
+// served counts the requests to key that get through in d of fake time,
+// one try per millisecond.
+func served(l *Limiter, clk *fakeClock, key string, d time.Duration) int {
+	n := 0
+	for range d / time.Millisecond {
+		if tryTake(l, key) {
+			n++
+		}
+		clk.add(time.Millisecond)
 	}
-	clk.add(time.Hour + time.Second)
-	if err := l.Wait(context.Background(), "GET /slow"); err != nil {
-		t.Fatalf("after gate: %v", err)
+	return n
+}
+
+// A burst 429 on route A slows A to RouteSlowFactor of the rate; route B is
+// still served at the full configured rate and the global rate is untouched.
+func TestSlowSlowsOnlyThatRoute(t *testing.T) {
+	l, clk := newFake(100, 10)
+	if !l.Slow("GET /a") {
+		t.Fatal("Slow did not slow")
+	}
+	if a, b, g := l.RouteLimit("GET /a"), l.RouteLimit("GET /b"), l.Limit(); a != 70 || !math.IsInf(b, 1) || g != 100 || l.Burst() != 10 {
+		t.Fatalf("route a %v, route b %v, global %v burst %d; want 70, +Inf, 100, 10", a, b, g, l.Burst())
+	}
+	// Within 900 ms (before any recovery): A gets ~70/s from an empty
+	// bucket, B the global bucket's burst plus 100/s.
+	if n := served(l, clk, "GET /a", 900*time.Millisecond); n < 61 || n > 65 {
+		t.Fatalf("slowed route served %d in 900 ms, want ~63", n)
+	}
+	if n := served(l, clk, "GET /b", 900*time.Millisecond); n < 97 || n > 101 {
+		t.Fatalf("other route served %d in 900 ms, want ~100", n)
 	}
 }
 
-func TestSlowDebounceFloorAndRecovery(t *testing.T) {
+// Slow cuts a route at most once per RouteSlowEvery, not below
+// RouteMinFraction, scales the route's burst, and recovers step by step
+// once RouteRecoverAfter has passed without a 429, until the route is
+// unlimited again. A 429 during recovery cuts again.
+func TestRouteSlowDebounceFloorAndRecovery(t *testing.T) {
+	const key = "GET /a"
 	l, clk := newFake(100, 10)
-	if !l.Slow() || l.Limit() != 50 {
-		t.Fatalf("after one Slow: limit %v, want 50", l.Limit())
+	l.Slow(key)
+	clk.add(RouteSlowEvery / 2)
+	if l.Slow(key) || l.RouteLimit(key) != 70 {
+		t.Fatalf("debounced Slow changed the rate to %v", l.RouteLimit(key))
 	}
-	// A second call within the debounce window does not halve again.
-	clk.add(SlowDebounce / 2)
-	if l.Slow() || l.Limit() != 50 {
-		t.Fatalf("debounced Slow changed limit to %v", l.Limit())
+	// The debounced 429 still counts as a signal: no recovery yet.
+	clk.add(RouteSlowEvery / 2)
+	if !l.Slow(key) || l.RouteLimit(key) != 50 {
+		t.Fatalf("second cut: %v, want the floor 50 (70×0.7=49)", l.RouteLimit(key))
 	}
-	for i := 0; i < 20; i++ {
-		clk.add(SlowDebounce)
-		l.Slow()
+	for range 20 {
+		clk.add(RouteSlowEvery)
+		if l.Slow(key) {
+			t.Fatal("cut below the floor")
+		}
 	}
-	if got, want := l.Limit(), 100*MinFraction; got != want {
-		t.Fatalf("limit after many slow-downs = %v, want floor %v", got, want)
+	if got, b := l.RouteLimit(key), l.routeLimiter(key).Burst(); got != 100*RouteMinFraction || b != 5 {
+		t.Fatalf("after a storm: rate %v burst %d, want 50 and 5", got, b)
 	}
-	if l.Burst() != 1 {
-		t.Fatalf("burst at the floor = %d, want 1", l.Burst())
+	if l.Limit() != 100 || l.Burst() != 10 {
+		t.Fatalf("burst 429s changed the global rate to %v burst %d", l.Limit(), l.Burst())
 	}
-	// No recovery before RecoverAfter.
-	clk.add(RecoverAfter - time.Millisecond)
-	if got := l.Limit(); got != 100*MinFraction {
+	clk.add(RouteRecoverAfter - time.Millisecond)
+	if got := l.RouteLimit(key); got != 50 {
 		t.Fatalf("recovered too early: %v", got)
 	}
 	clk.add(time.Millisecond)
-	prev := l.Limit()
-	if prev <= 100*MinFraction {
-		t.Fatalf("no recovery after RecoverAfter: %v", prev)
+	if got := l.RouteLimit(key); got != 62.5 {
+		t.Fatalf("first recovery step: %v, want 62.5", got)
 	}
-	// Recovery is gradual: one step per RecoverEvery, up to the base.
-	if got := l.Limit(); got != prev {
-		t.Fatalf("recovered twice without time passing: %v -> %v", prev, got)
+	if got := l.RouteLimit(key); got != 62.5 {
+		t.Fatalf("recovered twice without time passing: %v", got)
 	}
-	for i := 0; i < 100; i++ {
-		clk.add(RecoverEvery)
-		cur := l.Limit()
-		if cur < prev || cur > 100 {
-			t.Fatalf("step %d: limit %v after %v", i, cur, prev)
+	clk.add(RouteRecoverEvery)
+	if got := l.RouteLimit(key); got != 78.125 {
+		t.Fatalf("second recovery step: %v, want 78.125", got)
+	}
+	// A 429 now (over a second after the last cut) cuts again (×0.7)
+	// and holds recovery off for RouteRecoverAfter.
+	if !l.Slow(key) || l.RouteLimit(key) != 54.6875 {
+		t.Fatalf("cut during recovery: %v, want 54.6875", l.RouteLimit(key))
+	}
+	clk.add(RouteRecoverAfter - time.Millisecond)
+	if got := l.RouteLimit(key); got != 54.6875 {
+		t.Fatalf("recovered right after a 429: %v", got)
+	}
+	prev := 54.6875
+	for i := 0; ; i++ {
+		clk.add(RouteRecoverEvery)
+		got := l.RouteLimit(key)
+		if math.IsInf(got, 1) {
+			break
 		}
-		prev = cur
+		if got <= prev || got >= 100 || i > 10 {
+			t.Fatalf("step %d: %v after %v", i, got, prev)
+		}
+		prev = got
 	}
-	if prev != 100 || l.Burst() != 10 {
-		t.Fatalf("never recovered to the base: %v burst %d", prev, l.Burst())
+	if l.routeLimiter(key) != nil {
+		t.Fatal("a recovered route kept its own bucket")
+	}
+	// A fresh 429 starts over from the configured rate.
+	if !l.Slow(key) || l.RouteLimit(key) != 70 {
+		t.Fatalf("new slow-down: %v, want 70", l.RouteLimit(key))
+	}
+}
+
+// Wait really waits on a slowed route's bucket (real time).
+func TestSlowedRoutePacing(t *testing.T) {
+	l := New(1000, 1)
+	l.Slow("GET /a") // 700/s, burst 1, empty
+	start := time.Now()
+	for range 36 {
+		if err := l.Wait(context.Background(), "GET /a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if el := time.Since(start); el < 48*time.Millisecond {
+		t.Fatalf("36 requests at 700/s took %v, want >= 50 ms", el)
+	}
+}
+
+// An abandoned Wait gives its token back.
+func TestCancelledWaitGivesTokenBack(t *testing.T) {
+	l, clk := newFake(1, 1)
+	if err := l.Wait(context.Background(), "k"); err != nil { // the burst token
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(ctx, "k") }() // reserves the next token, 1 s away
+	waitUntil(t, func() bool {
+		now := clk.now()
+		return l.global.TokensAt(now) < -0.5
+	})
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait after cancel = %v", err)
+	}
+	now := clk.now()
+	if got := l.global.TokensAt(now); got != 0 {
+		t.Fatalf("tokens after the cancelled wait = %v, want 0 (given back)", got)
+	}
+}
+
+// waitUntil polls cond with a deadline.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -151,8 +263,8 @@ func TestNearLimitEasesOncePerIntervalAndBlocksRecovery(t *testing.T) {
 
 func TestUnlimited(t *testing.T) {
 	l := New(0, 0)
-	if l.Slow() {
-		t.Fatal("Slow changed an unlimited limiter")
+	if l.Slow("k") || l.NearLimit() || !math.IsInf(l.RouteLimit("k"), 1) || !math.IsInf(l.Limit(), 1) {
+		t.Fatal("an unlimited limiter was slowed")
 	}
 	for i := 0; i < 1000; i++ {
 		if err := l.Wait(context.Background(), "k"); err != nil {
