@@ -127,6 +127,9 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 	for _, t := range m.Tables {
 		rows += t.Rows
 	}
+	if peak, ok := progress.PeakRSS(); ok {
+		log = log.With("peak_rss_mib", float64(peak)/(1<<20))
+	}
 	log.Info("run finished", "run_id", runID, "status", m.Status, "location", sink.Location(), "rows", rows,
 		"requests", m.Requests.Total, "retries", m.Requests.Retries, "throttled", m.Requests.Throttled,
 		"warnings", len(m.Warnings), "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond).String())

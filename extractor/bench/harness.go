@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
@@ -70,17 +69,20 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 		return res, err
 	}
 
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", "warn")
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", "info", "--log-format", "json")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	runErr := cmd.Run()
 	wall := time.Since(start)
 	if runErr != nil {
 		return res, fmt.Errorf("extractor run: %v\n%s", runErr, tail(stderr.Bytes(), 2000))
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.PeakRSSMiB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	// getrusage's maxrss would include this (large) test process, whose
+	// address space the child shares until exec; the extractor reports its
+	// own high-water mark instead.
+	if res.PeakRSSMiB, err = peakRSS(stderr.Bytes()); err != nil {
+		return res, err
 	}
 
 	m, location, err := findManifest(filepath.Join(dir, "out"))
@@ -120,6 +122,20 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	res.TruthMatches = true
 	_ = os.RemoveAll(filepath.Join(dir, "out"))
 	return res, nil
+}
+
+// peakRSS reads peak_rss_mib from the extractor's "run finished" JSON log line.
+func peakRSS(logs []byte) (float64, error) {
+	for _, line := range bytes.Split(logs, []byte("\n")) {
+		var rec struct {
+			Msg  string   `json:"msg"`
+			Peak *float64 `json:"peak_rss_mib"`
+		}
+		if json.Unmarshal(line, &rec) == nil && rec.Msg == "run finished" && rec.Peak != nil {
+			return *rec.Peak, nil
+		}
+	}
+	return 0, fmt.Errorf("no peak_rss_mib in the extractor's \"run finished\" log line")
 }
 
 // findManifest finds the single run folder under dest and reads its manifest.
