@@ -148,7 +148,7 @@ const (
 	DefaultMaxConnections    = 10
 	DefaultDestination       = "./out"
 	DefaultFormat            = "parquet"
-	DefaultBatchRows         = 50_000
+	DefaultBatchRows         = 20_000
 	DefaultBatchBytes        = 64 << 20
 )
 

@@ -357,7 +357,7 @@ func (o *Output) validate() []Problem {
 		add("output.format", fmt.Sprintf("unknown format %q", o.Format), "use parquet or csv")
 	}
 	if o.BatchRows < 0 {
-		add("output.batchRows", "must be positive", "set e.g. 50000")
+		add("output.batchRows", "must be positive", "set e.g. 20000")
 	} else if o.BatchRows == 0 {
 		o.BatchRows = DefaultBatchRows
 	}
