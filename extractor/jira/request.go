@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/govextract/jira-extractor/extractor/jira/throttle"
 )
 
 // authKind says which credential a request carries.
@@ -85,7 +87,7 @@ func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) 
 			if throttles > c.throttleN {
 				return &RetryError{Endpoint: cl.route, Attempts: n, Err: o.err}
 			}
-			if err := sleep(ctx, wait); err != nil {
+			if err := throttle.Sleep(ctx, wait); err != nil {
 				return fmt.Errorf("%s: waiting after a 429: %w", cl.route, err)
 			}
 		case classTransient:
@@ -96,7 +98,7 @@ func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) 
 			wait := max(o.wait, c.backoff.failure(failures))
 			c.log.LogAttrs(ctx, slog.LevelDebug, "jira retry", slog.String("route", cl.route),
 				slog.Int("attempt", n), slog.Duration("wait", wait), slog.String("cause", o.err.Error()))
-			if err := sleep(ctx, wait); err != nil {
+			if err := throttle.Sleep(ctx, wait); err != nil {
 				return fmt.Errorf("%s: %w", cl.route, err)
 			}
 		}

@@ -1,7 +1,6 @@
 package jira
 
 import (
-	"context"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -144,19 +143,4 @@ func parseReset(v string, now time.Time) (time.Time, bool) {
 		return time.Unix(n, 0), true
 	}
 	return time.Time{}, false
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

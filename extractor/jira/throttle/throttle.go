@@ -113,7 +113,7 @@ func (l *Limiter) Wait(ctx context.Context, key string) error {
 func (l *Limiter) take(ctx context.Context, lim *rate.Limiter) error {
 	now := l.now()
 	r := lim.ReserveN(now, 1) // always OK: bursts are at least 1
-	if err := sleep(ctx, r.DelayFrom(now)); err != nil {
+	if err := Sleep(ctx, r.DelayFrom(now)); err != nil {
 		r.CancelAt(l.now())
 		return err
 	}
@@ -126,14 +126,15 @@ func (l *Limiter) waitPause(ctx context.Context) error {
 		if d <= 0 {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
 }
 
-// sleep waits d of real time or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d of real time or until ctx is done, and returns ctx's error
+// in the second case.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
