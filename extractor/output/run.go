@@ -87,7 +87,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 	out := withDefaults(opts.Output)
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	var mem memory.Allocator = memory.NewGoAllocator()
 	if opts.tune != nil && opts.tune.mem != nil {

@@ -51,15 +51,15 @@ func (e *emitter) flush(ctx context.Context) error {
 	ents, rels := e.ents, e.rels
 	e.ents, e.rels = map[model.SourceType][]model.Entity{}, map[model.RelationKind][]model.Relation{}
 	e.mu.Unlock()
-	if err := flushAll(ctx, model.SourceTypes, ents, "entities", e.sink.WriteEntities); err != nil {
+	if err := flushAll(ctx, e, model.SourceTypes, ents, "entities", e.sink.WriteEntities); err != nil {
 		return err
 	}
-	return flushAll(ctx, model.RelationKinds, rels, "relations", e.sink.WriteRelations)
+	return flushAll(ctx, e, model.RelationKinds, rels, "relations", e.sink.WriteRelations)
 }
 
 // queue appends x to the batch of its kind in *bufs (a map of e, read under
-// e.mu since flush swaps it), counts the row, and writes the batch with
-// write once it holds e.size rows; what names the rows in errors.
+// e.mu since flush swaps it) and writes the batch with write once it holds
+// e.size rows; what names the rows in errors.
 func queue[K ~string, T any](ctx context.Context, e *emitter, bufs *map[K][]T, kind K, x T, what string, write func(context.Context, K, []T) error) error {
 	e.mu.Lock()
 	buf := append((*bufs)[kind], x)
@@ -69,20 +69,17 @@ func queue[K ~string, T any](ctx context.Context, e *emitter, bufs *map[K][]T, k
 	}
 	(*bufs)[kind] = buf
 	e.mu.Unlock()
-	if e.track != nil {
-		e.track.AddRows(string(kind), 1)
-	}
 	if full == nil {
 		return nil
 	}
-	return writeBatch(ctx, kind, full, what, write)
+	return writeBatch(ctx, e, kind, full, what, write)
 }
 
 // flushAll writes the non-empty batches of bufs in the order of kinds.
-func flushAll[K ~string, T any](ctx context.Context, kinds []K, bufs map[K][]T, what string, write func(context.Context, K, []T) error) error {
+func flushAll[K ~string, T any](ctx context.Context, e *emitter, kinds []K, bufs map[K][]T, what string, write func(context.Context, K, []T) error) error {
 	for _, k := range kinds {
 		if b := bufs[k]; len(b) > 0 {
-			if err := writeBatch(ctx, k, b, what, write); err != nil {
+			if err := writeBatch(ctx, e, k, b, what, write); err != nil {
 				return err
 			}
 		}
@@ -90,10 +87,14 @@ func flushAll[K ~string, T any](ctx context.Context, kinds []K, bufs map[K][]T, 
 	return nil
 }
 
-// writeBatch writes one batch of kind, naming the kind and what in errors.
-func writeBatch[K ~string, T any](ctx context.Context, kind K, batch []T, what string, write func(context.Context, K, []T) error) error {
+// writeBatch writes one batch of kind, naming the kind and what in errors,
+// and counts its rows for progress (once a batch, off the per-row path).
+func writeBatch[K ~string, T any](ctx context.Context, e *emitter, kind K, batch []T, what string, write func(context.Context, K, []T) error) error {
 	if err := write(ctx, kind, batch); err != nil {
 		return fmt.Errorf("write %s %s: %w", kind, what, err)
+	}
+	if e.track != nil {
+		e.track.AddRows(string(kind), len(batch))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -73,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: c, site: st, log: c.Logger, perms: c.Permissions.effective(),
 		rng: rand.New(rand.NewPCG(uint64(c.Seed), 0x5eed))}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.buildRoutes()
 	s.SetFaults(c.Faults)
