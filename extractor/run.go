@@ -7,6 +7,7 @@ package extractor
 import (
 	"log/slog"
 
+	"github.com/govextract/jira-extractor/extractor/config"
 	"github.com/govextract/jira-extractor/extractor/manifest"
 	"github.com/govextract/jira-extractor/extractor/progress"
 )
@@ -58,7 +59,7 @@ const (
 // ExitCode maps a run's result to the process exit code.
 func ExitCode(m *manifest.Manifest, err error) int {
 	switch {
-	case err != nil && isUsage(err):
+	case err != nil && config.IsInvalid(err):
 		return ExitUsage
 	case err != nil:
 		return ExitFailed
