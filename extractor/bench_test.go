@@ -7,7 +7,7 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/internal/manifest"
 )
 
 // BenchmarkRunMedium extracts the simulator's medium site (20k users, 1k

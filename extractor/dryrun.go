@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/jira"
-	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/model"
 )
 
 // Plan is what a dry run found out: what a run of the job would fetch and

@@ -3,8 +3,8 @@ package extractor
 import (
 	"time"
 
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/progress"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/progress"
 )
 
 // progressEvery is how often progress events are sent.

@@ -7,9 +7,9 @@ package extractor
 import (
 	"log/slog"
 
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/progress"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/progress"
 )
 
 // Name is the extractor's name in manifests and plugin descriptions.

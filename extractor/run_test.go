@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
 )
 
 func TestExitCode(t *testing.T) {

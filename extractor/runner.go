@@ -9,12 +9,12 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/jira"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/output"
-	"github.com/govextract/jira-extractor/extractor/pipeline"
-	"github.com/govextract/jira-extractor/extractor/progress"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/pipeline"
+	"github.com/govextract/jira-extractor/internal/progress"
 )
 
 // abortTimeout bounds the cleanup of a failed or cancelled run.

@@ -15,8 +15,8 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
 )
 
 func TestRunSmallEqualsTruth(t *testing.T) {

@@ -3,8 +3,8 @@ package extractor
 import (
 	"context"
 
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
 )
 
 // Sink is where a run's records go: the meeting point of the fetching side

@@ -3,8 +3,8 @@ package plugin
 import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/progress"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/progress"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 

@@ -18,9 +18,9 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/model"
-	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 

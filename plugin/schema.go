@@ -3,7 +3,7 @@ package plugin
 import (
 	"encoding/json"
 
-	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/internal/config"
 )
 
 // jobSchema is the job file's JSON Schema as JSON text; nil if it cannot be

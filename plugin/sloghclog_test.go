@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/govextract/jira-extractor/extractor/config"
+	"github.com/govextract/jira-extractor/internal/config"
 )
 
 func slog2Group() slog.Attr { return slog.Group("req", "endpoint", "/rest/api/3/users") }

@@ -17,9 +17,9 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/progress"
-	"github.com/govextract/jira-extractor/extractor/progress/display"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/progress/display"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )

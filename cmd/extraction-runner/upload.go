@@ -4,8 +4,8 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/upload"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/upload"
 )
 
 // uploadAfterRun uploads a complete run at location to the platform named in

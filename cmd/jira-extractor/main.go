@@ -10,8 +10,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/govextract/jira-extractor/extractor/cli"
-	"github.com/govextract/jira-extractor/extractor/progress/display"
+	"github.com/govextract/jira-extractor/internal/cli"
+	"github.com/govextract/jira-extractor/internal/progress/display"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/extractor/manifest"
+	"github.com/govextract/jira-extractor/internal/manifest"
 )
 
 // Result is the measured outcome of one scenario.

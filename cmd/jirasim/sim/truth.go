@@ -6,7 +6,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/internal/model"
 )
 
 // TruthOptions chooses which truth to build.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govextract/jira-extractor/extractor/model"
+	"github.com/govextract/jira-extractor/internal/model"
 )
 
 // Independent JSON shapes (the test does not trust the server's encoders).

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
-	"github.com/govextract/jira-extractor/extractor/model"
-	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
 )
 
 // Diff is what differs between a run and the truth.

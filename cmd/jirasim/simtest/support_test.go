@@ -16,9 +16,9 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/config"
-	"github.com/govextract/jira-extractor/extractor/manifest"
-	"github.com/govextract/jira-extractor/extractor/output"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/output"
 )
 
 // fakeTB records Fatal calls and cleanups instead of failing the test.

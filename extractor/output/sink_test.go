@@ -1,9 +1,0 @@
-package output_test
-
-import (
-	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/extractor/output"
-)
-
-// *output.Run is the extractor's Sink.
-var _ extractor.Sink = (*output.Run)(nil)

@@ -1,0 +1,90 @@
+package check
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/govextract/jira-extractor/internal/jira"
+)
+
+// Print writes the report: site, token kind, account, then an aligned table
+// with one row per kind, and a closing line that says what to do.
+func (r *Report) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "Site:\t%s\n", r.Site)
+	if r.AuthErr != nil {
+		_ = tw.Flush()
+		fmt.Fprintf(w, "\nThe credentials were refused or the site could not be reached:\n  %s\n", oneLine(r.AuthErr.Error()))
+		return
+	}
+	id := r.Identity
+	switch id.Kind {
+	case jira.Scoped:
+		fmt.Fprintf(tw, "Token:\tscoped API token (through the gateway, cloudId %s)\n", id.CloudID)
+	default:
+		fmt.Fprintf(tw, "Token:\tunscoped (classic) API token\n")
+	}
+	fmt.Fprintf(tw, "Account:\t%s\n", account(id.Myself))
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tREQUEST\tRESULT\tMISSING\tDETAIL")
+	for _, res := range r.Results {
+		missing := res.Missing
+		if missing == "" {
+			missing = "-"
+		}
+		detail := res.Detail
+		if detail == "" {
+			detail = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Kind, res.Endpoint, strings.ToUpper(string(res.State)), missing, oneLine(detail))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+
+	var bad []string
+	for _, res := range r.Results {
+		if res.State != OK && res.State != Skipped {
+			bad = append(bad, res.Kind)
+		}
+	}
+	if len(bad) == 0 {
+		fmt.Fprintln(w, "Every kind can be read: a run can extract this site.")
+		return
+	}
+	fmt.Fprintf(w, "%d kind(s) cannot be read: %s.\n", len(bad), strings.Join(bad, ", "))
+	switch r.Identity.Kind {
+	case jira.Scoped:
+		fmt.Fprintln(w, "Grant the token the scopes named above (a scoped token needs read:jira-user, read:jira-work and manage:jira-configuration), or the account the Jira permissions, then run check again.")
+	default:
+		fmt.Fprintln(w, "Grant the account the Jira permissions named above (global permissions in Jira settings > System > Global permissions; Browse projects in the projects' permission schemes), then run check again.")
+	}
+}
+
+func account(m jira.Myself) string {
+	var b strings.Builder
+	b.WriteString(m.DisplayName)
+	if m.EmailAddress != "" {
+		fmt.Fprintf(&b, " <%s>", m.EmailAddress)
+	}
+	if m.AccountID != "" {
+		fmt.Fprintf(&b, " (accountId %s)", m.AccountID)
+	}
+	if b.Len() == 0 {
+		return "(unknown)"
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// oneLine keeps a message on one line for the table.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
+}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
+)
+
+const (
+	platformKeyID     = "pkid-5e7a9c1b"
+	platformKeySecret = "pks-8f6d4b2a-S3CRET"
+)
+
+func TestRunUploadsAfterRun(t *testing.T) {
+	url := startSim(t, sim.Permissions{}, sim.Faults{})
+	platform := uploadtest.New(uploadtest.Options{KeyID: platformKeyID, KeySecret: platformKeySecret})
+	defer platform.Close()
+
+	for _, c := range []struct {
+		name   string
+		secret string
+		code   int
+	}{
+		{"accepted", platformKeySecret, 0},
+		{"refused key", "wrong-" + platformKeySecret, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := simJob(url, simToken, filepath.Join(dir, "out"), false)
+			j["upload"] = map[string]any{"api": platform.URL, "app": "jira-sim", "keyId": platformKeyID, "keySecret": c.secret, "afterRun": true}
+			r := runBin(t, dir, "run", "--config", writeJob(t, dir, j), "--log-level", "debug")
+			if r.code != c.code {
+				t.Fatalf("want exit %d\n%s", c.code, r)
+			}
+			if !strings.Contains(r.stderr, "upload.afterRun is set") {
+				t.Errorf("no upload announced\n%s", r)
+			}
+			if c.code == 0 && len(platform.Entities()) == 0 {
+				t.Errorf("platform received no entities")
+			}
+			if c.code != 0 && !strings.Contains(r.stderr, "the upload failed") {
+				t.Errorf("failure not explained\n%s", r)
+			}
+			assertNoSecrets(t, c.name, r, dir)
+			if strings.Contains(r.stdout+r.stderr, platformKeySecret) {
+				t.Errorf("platform key secret printed")
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/check"
+	"github.com/govextract/jira-extractor/internal/jira"
+)
+
+// checkMaxRetries bounds retries during a check so it answers in seconds.
+const checkMaxRetries = 2
+
+func newCheckFlags() *jobCmdFlags {
+	f := newJobCmdFlags(newCmdFlags("check", "check --config JOB.json [flags]", `
+Checks the job's credentials: prints the token kind (unscoped or scoped) and
+the account, then makes one cheap request per kind (users, groups, members,
+projects, project roles, project permission schemes, global roles,
+application roles, permission schemes, and org users and groups when orgId is
+set) and says for each whether it can be read and, if not, which Jira
+permission (unscoped tokens: Browse users and groups, Browse projects,
+Administer Jira) or token scope (scoped tokens: read:jira-user,
+read:jira-work, manage:jira-configuration) is missing. Requests are retried
+at most twice so the answer comes quickly.`,
+		"jira-extractor check --config job.json"))
+	f.exits = `Exit codes:
+  0  the credentials work and every kind can be read
+  1  the credentials were refused, the site could not be reached, or some kind cannot be read
+  2  bad usage or bad job file (every problem is printed with its key and the fix)
+`
+	return f
+}
+
+func cmdCheck(ctx context.Context, args []string, env Env) int {
+	log, job, code, done := newCheckFlags().start(args, env)
+	if done {
+		return code
+	}
+	app := job.AppConfig
+	if app.Retries() > checkMaxRetries {
+		n := checkMaxRetries
+		app.MaxRetries = &n
+	}
+	client, err := jira.New(jira.Options{App: app, Logger: log, Version: extractor.Version})
+	if err != nil {
+		fmt.Fprintf(env.Err, "%s check: %v\n", Prog, err)
+		return ExitFailed
+	}
+	rep, err := check.Run(ctx, client, app)
+	if err != nil {
+		fmt.Fprintf(env.Err, "%s check: %v\n", Prog, err)
+		return ExitFailed
+	}
+	rep.Print(env.Out)
+	if !rep.OK() {
+		return ExitFailed
+	}
+	return ExitOK
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/progress/display"
+)
+
+type runFlags struct {
+	*cmdFlags
+	job        jobFlags
+	log        logFlags
+	out        string
+	format     string
+	noProgress bool
+}
+
+func newRunFlags() *runFlags {
+	f := &runFlags{cmdFlags: newCmdFlags("run", "run --config JOB.json [--out DEST] [--format parquet|csv] [flags]", `
+Extracts the site of the job file: users, groups and their members, projects,
+project roles and who holds them, product access and permission schemes (and,
+with appConfig.orgId and orgApiKey, the organization's managed accounts), and
+writes them as entity and relation tables to DEST/RUN_ID:
+
+  DEST/RUN_ID/entities/source_type=KIND/part-00000.parquet
+  DEST/RUN_ID/relations/relation=KIND/part-00000.parquet
+  DEST/RUN_ID/manifest.json   (written last: a run without it is not complete)
+
+Progress goes to stderr: redrawn in place on a terminal, a line every 10 s
+otherwise. Logs go to stderr. Interrupt (Ctrl-C) cancels the run cleanly.
+With upload.afterRun in the job file, a complete run is then uploaded.`,
+		"jira-extractor run --config job.json\njira-extractor run --config job.json --out s3://my-bucket/jira --format csv --log-level debug")}
+	f.job.register(f.fs)
+	f.log.register(f.fs, "info")
+	f.fs.StringVar(&f.out, "out", "", "where to write, `DEST`: a path, file:// URL or s3://bucket/prefix (replaces output.destination)")
+	f.fs.StringVar(&f.format, "format", "", "file `FORMAT`: parquet or csv (replaces output.format)")
+	f.fs.BoolVar(&f.noProgress, "no-progress", false, "do not show progress (warnings and the summary are still printed)")
+	return f
+}
+
+func cmdRun(ctx context.Context, args []string, env Env) int {
+	f := newRunFlags()
+	pos, code, done := f.parse(args, env)
+	if done {
+		return code
+	}
+	if code, done := f.noArgs(pos, env); done {
+		return code
+	}
+	if _, code, done := newLogger(env, "run", f.log, io.Discard); done {
+		return code
+	}
+	job, code, done := loadJob(env, "run", f.job,
+		override{flag: "--out", key: "output.destination", value: f.out},
+		override{flag: "--format", key: "output.format", value: f.format})
+	if done {
+		return code
+	}
+
+	interactive := env.Interactive && !f.noProgress
+	d := display.New(env.Err, interactive)
+	var logOut io.Writer = env.Err
+	if interactive {
+		logOut = d // log lines are printed above the progress block
+	}
+	log, code, done := newLogger(env, "run", f.log, logOut)
+	if done {
+		return code
+	}
+
+	m, err := extractor.Run(ctx, job, extractor.RunOptions{
+		Logger: log,
+		OnEvent: func(e extractor.Event) {
+			switch e.Type {
+			case extractor.EventProgress:
+				if !f.noProgress {
+					d.Update(e.Progress)
+				}
+			case extractor.EventWarning:
+				d.Warn(e.Warning.Scope, e.Warning.Message)
+			}
+		},
+	})
+	code = extractor.ExitCode(m, err)
+	location := ""
+	if m != nil && (m.Status == manifest.StatusComplete || m.Status == manifest.StatusPartial) {
+		location = RunLocation(job.Output.Destination, m.RunID)
+	}
+	d.Done(m, location)
+	if err != nil {
+		fmt.Fprintf(env.Err, "%s run: %v\n", Prog, err)
+		return code
+	}
+	if code == ExitOK && job.Upload != nil && job.Upload.AfterRun {
+		fmt.Fprintf(env.Err, "upload.afterRun is set: uploading %s\n", location)
+		if uc := uploadCommand(ctx, []string{"--from", location, "--config", f.job.config}, env); uc != 0 {
+			fmt.Fprintf(env.Err, "%s run: the run is complete at %s but the upload failed (exit %d); retry with '%s upload --from %s --config %s'\n",
+				Prog, location, uc, Prog, location, f.job.config)
+			return ExitFailed
+		}
+	}
+	return code
+}
+
+// RunLocation is where a run's folder is: DEST/RUN_ID for a path or a
+// file:// URL, s3://bucket/prefix/RUN_ID for S3.
+func RunLocation(dest, runID string) string {
+	switch {
+	case strings.HasPrefix(dest, "s3://"):
+		return strings.TrimRight(dest, "/") + "/" + runID
+	case strings.HasPrefix(dest, "file://"):
+		return filepath.Join(strings.TrimPrefix(dest, "file://"), runID)
+	}
+	if dest == "" {
+		dest = config.DefaultDestination
+	}
+	return filepath.Join(dest, runID)
+}

@@ -1,0 +1,167 @@
+package jira
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/jira/throttle"
+)
+
+// Page sizes the client asks for (JIRA_API.md page caps). The server may
+// clamp them: callers use the response's maxResults and startAt+len(values).
+const (
+	UsersPageSize     = 1000
+	GroupsPageSize    = 50
+	MembersPageSize   = 50
+	ProjectsPageSize  = 100
+	OrgGroupsPageSize = 100
+)
+
+// ThrottleRetryFactor bounds retries of 429 responses: a request may be
+// throttled up to ThrottleRetryFactor × Retries() times before it fails.
+// 429s are flow control under a shared bucket, not failures, so they get a
+// larger budget than 5xx and network errors.
+const ThrottleRetryFactor = 3
+
+// Options configure a Client.
+type Options struct {
+	// App is the validated appConfig of the job file.
+	App config.AppConfig
+	// Logger receives debug logs per request and warnings; nil discards.
+	Logger *slog.Logger
+	// HTTPClient overrides the HTTP client built from App (tests).
+	HTTPClient *http.Client
+	// Version goes into the User-Agent "jira-extractor/VERSION"; empty
+	// means "dev".
+	Version string
+}
+
+// TokenKind is the kind of API token: unscoped tokens talk to the site,
+// scoped tokens to the gateway.
+type TokenKind string
+
+// Token kinds.
+const (
+	Unscoped TokenKind = "unscoped"
+	Scoped   TokenKind = "scoped"
+)
+
+// Identity is what Detect found out about the credentials.
+type Identity struct {
+	Kind    TokenKind
+	CloudID string
+	Myself  Myself
+	// APIBase is the base all Jira calls use: the site for unscoped tokens,
+	// {gateway}/ex/jira/{cloudId} for scoped ones.
+	APIBase string
+}
+
+// Client reads Jira Cloud and the Atlassian Admin API. It is safe for
+// concurrent use by many goroutines; every request waits on one adaptive
+// rate limiter.
+type Client struct {
+	app       config.AppConfig
+	log       *slog.Logger
+	http      *http.Client
+	lim       *throttle.Limiter
+	userAgent string
+	basic     string // "Basic ..." header value: never log
+	bearer    string // "Bearer ..." header value: never log
+	redact    *strings.Replacer
+	timeout   time.Duration
+	retries   int
+	throttleN int
+	backoff   backoffPolicy
+
+	mu sync.RWMutex
+	id Identity
+
+	stats stats
+}
+
+// New builds a client from a validated appConfig. It does no I/O: call
+// Detect before reading.
+func New(opts Options) (*Client, error) {
+	a := opts.App
+	if a.Email == "" || a.APIToken.IsZero() {
+		return nil, errors.New("jira client: appConfig.token must hold EMAIL:API_TOKEN (validate the job file first)")
+	}
+	if a.Site() == "" && a.BaseURL == "" {
+		return nil, errors.New("jira client: appConfig.siteName (or baseUrl) is required")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = newHTTPClient(a, log)
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	pair := a.Email + ":" + a.APIToken.Reveal()
+	enc := base64.StdEncoding.EncodeToString([]byte(pair))
+	secrets := []string{enc, pair, a.APIToken.Reveal()}
+	if !a.OrgAPIKey.IsZero() {
+		secrets = append(secrets, a.OrgAPIKey.Reveal())
+	}
+	var pairs []string
+	for _, s := range secrets {
+		pairs = append(pairs, s, config.Redacted)
+	}
+	c := &Client{
+		app:       a,
+		log:       log,
+		http:      hc,
+		lim:       throttle.New(a.RequestsPerSecond, a.Burst),
+		userAgent: "jira-extractor/" + version,
+		basic:     "Basic " + enc,
+		redact:    strings.NewReplacer(pairs...),
+		timeout:   a.Timeout.Duration,
+		retries:   a.Retries(),
+		throttleN: ThrottleRetryFactor * a.Retries(),
+		backoff:   defaultBackoff,
+		id:        Identity{Kind: Unscoped, APIBase: a.SiteURL()},
+	}
+	if !a.OrgAPIKey.IsZero() {
+		c.bearer = "Bearer " + a.OrgAPIKey.Reveal()
+	}
+	return c, nil
+}
+
+// Identity returns what Detect found (before Detect: an unscoped identity
+// with the site as API base).
+func (c *Client) Identity() Identity {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.id
+}
+
+func (c *Client) apiBase() string { return c.Identity().APIBase }
+
+// Limiter returns the client's rate limiter (for inspection).
+func (c *Client) Limiter() *throttle.Limiter { return c.lim }
+
+// scrub removes any credential from text that came from outside.
+func (c *Client) scrub(s string) string { return c.redact.Replace(s) }
+
+func (c *Client) scrubAll(msgs []string) []string {
+	for i, m := range msgs {
+		msgs[i] = c.scrub(m)
+	}
+	return msgs
+}
+
+// String never shows credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("jira.Client{site: %s}", c.app.SiteURL())
+}

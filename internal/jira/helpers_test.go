@@ -1,0 +1,170 @@
+package jira
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/internal/config"
+)
+
+const (
+	testEmail  = "me@example.com"
+	testToken  = "tok-SECRET-1234567890"
+	testOrgKey = "orgkey-SECRET-abcdef"
+)
+
+// clientOpts tweak the job file of a test client.
+type clientOpts struct {
+	rps        float64
+	burst      int
+	retries    int
+	timeout    string
+	noOrg      bool
+	gateway    string
+	admin      string
+	logBuf     *simtest.SyncBuffer
+	slowBackof bool // keep the production backoff
+	// email, token, orgID, orgKey override the test credentials.
+	email, token, orgID, orgKey string
+}
+
+// newClient builds a client against base (site, gateway and admin all on
+// base unless overridden) with fast backoff.
+func newClient(t *testing.T, base string, o clientOpts) *Client {
+	t.Helper()
+	if o.rps == 0 {
+		o.rps = 1000
+	}
+	if o.burst == 0 {
+		o.burst = 100
+	}
+	if o.timeout == "" {
+		o.timeout = "5s"
+	}
+	if o.email == "" {
+		o.email, o.token = testEmail, testToken
+	}
+	if o.orgID == "" {
+		o.orgID, o.orgKey = "org-1", testOrgKey
+	}
+	app := map[string]any{
+		"token":             o.email + ":" + o.token,
+		"siteName":          "acme",
+		"baseUrl":           base,
+		"gatewayUrl":        base,
+		"requestsPerSecond": o.rps,
+		"burst":             o.burst,
+		"maxRetries":        o.retries,
+		"timeout":           o.timeout,
+	}
+	if o.gateway != "" {
+		app["gatewayUrl"] = o.gateway
+	}
+	if o.admin != "" {
+		app["adminUrl"] = o.admin
+	}
+	if !o.noOrg {
+		app["orgId"] = o.orgID
+		app["orgApiKey"] = o.orgKey
+	}
+	b, _ := json.Marshal(map[string]any{"appConfig": app, "output": map[string]any{}})
+	job, err := config.Parse(b, config.Options{})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	var log *slog.Logger
+	if o.logBuf != nil {
+		log = newTextLogger(o.logBuf)
+	}
+	c, err := New(Options{App: job.AppConfig, Logger: log, Version: "test"})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if !o.slowBackof {
+		c.backoff = backoffPolicy{
+			throttleBase: 20 * time.Millisecond, throttleCap: 80 * time.Millisecond,
+			failBase: 2 * time.Millisecond, failCap: 10 * time.Millisecond,
+			minWait: time.Millisecond, maxWait: time.Minute,
+		}
+	}
+	return c
+}
+
+func newTextLogger(b *simtest.SyncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// hit is one request as the test server saw it.
+type hit struct {
+	at    time.Time
+	path  string
+	query string
+	auth  string
+	ua    string
+}
+
+// recorder records requests; handlers decide the answer.
+type recorder struct {
+	mu   sync.Mutex
+	hits []hit
+}
+
+func (r *recorder) add(req *http.Request) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hits = append(r.hits, hit{at: time.Now(), path: req.URL.Path, query: req.URL.RawQuery,
+		auth: req.Header.Get("Authorization"), ua: req.Header.Get("User-Agent")})
+	return len(r.hits)
+}
+
+func (r *recorder) all() []hit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hit(nil), r.hits...)
+}
+
+func (r *recorder) count(path string) int {
+	n := 0
+	for _, h := range r.all() {
+		if h.path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// serve starts a test server whose handler gets the request number (from 1).
+func serve(t *testing.T, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h(w, r, rec.add(r))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, rec
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func jiraError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"errorMessages": []string{msg}, "errors": map[string]string{}, "status": status})
+}
+
+func usersJSON(n, from int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"accountId": fmt.Sprintf("u%d", from+i), "accountType": "atlassian", "active": true, "displayName": "U"}
+	}
+	return out
+}

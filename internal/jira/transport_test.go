@@ -1,0 +1,79 @@
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/internal/config"
+)
+
+func appFor(t *testing.T, base string, extra map[string]any, opts config.Options) config.AppConfig {
+	t.Helper()
+	app := map[string]any{"token": testEmail + ":" + testToken, "siteName": "acme", "baseUrl": base, "maxRetries": 3}
+	for k, v := range extra {
+		app[k] = v
+	}
+	b, _ := json.Marshal(map[string]any{"appConfig": app, "output": map[string]any{}})
+	job, err := config.Parse(b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job.AppConfig
+}
+
+func TestTransportSettings(t *testing.T) {
+	app := appFor(t, "https://x.example", map[string]any{"maxConnections": 7, "disableCompression": true}, config.Options{})
+	c, err := New(Options{App: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.http.Transport.(*http.Transport)
+	if tr.MaxConnsPerHost != 7 || tr.MaxIdleConnsPerHost != 7 || !tr.DisableCompression {
+		t.Fatalf("transport %d %d %v", tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.DisableCompression)
+	}
+	if tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		t.Fatal("TLS checks off by default")
+	}
+}
+
+func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, myselfJSON) }))
+	defer srv.Close()
+
+	// Without the flag the self-signed certificate fails at once, no retries.
+	strict, err := New(Options{App: appFor(t, srv.URL, nil, config.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = strict.Detect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "TLS certificate is not trusted") {
+		t.Fatalf("strict: %v", err)
+	}
+	if req, _, _ := strict.Counts(); req != 1 {
+		t.Fatalf("certificate error retried: %d requests", req)
+	}
+
+	logs := &simtest.SyncBuffer{}
+	app := appFor(t, srv.URL, map[string]any{"insecureSkipVerify": true}, config.Options{AllowInsecure: true})
+	c, err := New(Options{App: app, Logger: newTextLogger(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "TLS CERTIFICATE VERIFICATION IS OFF") {
+		t.Fatalf("no loud warning: %q", logs.String())
+	}
+	if _, err := c.Detect(context.Background()); err != nil {
+		t.Fatalf("insecure: %v", err)
+	}
+}
+
+func TestNewRefusesMissingCredentials(t *testing.T) {
+	if _, err := New(Options{App: config.AppConfig{SiteName: "acme"}}); err == nil {
+		t.Fatal("New accepted an appConfig without token")
+	}
+}

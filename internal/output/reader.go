@@ -1,0 +1,322 @@
+package output
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/csv"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output/store"
+)
+
+// ErrIncomplete is wrapped by OpenRun when the run folder has no manifest.
+var ErrIncomplete = errors.New("run is not complete: no manifest.json")
+
+// readBatchRows is how many rows a reader decodes at a time.
+const readBatchRows = 16 * 1024
+
+// RunReader reads a finished run: its manifest, its rows, its checksums.
+type RunReader struct {
+	store store.Store
+	m     *manifest.Manifest
+	mem   memory.Allocator
+}
+
+// OpenRun opens the finished run at location: a local path, a file:// URL
+// or s3://bucket/prefix/RUN_ID (s3opts gives region, endpoint, ...; may be
+// nil). It fails with ErrIncomplete when manifest.json is missing.
+func OpenRun(ctx context.Context, location string, s3opts *config.S3Output) (*RunReader, error) {
+	return openRun(ctx, location, s3opts, nil)
+}
+
+func openRun(ctx context.Context, location string, s3opts *config.S3Output, tune *tuning) (*RunReader, error) {
+	var st store.Store
+	switch {
+	case strings.HasPrefix(location, "s3://"):
+		bucket, prefix, err := store.ParseS3URL(location)
+		if err != nil {
+			return nil, err
+		}
+		if prefix == "" {
+			return nil, fmt.Errorf("%s names a bucket, not a run: write s3://bucket/prefix/RUN_ID", location)
+		}
+		s, err := newS3Store(ctx, bucket, prefix, s3opts, tune)
+		if err != nil {
+			return nil, err
+		}
+		st = s
+	default:
+		p := location
+		if strings.HasPrefix(location, "file://") {
+			var err error
+			if p, err = filePath(location); err != nil {
+				return nil, err
+			}
+		} else if strings.Contains(location, "://") {
+			return nil, fmt.Errorf("%q: unsupported scheme (use a path, file:///path or s3://bucket/prefix/RUN_ID)", location)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("no run folder at %s: %w", p, err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("%s is not a run folder (it is a file)", p)
+		}
+		st = store.NewLocal(filepath.Clean(p), true)
+	}
+	f, err := st.Open(ctx, manifest.FileName)
+	if err != nil {
+		if errors.Is(err, store.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (the run failed, was cancelled or is still running)", st.Location(), ErrIncomplete)
+		}
+		return nil, fmt.Errorf("read manifest of %s: %w", st.Location(), err)
+	}
+	defer f.Close()
+	var m manifest.Manifest
+	if err := json.NewDecoder(f).Decode(&m); err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", st.Location(), manifest.FileName, err)
+	}
+	var mem memory.Allocator = memory.DefaultAllocator
+	if tune != nil && tune.mem != nil {
+		mem = tune.mem
+	}
+	return &RunReader{store: st, m: &m, mem: mem}, nil
+}
+
+// Manifest returns the run's manifest.
+func (r *RunReader) Manifest() *manifest.Manifest { return r.m }
+
+// Location is the run folder.
+func (r *RunReader) Location() string { return r.store.Location() }
+
+func (r *RunReader) table(name, kind string) (*manifest.Table, error) {
+	t := r.m.Table(name)
+	if t == nil {
+		return nil, fmt.Errorf("%s: the manifest has no table %q", r.Location(), name)
+	}
+	if t.Kind != kind {
+		return nil, fmt.Errorf("%s: table %q is a %s table, not %s", r.Location(), name, t.Kind, kind)
+	}
+	return t, nil
+}
+
+// ScanEntities calls fn for every row of an entity kind, in file order.
+// Attrs hold the typed columns as string, bool, int64 or time.Time (UTC);
+// nulls are absent.
+func (r *RunReader) ScanEntities(ctx context.Context, kind model.SourceType, fn func(model.Entity) error) error {
+	t, err := r.table(string(kind), manifest.KindEntity)
+	if err != nil {
+		return err
+	}
+	cols := model.EntityColumns(kind)
+	common := len(model.CommonEntityColumns)
+	return r.scan(ctx, t, EntitySchema(kind), func(rec arrow.RecordBatch) error {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			e := model.Entity{
+				SourceType: model.SourceType(stringAt(rec.Column(1), i)),
+				SourceID:   stringAt(rec.Column(0), i),
+				Name:       stringAt(rec.Column(3), i),
+				Metadata:   stringAt(rec.Column(4), i),
+				Attrs:      make(map[string]any, len(cols)-common),
+			}
+			for j := common; j < len(cols); j++ {
+				if v, ok := valueAt(cols[j], rec.Column(j), i); ok {
+					e.Attrs[cols[j].Name] = v
+				}
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ScanRelations calls fn for every row of a relation kind, in file order.
+func (r *RunReader) ScanRelations(ctx context.Context, kind model.RelationKind, fn func(model.Relation) error) error {
+	t, err := r.table(string(kind), manifest.KindRelation)
+	if err != nil {
+		return err
+	}
+	return r.scan(ctx, t, RelationSchema(), func(rec arrow.RecordBatch) error {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			rel := model.Relation{
+				Kind:     model.RelationKind(stringAt(rec.Column(0), i)),
+				FromType: stringAt(rec.Column(1), i),
+				FromID:   stringAt(rec.Column(2), i),
+				ToType:   stringAt(rec.Column(3), i),
+				ToID:     stringAt(rec.Column(4), i),
+				Metadata: stringAt(rec.Column(5), i),
+			}
+			if err := fn(rel); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// scan streams the records of every file of t, checked against schema.
+func (r *RunReader) scan(ctx context.Context, t *manifest.Table, schema *arrow.Schema, fn func(arrow.RecordBatch) error) error {
+	for _, mf := range t.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := r.store.Open(ctx, mf.Path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", mf.Path, err)
+		}
+		err = readRecords(ctx, f, mf.Path, schema, r.mem, fn)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRecords decodes a Parquet or CSV part file (by extension) into
+// records of schema and calls fn with each; fn must not keep a record.
+func readRecords(ctx context.Context, f store.File, name string, schema *arrow.Schema, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	switch {
+	case strings.HasSuffix(name, ".parquet"):
+		return readParquet(ctx, f, name, schema, mem, fn)
+	case strings.HasSuffix(name, ".csv"), strings.HasSuffix(name, ".csv.gz"):
+		return readCSV(f, name, schema, mem, fn)
+	}
+	return fmt.Errorf("%s: unknown file type (want .parquet, .csv or .csv.gz)", name)
+}
+
+func readParquet(ctx context.Context, f store.File, name string, schema *arrow.Schema, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	pr, err := file.NewParquetReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: not a readable Parquet file: %w", name, err)
+	}
+	defer pr.Close()
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, mem)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	got, err := fr.Schema()
+	if err != nil {
+		return fmt.Errorf("%s: read schema: %w", name, err)
+	}
+	if err := sameColumns(got, schema); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if pr.NumRows() == 0 {
+		return nil
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(rr.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: read: %w", name, err)
+	}
+	return nil
+}
+
+// sameColumns checks names and types, in order.
+func sameColumns(got, want *arrow.Schema) error {
+	if got.NumFields() != want.NumFields() {
+		return fmt.Errorf("has %d columns, want %d", got.NumFields(), want.NumFields())
+	}
+	for i := range want.Fields() {
+		g, w := got.Field(i), want.Field(i)
+		if g.Name != w.Name || !arrow.TypeEqual(g.Type, w.Type) {
+			return fmt.Errorf("column %d is %s %s, want %s %s", i+1, g.Name, g.Type, w.Name, w.Type)
+		}
+	}
+	return nil
+}
+
+// openCSV returns the text of a CSV part file, ungzipped when it ends .gz.
+func openCSV(r io.Reader, name string) (io.Reader, func(), error) {
+	if !strings.HasSuffix(name, ".gz") {
+		return bufio.NewReader(r), func() {}, nil
+	}
+	gz, err := gzip.NewReader(bufio.NewReader(r))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: not gzip: %w", name, err)
+	}
+	return gz, func() { gz.Close() }, nil
+}
+
+func readCSV(f store.File, name string, schema *arrow.Schema, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	in, done, err := openCSV(f, name)
+	if err != nil {
+		return err
+	}
+	defer done()
+	// Empty cells are nulls; in columns that cannot be null they are "".
+	cr := csv.NewReader(in, schema, csv.WithHeader(true), csv.WithNullReader(true, ""), csv.WithChunk(readBatchRows), csv.WithAllocator(mem))
+	defer cr.Release()
+	for cr.Next() {
+		rec := cr.RecordBatch()
+		if err := sameColumns(rec.Schema(), schema); err != nil {
+			return fmt.Errorf("%s: header: %w", name, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := cr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: read csv: %w", name, err)
+	}
+	return nil
+}
+
+// stringAt reads a string cell; a null reads as "".
+func stringAt(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return ""
+	}
+	return a.(*array.String).Value(i)
+}
+
+// valueAt reads a typed cell as the Go value the model uses. Nulls in
+// nullable columns are absent; a null string in a column that cannot be null
+// (an empty CSV cell) is "".
+func valueAt(c model.Column, a arrow.Array, i int) (any, bool) {
+	if a.IsNull(i) {
+		if c.Type == model.String && !c.Nullable {
+			return "", true
+		}
+		return nil, false
+	}
+	switch x := a.(type) {
+	case *array.String:
+		return x.Value(i), true
+	case *array.Boolean:
+		return x.Value(i), true
+	case *array.Int64:
+		return x.Value(i), true
+	case *array.Timestamp:
+		return time.UnixMilli(int64(x.Value(i))).UTC(), true
+	}
+	return nil, false
+}

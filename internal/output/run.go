@@ -1,0 +1,435 @@
+package output
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output/store"
+)
+
+// Options say where and how a run is written.
+type Options struct {
+	// Output is the job file's output section (config.Parse fills defaults;
+	// Open fills them again for callers that build it by hand).
+	Output config.Output
+	// RunID names the run folder under the destination.
+	RunID string
+	// Site is the Jira site, for logs.
+	Site   string
+	Logger *slog.Logger
+
+	// tune holds test seams; nil in production.
+	tune *tuning
+}
+
+// tuning are knobs the tests turn: allocator, S3 retries and HTTP client,
+// fault injection on local files.
+type tuning struct {
+	mem       memory.Allocator
+	s3        func(*store.S3Options)
+	localWrap func(io.Writer) io.Writer
+}
+
+// Run is one run being written. It implements extractor.Sink: WriteEntities
+// and WriteRelations are safe for concurrent use.
+type Run struct {
+	opts   Options
+	out    config.Output
+	log    *slog.Logger
+	store  store.Store
+	enc    encoder
+	mem    memory.Allocator
+	limits limits
+
+	entities  map[model.SourceType]*table
+	relations map[model.RelationKind]*table
+	tables    []*table // model order
+
+	// writers is held shared by each write call and exclusively by Commit
+	// and Abort, so no row slips in after the final flush.
+	writers sync.RWMutex
+
+	mu    sync.Mutex
+	state runState
+	err   error // first failure
+}
+
+type runState int
+
+const (
+	stateOpen runState = iota
+	stateCommitting
+	stateCommitted
+	stateFailed
+	stateAborted
+)
+
+// Open prepares a run folder DEST/RUN_ID and proves it writable (a clear
+// error naming the location and the fix otherwise).
+func Open(ctx context.Context, opts Options) (*Run, error) {
+	if err := validRunID(opts.RunID); err != nil {
+		return nil, err
+	}
+	out := withDefaults(opts.Output)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var mem memory.Allocator = memory.NewGoAllocator()
+	if opts.tune != nil && opts.tune.mem != nil {
+		mem = opts.tune.mem
+	}
+	st, err := newStore(ctx, out, opts.RunID, opts.tune)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Check(ctx); err != nil {
+		return nil, err
+	}
+	enc := encoder{format: out.Format, compression: out.Compression, mem: mem}
+	if enc.format == "parquet" {
+		if _, err := parquetCodec(enc.compression); err != nil {
+			return nil, fmt.Errorf("output.compression: %w", err)
+		}
+	}
+	r := &Run{
+		opts: opts, out: out, log: log.With("component", "output", "location", st.Location()),
+		store: st, enc: enc, mem: mem,
+		limits:    limits{rows: out.BatchRows, bytes: out.BatchBytes},
+		entities:  map[model.SourceType]*table{},
+		relations: map[model.RelationKind]*table{},
+	}
+	for _, ts := range Schemas() {
+		t := &table{TableSchema: ts, b: newBatchBuilder(mem, ts.Schema, ts.Columns), flushSlot: make(chan struct{}, 1)}
+		r.tables = append(r.tables, t)
+		if ts.Kind == manifest.KindEntity {
+			r.entities[model.SourceType(ts.Name)] = t
+		} else {
+			r.relations[model.RelationKind(ts.Name)] = t
+		}
+	}
+	r.log.Info("output opened", "format", out.Format, "compression", out.Compression, "batch_rows", out.BatchRows, "batch_bytes", out.BatchBytes)
+	return r, nil
+}
+
+func validRunID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
+		return fmt.Errorf("run id %q cannot name a folder: it must be one path segment", id)
+	}
+	return nil
+}
+
+func withDefaults(o config.Output) config.Output {
+	if o.Destination == "" {
+		o.Destination = config.DefaultDestination
+	}
+	if o.Format == "" {
+		o.Format = config.DefaultFormat
+	}
+	if o.Compression == "" {
+		o.Compression = "zstd"
+		if o.Format == "csv" {
+			o.Compression = "none"
+		}
+	}
+	if o.BatchRows <= 0 {
+		o.BatchRows = config.DefaultBatchRows
+	}
+	if o.BatchBytes <= 0 {
+		o.BatchBytes = config.DefaultBatchBytes
+	}
+	return o
+}
+
+// newStore opens the store of DEST/RUN_ID.
+func newStore(ctx context.Context, out config.Output, runID string, tune *tuning) (store.Store, error) {
+	dest := out.Destination
+	switch {
+	case strings.HasPrefix(dest, "s3://"):
+		bucket, prefix, err := store.ParseS3URL(dest)
+		if err != nil {
+			return nil, fmt.Errorf("output.destination: %w", err)
+		}
+		if prefix != "" {
+			prefix += "/"
+		}
+		return newS3Store(ctx, bucket, prefix+runID, out.S3, tune)
+	case strings.HasPrefix(dest, "file://"):
+		p, err := filePath(dest)
+		if err != nil {
+			return nil, fmt.Errorf("output.destination: %w", err)
+		}
+		dest = p
+	case strings.Contains(dest, "://"):
+		return nil, fmt.Errorf("output.destination %q has an unsupported scheme (fix: use a local path, file:///path or s3://bucket/prefix)", dest)
+	}
+	l := store.NewLocal(filepath.Join(dest, runID), out.Private())
+	if tune != nil {
+		l.WrapWriter = tune.localWrap
+	}
+	return l, nil
+}
+
+func newS3Store(ctx context.Context, bucket, prefix string, s3o *config.S3Output, tune *tuning) (*store.S3, error) {
+	var so store.S3Options
+	if s3o != nil {
+		so = store.S3Options{Region: s3o.Region, Endpoint: s3o.Endpoint, UsePathStyle: s3o.UsePathStyle, SSE: s3o.SSE, KMSKeyID: s3o.KMSKeyID}
+	}
+	if tune != nil && tune.s3 != nil {
+		tune.s3(&so)
+	}
+	return store.NewS3(ctx, bucket, prefix, so)
+}
+
+func filePath(u string) (string, error) {
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Host != "" && pu.Host != "localhost") || pu.Path == "" {
+		return "", fmt.Errorf("%q is not a file:///absolute/path URL", u)
+	}
+	return filepath.FromSlash(pu.Path), nil
+}
+
+// Location is the run folder as a user would type it: DEST/RUN_ID or
+// s3://bucket/prefix/RUN_ID.
+func (r *Run) Location() string { return r.store.Location() }
+
+// usable reports whether writes may go on.
+func (r *Run) usable() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.state {
+	case stateOpen:
+		return nil
+	case stateFailed:
+		return fmt.Errorf("output %s failed earlier: %w", r.Location(), r.err)
+	case stateCommitting, stateCommitted:
+		return fmt.Errorf("output %s is already committed", r.Location())
+	default:
+		return fmt.Errorf("output %s was aborted", r.Location())
+	}
+}
+
+func (r *Run) fail(err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+	if r.state == stateOpen || r.state == stateCommitting {
+		r.state = stateFailed
+	}
+	return err
+}
+
+// WriteEntities appends entities of one kind; full batches are written as
+// part files on the way.
+func (r *Run) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
+	t := r.entities[kind]
+	if t == nil {
+		return fmt.Errorf("write entities: unknown kind %q", kind)
+	}
+	return r.write(ctx, t, len(batch), func(i int) error { return t.b.appendEntity(kind, batch[i]) })
+}
+
+// WriteRelations appends relations of one kind.
+func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
+	t := r.relations[kind]
+	if t == nil {
+		return fmt.Errorf("write relations: unknown kind %q", kind)
+	}
+	return r.write(ctx, t, len(batch), func(i int) error { return t.b.appendRelation(kind, batch[i]) })
+}
+
+func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) error {
+	r.writers.RLock()
+	defer r.writers.RUnlock()
+	if err := r.usable(); err != nil {
+		return err
+	}
+	for i := 0; i < n; {
+		t.mu.Lock()
+		if t.b == nil {
+			t.mu.Unlock()
+			return r.usable()
+		}
+		for i < n && !t.full(r.limits) {
+			if err := add(i); err != nil {
+				t.mu.Unlock()
+				return fmt.Errorf("write %s: %w", t.Name, err)
+			}
+			i++
+		}
+		var rec arrow.RecordBatch
+		part := 0
+		if t.full(r.limits) {
+			rec, part = t.cut()
+		}
+		t.mu.Unlock()
+		if rec != nil {
+			err := r.flush(ctx, t, rec, part)
+			<-t.flushSlot
+			if err != nil {
+				return r.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+// flush writes rec as part file number part and releases it.
+func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+	defer rec.Release()
+	name := t.partName(part, r.enc.ext())
+	w, err := r.store.Create(ctx, name)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	hw := newHashWriter(bw)
+	err = r.enc.write(hw, t.Schema, rec)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		w.Abort()
+		return fmt.Errorf("write %s in %s: %w", name, r.Location(), err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		return fmt.Errorf("write %s in %s: %w", name, r.Location(), err)
+	}
+	t.addFile(manifest.File{Path: name, Rows: rec.NumRows(), Bytes: hw.n, SHA256: hw.sum()})
+	r.log.Debug("part written", "file", name, "rows", rec.NumRows(), "bytes", hw.n)
+	return nil
+}
+
+// Commit flushes every table (a kind without rows gets one empty part file
+// with its schema), fills m.Tables in model order with m.Format and
+// m.Compression, and writes manifest.json last. On error no manifest is
+// written; call Abort to discard the files.
+func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if r.state != stateOpen {
+		r.mu.Unlock()
+		return r.usable()
+	}
+	r.state = stateCommitting
+	r.mu.Unlock()
+	r.writers.Lock()
+	defer r.writers.Unlock()
+	for _, t := range r.tables {
+		t.mu.Lock()
+		var rec arrow.RecordBatch
+		part := 0
+		if t.b.rows > 0 || t.nextPart == 0 {
+			rec, part = t.cut()
+		} else {
+			// Wait for a flush in progress to finish.
+			t.flushSlot <- struct{}{}
+		}
+		t.mu.Unlock()
+		var err error
+		if rec != nil {
+			err = r.flush(ctx, t, rec, part)
+		}
+		<-t.flushSlot
+		if err != nil {
+			return r.fail(err)
+		}
+	}
+	m.Format = r.out.Format
+	m.Compression = r.out.Compression
+	m.Tables = m.Tables[:0]
+	for _, t := range r.tables {
+		m.Tables = append(m.Tables, t.manifestTable())
+	}
+	if m.Warnings == nil {
+		m.Warnings = []manifest.Warning{}
+	}
+	if m.Requests.ByEndpoint == nil {
+		m.Requests.ByEndpoint = map[string]int64{}
+	}
+	if err := r.writeManifest(ctx, m); err != nil {
+		return r.fail(err)
+	}
+	r.mu.Lock()
+	r.state = stateCommitted
+	r.mu.Unlock()
+	r.release()
+	r.log.Info("output committed", "tables", len(m.Tables))
+	return nil
+}
+
+func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	b = append(b, '\n')
+	w, err := r.store.Create(ctx, manifest.FileName)
+	if err != nil {
+		return fmt.Errorf("write manifest in %s: %w", r.Location(), err)
+	}
+	if _, err := w.Write(b); err != nil {
+		w.Abort()
+		return fmt.Errorf("write manifest in %s: %w", r.Location(), err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		return fmt.Errorf("write manifest in %s: %w", r.Location(), err)
+	}
+	return nil
+}
+
+// Abort stops the run and removes what it wrote where it can; no manifest is
+// written. Safe after a failed write or Commit; a no-op after a successful
+// Commit.
+func (r *Run) Abort(ctx context.Context) error {
+	r.mu.Lock()
+	if r.state == stateCommitted || r.state == stateAborted {
+		r.mu.Unlock()
+		return nil
+	}
+	r.state = stateAborted
+	r.mu.Unlock()
+	r.writers.Lock()
+	defer r.writers.Unlock()
+	r.release()
+	// Wait for flushes in progress (a Commit that failed may have left none).
+	for _, t := range r.tables {
+		t.flushSlot <- struct{}{}
+		<-t.flushSlot
+	}
+	if err := r.store.RemoveAll(ctx); err != nil {
+		return fmt.Errorf("abort output %s: %w", r.Location(), err)
+	}
+	r.log.Info("output aborted")
+	return nil
+}
+
+// release frees the builders of every table.
+func (r *Run) release() {
+	for _, t := range r.tables {
+		t.mu.Lock()
+		if t.b != nil {
+			t.b.release()
+			t.b = nil
+		}
+		t.mu.Unlock()
+	}
+}

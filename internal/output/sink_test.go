@@ -1,0 +1,9 @@
+package output_test
+
+import (
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/output"
+)
+
+// *output.Run is the extractor's Sink.
+var _ extractor.Sink = (*output.Run)(nil)

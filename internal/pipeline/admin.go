@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/model"
+)
+
+// adminUser is the compact part of an Admin API account the extractor keeps
+// in memory while users/search runs.
+type adminUser struct {
+	accountType   string
+	status        string
+	name          string
+	email         string
+	lastActive    time.Time
+	productAccess []string
+}
+
+// enrich fills what Jira does not say of a user from the Admin API: the
+// email where Jira hides it, the account status, last activity and product
+// access keys.
+func (a *adminUser) enrich(rec *model.UserRecord) {
+	if rec.Email == "" {
+		rec.Email = a.email
+	}
+	rec.AccountStatus = a.status
+	rec.LastActive = a.lastActive
+	rec.ProductAccess = a.productAccess
+}
+
+// readAdminUsers reads every Admin API v1 account page into a map.
+func (r *run) readAdminUsers(ctx context.Context) (map[string]*adminUser, error) {
+	out := map[string]*adminUser{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		cur := cursor
+		users, err := call(ctx, r, func(ctx context.Context) (orgUsersAnswer, error) {
+			us, next, err := r.src.OrgUsersPage(ctx, cur)
+			return orgUsersAnswer{us, next}, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("admin org users page %d: %w", pages+1, err)
+		}
+		r.plan(1)
+		r.log.Debug("page", "endpoint", "admin org users", "page", pages+1, "values", len(users.users))
+		for _, u := range users.users {
+			if u.AccountID == "" {
+				continue
+			}
+			a := &adminUser{accountType: u.AccountType, status: u.AccountStatus, name: u.Name, email: u.Email,
+				productAccess: make([]string, 0, len(u.ProductAccess))}
+			if t, ok := model.Time(u.LastActive); ok {
+				a.lastActive = t
+			}
+			for _, p := range u.ProductAccess {
+				a.productAccess = append(a.productAccess, p.Key)
+			}
+			out[u.AccountID] = a
+		}
+		if users.next == "" || users.next == cur {
+			break
+		}
+		cursor = users.next
+	}
+	r.log.Info("org accounts read", "users", len(out))
+	return out, nil
+}
+
+type orgUsersAnswer struct {
+	users []jira.OrgUser
+	next  string
+}
+
+type orgGroupsAnswer struct {
+	groups []jira.OrgGroup
+	next   string
+}
+
+// orgGroups emits the org's groups that Jira did not list (after the groups
+// phase, so the Jira group ids are known).
+func (r *run) orgGroups(ctx context.Context) error {
+	if !r.app.HasOrgAccess() || !r.app.WantsEntity(model.Group) {
+		return nil
+	}
+	if err := wait(ctx, r.groupsDone); err != nil {
+		return err
+	}
+	cursor, added := "", 0
+	for pages := 0; ; pages++ {
+		cur := cursor
+		ans, err := call(ctx, r, func(ctx context.Context) (orgGroupsAnswer, error) {
+			gs, next, err := r.src.OrgGroupsPage(ctx, cur)
+			return orgGroupsAnswer{gs, next}, err
+		})
+		if err != nil {
+			return fmt.Errorf("admin org groups page %d: %w", pages+1, err)
+		}
+		r.plan(1)
+		r.log.Debug("page", "endpoint", "admin org groups", "page", pages+1, "values", len(ans.groups))
+		for _, g := range ans.groups {
+			if g.ID == "" || !r.newGroup(g.ID) {
+				continue
+			}
+			if err := r.out.entity(ctx, model.NewGroup(g.ID, g.Name, g.Description)); err != nil {
+				return err
+			}
+			added++
+		}
+		if ans.next == "" || ans.next == cur {
+			break
+		}
+		cursor = ans.next
+	}
+	r.log.Info("org groups not listed by Jira added", "groups", added)
+	return nil
+}

@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/model"
+)
+
+// projectWants says which parts of a project the job needs.
+type projectWants struct {
+	entity, lead, roles, actors, scheme bool
+}
+
+func (r *run) projectWants() projectWants {
+	a := r.app
+	return projectWants{
+		entity: a.WantsEntity(model.Project),
+		lead:   a.WantsRelation(model.LeadOf),
+		roles:  a.WantsEntity(model.ProjectRole) || a.WantsRelation(model.HasRole) || a.WantsRelation(model.RoleIn) || a.WantsRelation(model.InstanceOf),
+		actors: a.WantsRelation(model.HasRole),
+		scheme: a.WantsRelation(model.UsesScheme),
+	}
+}
+
+// projects reads live and archived projects with their leads, then per
+// project its roles with their actors and its permission scheme.
+func (r *run) projects(ctx context.Context) error {
+	w := r.projectWants()
+	if !w.entity && !w.lead && !w.roles && !w.scheme {
+		return nil
+	}
+	if r.userFilter && (w.lead || w.actors) {
+		// Relations from users need the complete set of filtered-out users.
+		if err := wait(ctx, r.usersDone); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	items, ictx := errgroup.WithContext(ctx)
+	items.SetLimit(2 * r.conc)
+	var mu sync.Mutex
+	seen := map[string]struct{}{}
+	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, r.src.ProjectsPage, func(ctx context.Context, ps []jira.Project) error {
+		for _, p := range ps {
+			if p.ID == "" || !r.wantsProject(p.Key) {
+				continue
+			}
+			mu.Lock()
+			_, dup := seen[p.ID]
+			seen[p.ID] = struct{}{}
+			mu.Unlock()
+			if dup {
+				continue
+			}
+			if err := r.project(ctx, p); err != nil {
+				return err
+			}
+			if w.roles || w.scheme {
+				if w.roles {
+					r.plan(1)
+				}
+				if w.scheme {
+					r.plan(1)
+				}
+				items.Go(func() error { return r.projectDetails(ictx, p, w) })
+			}
+		}
+		return nil
+	})
+	if r.notFound(err) {
+		// project/search answers 404 when nothing matches.
+		r.log.Info("project/search found no projects", "error", err.Error())
+		err = nil
+	}
+	if err != nil {
+		cancel()
+		_ = items.Wait()
+		return err
+	}
+	if err := items.Wait(); err != nil {
+		return err
+	}
+	r.log.Info("projects read", "projects", len(seen))
+	return nil
+}
+
+// project emits a project entity and its lead_of.
+func (r *run) project(ctx context.Context, p jira.Project) error {
+	lead := ""
+	if p.Lead != nil {
+		lead = p.Lead.AccountID
+	}
+	err := r.out.entity(ctx, model.NewProject(model.ProjectRecord{
+		ID: p.ID, Key: p.Key, Name: p.Name, ProjectType: p.ProjectTypeKey, Archived: p.Archived,
+		IsPrivate: p.IsPrivate, LeadAccountID: lead,
+	}))
+	if err != nil || lead == "" || !r.userKept(lead) {
+		return err
+	}
+	return r.out.relation(ctx, model.LeadOfRel(lead, p.ID))
+}
+
+// projectDetails reads one project's roles and permission scheme.
+func (r *run) projectDetails(ctx context.Context, p jira.Project, w projectWants) error {
+	g, gctx := errgroup.WithContext(ctx)
+	if w.scheme {
+		g.Go(func() error { return r.projectScheme(gctx, p.ID) })
+	}
+	if w.roles {
+		g.Go(func() error { return r.projectRoles(gctx, p, w.actors) })
+	}
+	return g.Wait()
+}
+
+// projectScheme emits uses_scheme; a 403/404 is a warning.
+func (r *run) projectScheme(ctx context.Context, projectID string) error {
+	ps, err := call(ctx, r, func(ctx context.Context) (jira.PermissionScheme, error) {
+		return r.src.ProjectPermissionScheme(ctx, projectID)
+	})
+	if r.scopeErr(err) {
+		r.warn("project "+projectID+" permission scheme", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("project/%s/permissionscheme: %w", projectID, err)
+	}
+	r.log.Debug("project scheme", "project", projectID, "scheme", ps.ID)
+	return r.out.relation(ctx, model.UsesSchemeRel(projectID, strconv.FormatInt(ps.ID, 10)))
+}
+
+// projectRoles emits a project's roles (project_role, role_in, instance_of)
+// and, when actors is set, reads each role for has_role. A 403/404 on
+// roledetails or on one role is a warning for the project's roles.
+func (r *run) projectRoles(ctx context.Context, p jira.Project, actors bool) error {
+	scope := "project " + p.ID + " roles"
+	details, err := call(ctx, r, func(ctx context.Context) ([]jira.RoleDetail, error) {
+		return r.src.ProjectRoleDetails(ctx, p.ID)
+	})
+	if r.scopeErr(err) {
+		r.warn(scope, err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("project/%s/roledetails: %w", p.ID, err)
+	}
+	r.log.Debug("project roles", "project", p.ID, "roles", len(details))
+	for _, d := range details {
+		rid := strconv.FormatInt(d.ID, 10)
+		if err := r.out.entity(ctx, model.NewProjectRole(p.ID, p.Key, rid, d.Name)); err != nil {
+			return err
+		}
+		if err := r.out.relation(ctx, model.RoleInRel(p.ID, rid)); err != nil {
+			return err
+		}
+		if err := r.out.relation(ctx, model.InstanceOfRel(p.ID, rid)); err != nil {
+			return err
+		}
+	}
+	if !actors {
+		return nil
+	}
+	r.plan(len(details))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.conc)
+	var once sync.Once
+	for _, d := range details {
+		g.Go(func() error {
+			role, err := call(gctx, r, func(ctx context.Context) (jira.ProjectRole, error) {
+				return r.src.ProjectRole(ctx, p.ID, d.ID)
+			})
+			if r.scopeErr(err) {
+				once.Do(func() { r.warn(scope, fmt.Errorf("role %d: %w", d.ID, err)) })
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("project/%s/role/%d: %w", p.ID, d.ID, err)
+			}
+			return r.roleActors(gctx, p.ID, strconv.FormatInt(d.ID, 10), role.Actors)
+		})
+	}
+	return g.Wait()
+}
+
+// roleActors emits has_role for each user or group actor of a project role.
+func (r *run) roleActors(ctx context.Context, projectID, roleID string, actors []jira.RoleActor) error {
+	for _, a := range actors {
+		var rel model.Relation
+		switch {
+		case a.ActorUser != nil && a.ActorUser.AccountID != "":
+			if !r.userKept(a.ActorUser.AccountID) {
+				continue
+			}
+			rel = model.HasRoleRel(model.User, a.ActorUser.AccountID, projectID, roleID)
+		case a.ActorGroup != nil && a.ActorGroup.GroupID != "":
+			rel = model.HasRoleRel(model.Group, a.ActorGroup.GroupID, projectID, roleID)
+		default:
+			r.log.Warn("role actor without an account or group id skipped", "project", projectID, "role", roleID, "type", a.Type)
+			continue
+		}
+		if err := r.out.relation(ctx, rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package upload
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
+)
+
+// simRun extracts the simulator's small site and returns the run's location.
+func simRun(t *testing.T) string {
+	t.Helper()
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
+	dest := t.TempDir()
+	job, err := config.Parse(simtest.Job(t, url, dest, nil), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{})
+	if err != nil {
+		t.Fatalf("extract: %v", err)
+	}
+	if m.Status != manifest.StatusComplete {
+		t.Fatalf("run status %s: %v", m.Status, m.Warnings)
+	}
+	return filepath.Join(dest, m.RunID)
+}
+
+// readFixture reads a run back as a fixture, for comparison.
+func readFixture(t *testing.T, run Run) fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := fixture{entities: map[model.SourceType][]model.Entity{}, relations: map[model.RelationKind][]model.Relation{}}
+	for _, k := range model.SourceTypes {
+		if err := run.ScanEntities(ctx, k, func(e model.Entity) error { f.entities[k] = append(f.entities[k], e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range model.RelationKinds {
+		if err := run.ScanRelations(ctx, k, func(r model.Relation) error { f.relations[k] = append(f.relations[k], r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func TestUploadSimulatorRun(t *testing.T) {
+	t.Parallel()
+	loc := simRun(t)
+	run := openRun(t, loc)
+	f := readFixture(t, run)
+	if len(f.entities[model.User]) == 0 || len(f.relations[model.MemberOf]) == 0 || len(f.relations[model.HoldsPermission]) == 0 {
+		t.Fatalf("the simulator run is too thin: %d users", len(f.entities[model.User]))
+	}
+	srv := newServer(t, uploadtest.Options{})
+	opts := baseOptions(srv, filepath.Join(t.TempDir(), "state.json"))
+	opts.ChunkRows = 500
+	opts.ChunkBytes = 64 << 10
+	res, err := Upload(context.Background(), run, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertStored(t, srv, f, "sim")
+	t.Logf("uploaded %d entities in %d chunks, %d relations in %d chunks; special holders %v",
+		res.Entities.Rows, res.Entities.Chunks, res.Relations.Rows, res.Relations.Chunks, res.SpecialHolders)
+	if res.Entities.Chunks < 2 || res.Relations.Chunks < 2 {
+		t.Fatalf("expected several chunks: %+v", res)
+	}
+}
