@@ -65,7 +65,7 @@ func appendAttr(args []interface{}, prefix string, a slog.Attr) []interface{} {
 }
 
 // appendFlat flattens a into out: it resolves LogValuers (such as
-// config.Secret, which then print redacted), drops empty attributes, opens
+// secret.Value, which then print redacted), drops empty attributes, opens
 // groups as dotted key prefixes, and appends each leaf with leaf.
 func appendFlat[T any](out []T, prefix string, a slog.Attr, leaf func(out []T, key string, v slog.Value) []T) []T {
 	a.Value = a.Value.Resolve()

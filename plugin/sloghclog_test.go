@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
+	"github.com/govextract/jira-extractor/internal/secret"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/hashicorp/go-hclog"
 )
 
 func slog2Group() slog.Attr { return slog.Group("req", "endpoint", "/rest/api/3/users") }
@@ -38,7 +38,7 @@ func TestHCLogHandler(t *testing.T) {
 	hl := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: &buf, JSONFormat: true})
 	log := slog.New(NewHCLogHandler(hl)).With("run_id", "R1").WithGroup("page")
 	log.Debug("dropped")
-	log.Info("fetched", "n", 50, "took", 1500*time.Millisecond, "token", config.NewSecret("s3cr3t"), slog2Group())
+	log.Info("fetched", "n", 50, "took", 1500*time.Millisecond, "token", secret.New("s3cr3t"), slog2Group())
 	log.Error("failed", "error", errors.New("boom"))
 	lines := jsonLines(t, buf.Bytes())
 	if len(lines) != 2 {
@@ -46,7 +46,7 @@ func TestHCLogHandler(t *testing.T) {
 	}
 	l := lines[0]
 	if l["@level"] != "info" || l["@message"] != "fetched" || l["run_id"] != "R1" || l["page.n"] != float64(50) ||
-		l["page.took"] != "1.5s" || l["page.token"] != config.Redacted || l["page.req.endpoint"] != "/rest/api/3/users" {
+		l["page.took"] != "1.5s" || l["page.token"] != secret.Redacted || l["page.req.endpoint"] != "/rest/api/3/users" {
 		t.Errorf("line %v", l)
 	}
 	if lines[1]["@level"] != "error" || lines[1]["page.error"] != "boom" {

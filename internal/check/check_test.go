@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 )
@@ -204,7 +206,7 @@ func TestEmptyAndOtherErrors(t *testing.T) {
 func TestOrgProbes(t *testing.T) {
 	a := app
 	a.OrgID = "org-1"
-	a.OrgAPIKey = config.NewSecret("org-key")
+	a.OrgAPIKey = secret.New("org-key")
 	f := &fake{kind: jira.Unscoped, errs: map[string]error{"org groups": &jira.AuthError{Status: 401, Message: "the organization API key is invalid"}}}
 	rep, out := run(t, f, a)
 	if r := result(t, rep, "org users"); r.State != OK {

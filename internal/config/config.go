@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // Job is a parsed, validated job file.
@@ -23,15 +25,15 @@ type Job struct {
 type AppConfig struct {
 	// Token is "EMAIL:API_TOKEN". After validation Email and APIToken hold
 	// its two halves.
-	Token    Secret `json:"token"`
-	SiteName string `json:"siteName,omitempty"`
-	OrgName  string `json:"orgName,omitempty"`
+	Token    secret.Value `json:"token"`
+	SiteName string       `json:"siteName,omitempty"`
+	OrgName  string       `json:"orgName,omitempty"`
 
-	BaseURL    string `json:"baseUrl,omitempty"`
-	GatewayURL string `json:"gatewayUrl,omitempty"`
-	OrgID      string `json:"orgId,omitempty"`
-	OrgAPIKey  Secret `json:"orgApiKey"`
-	AdminURL   string `json:"adminUrl,omitempty"`
+	BaseURL    string       `json:"baseUrl,omitempty"`
+	GatewayURL string       `json:"gatewayUrl,omitempty"`
+	OrgID      string       `json:"orgId,omitempty"`
+	OrgAPIKey  secret.Value `json:"orgApiKey"`
+	AdminURL   string       `json:"adminUrl,omitempty"`
 
 	RequestsPerSecond  float64  `json:"requestsPerSecond,omitempty"`
 	Burst              int      `json:"burst,omitempty"`
@@ -49,8 +51,8 @@ type AppConfig struct {
 	IncludeInactiveUsers *bool    `json:"includeInactiveUsers,omitempty"`
 
 	// Email and APIToken are the halves of Token, set by validation.
-	Email    string `json:"-"`
-	APIToken Secret `json:"-"`
+	Email    string       `json:"-"`
+	APIToken secret.Value `json:"-"`
 }
 
 // Site returns the site subdomain (siteName or its alias orgName).
@@ -130,12 +132,12 @@ type S3Output struct {
 
 // UploadConfig holds the bulk-upload options of the job file.
 type UploadConfig struct {
-	API           string `json:"api,omitempty"`
-	App           string `json:"app,omitempty"`
-	KeyID         Secret `json:"keyId"`
-	KeySecret     Secret `json:"keySecret"`
-	AfterRun      bool   `json:"afterRun,omitempty"`
-	AllowDangling bool   `json:"allowDangling,omitempty"`
+	API           string       `json:"api,omitempty"`
+	App           string       `json:"app,omitempty"`
+	KeyID         secret.Value `json:"keyId"`
+	KeySecret     secret.Value `json:"keySecret"`
+	AfterRun      bool         `json:"afterRun,omitempty"`
+	AllowDangling bool         `json:"allowDangling,omitempty"`
 }
 
 // Defaults.

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // Problem is one thing wrong with a job file: the key (dotted path), what is
@@ -122,7 +124,7 @@ func unknownKeys(prefix string, raw map[string]json.RawMessage, t reflect.Type) 
 			probs = append(probs, Problem{Key: prefix + k, Message: "unknown key", Fix: fix})
 			continue
 		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Secret{}) && ft != reflect.TypeOf(Duration{}) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(secret.Value{}) && ft != reflect.TypeOf(Duration{}) {
 			var sub map[string]json.RawMessage
 			if err := json.Unmarshal(raw[k], &sub); err != nil {
 				probs = append(probs, Problem{Key: prefix + k, Message: "must be a JSON object", Fix: "write it as {...}"})
@@ -154,7 +156,7 @@ func leafErr(err error) string {
 
 func describeType(t reflect.Type) string {
 	switch t {
-	case reflect.TypeOf(Secret{}):
+	case reflect.TypeOf(secret.Value{}):
 		return "a string"
 	case reflect.TypeOf(Duration{}):
 		return `a duration such as "30s" or a number of seconds`
@@ -224,11 +226,11 @@ func (j *Job) validate(opts Options) []Problem {
 	case !strings.Contains(tok, ":"):
 		add("appConfig.token", "has no colon between the email and the API token", `write it as "EMAIL:API_TOKEN"`)
 	default:
-		email, secret, _ := strings.Cut(tok, ":")
-		if email == "" || secret == "" {
+		email, tokenPart, _ := strings.Cut(tok, ":")
+		if email == "" || tokenPart == "" {
 			add("appConfig.token", "the email or the API token half is empty", `write it as "EMAIL:API_TOKEN"`)
 		}
-		a.Email, a.APIToken = email, NewSecret(secret)
+		a.Email, a.APIToken = email, secret.New(tokenPart)
 	}
 
 	// Site.

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 const validJob = `{"appConfig":{"token":"me@example.com:s3cr3t-Tok3n","siteName":"acme"},"output":{"destination":"./out"}}`
@@ -95,7 +97,7 @@ func TestInsecureAllowedExplicitly(t *testing.T) {
 }
 
 func TestSecretNeverPrints(t *testing.T) {
-	const secret = "s3cr3t-Tok3n"
+	const tokenValue = "s3cr3t-Tok3n"
 	job, err := Parse([]byte(validJob), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -111,12 +113,12 @@ func TestSecretNeverPrints(t *testing.T) {
 		fmt.Sprint(job.AppConfig.Token), fmt.Sprintf("%+v", *job),
 	}
 	for _, o := range outs {
-		if strings.Contains(o, secret) || strings.Contains(o, "me@example.com:s3cr3t") {
+		if strings.Contains(o, tokenValue) || strings.Contains(o, "me@example.com:s3cr3t") {
 			t.Fatalf("secret leaked: %s", o)
 		}
 	}
-	if !strings.Contains(string(js), Redacted) {
-		t.Fatalf("JSON should show %s: %s", Redacted, js)
+	if !strings.Contains(string(js), secret.Redacted) {
+		t.Fatalf("JSON should show %s: %s", secret.Redacted, js)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // jobKeys walks the Job struct and returns every dotted JSON key.
@@ -23,7 +25,7 @@ func jobKeys(prefix string, t reflect.Type) []string {
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Secret{}) && ft != reflect.TypeOf(Duration{}) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(secret.Value{}) && ft != reflect.TypeOf(Duration{}) {
 			out = append(out, jobKeys(key+".", ft)...)
 		}
 	}

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/govextract/jira-extractor/internal/secret"
 
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
@@ -74,7 +75,7 @@ type Client struct {
 	userAgent string
 	basic     string // "Basic ..." header value: never log
 	bearer    string // "Bearer ..." header value: never log
-	redact    *strings.Replacer
+	redact    secret.Scrubber
 	timeout   time.Duration
 	retries   int
 	throttleN int
@@ -114,10 +115,6 @@ func New(opts Options) (*Client, error) {
 	if !a.OrgAPIKey.IsZero() {
 		secrets = append(secrets, a.OrgAPIKey.Reveal())
 	}
-	var pairs []string
-	for _, s := range secrets {
-		pairs = append(pairs, s, config.Redacted)
-	}
 	c := &Client{
 		app:       a,
 		log:       log,
@@ -125,7 +122,7 @@ func New(opts Options) (*Client, error) {
 		lim:       throttle.New(a.RequestsPerSecond, a.Burst),
 		userAgent: "jira-extractor/" + version,
 		basic:     "Basic " + enc,
-		redact:    strings.NewReplacer(pairs...),
+		redact:    secret.NewScrubber(secrets...),
 		timeout:   a.Timeout.Duration,
 		retries:   a.Retries(),
 		throttleN: ThrottleRetryFactor * a.Retries(),
@@ -152,14 +149,9 @@ func (c *Client) apiBase() string { return c.Identity().APIBase }
 func (c *Client) Limiter() *throttle.Limiter { return c.lim }
 
 // scrub removes any credential from text that came from outside.
-func (c *Client) scrub(s string) string { return c.redact.Replace(s) }
+func (c *Client) scrub(s string) string { return c.redact.Scrub(s) }
 
-func (c *Client) scrubAll(msgs []string) []string {
-	for i, m := range msgs {
-		msgs[i] = c.scrub(m)
-	}
-	return msgs
-}
+func (c *Client) scrubAll(msgs []string) []string { return c.redact.ScrubAll(msgs) }
 
 // String never shows credentials.
 func (c *Client) String() string {

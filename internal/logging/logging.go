@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // Levels and formats accepted by New, for flag help.
@@ -60,19 +60,19 @@ var secretKeys = map[string]bool{
 	"secret": true, "keyid": true, "key_id": true, "apikey": true, "api_key": true,
 }
 
-// Redact is the handlers' ReplaceAttr: a config.Secret (by value or pointer)
+// Redact is the handlers' ReplaceAttr: a secret.Value (by value or pointer)
 // and any attribute named like a credential (token, password,
-// authorization, orgApiKey, ...) are written as config.Redacted.
+// authorization, orgApiKey, ...) are written as secret.Redacted.
 func Redact(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() == slog.KindAny {
 		switch a.Value.Any().(type) {
-		case config.Secret, *config.Secret:
-			return slog.String(a.Key, config.Redacted)
+		case secret.Value, *secret.Value:
+			return slog.String(a.Key, secret.Redacted)
 		}
 	}
 	if a.Value.Kind() != slog.KindGroup && secretKeys[strings.ToLower(a.Key)] {
-		if s := a.Value.String(); s != "" && s != config.Redacted {
-			return slog.String(a.Key, config.Redacted)
+		if s := a.Value.String(); s != "" && s != secret.Redacted {
+			return slog.String(a.Key, secret.Redacted)
 		}
 	}
 	return a

@@ -8,9 +8,10 @@ import (
 	"testing"
 
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
-const secret = "ATATT-very-secret-value"
+const tokenValue = "ATATT-very-secret-value"
 
 func TestRedactsSecretsInEveryFormat(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
@@ -20,15 +21,15 @@ func TestRedactsSecretsInEveryFormat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := config.NewSecret(secret)
-			job := config.AppConfig{Token: config.NewSecret("me@example.com:" + secret), APIToken: s}
-			log.Debug("values", "secret", s, "ptr", &s, "token", secret, "Authorization", "Basic "+secret,
-				"job", job, slog.Group("g", "orgApiKey", secret, "ok", "visible"))
+			s := secret.New(tokenValue)
+			job := config.AppConfig{Token: secret.New("me@example.com:" + tokenValue), APIToken: s}
+			log.Debug("values", "secret", s, "ptr", &s, "token", tokenValue, "Authorization", "Basic "+tokenValue,
+				"job", job, slog.Group("g", "orgApiKey", tokenValue, "ok", "visible"))
 			out := buf.String()
-			if strings.Contains(out, secret) {
+			if strings.Contains(out, tokenValue) {
 				t.Fatalf("secret leaked:\n%s", out)
 			}
-			if !strings.Contains(out, config.Redacted) || !strings.Contains(out, "visible") {
+			if !strings.Contains(out, secret.Redacted) || !strings.Contains(out, "visible") {
 				t.Fatalf("expected redacted and visible values:\n%s", out)
 			}
 			if format == "json" {
@@ -36,7 +37,7 @@ func TestRedactsSecretsInEveryFormat(t *testing.T) {
 				if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
 					t.Fatalf("not JSON: %v\n%s", err, out)
 				}
-				if m["token"] != config.Redacted {
+				if m["token"] != secret.Redacted {
 					t.Fatalf("token = %v", m["token"])
 				}
 			}

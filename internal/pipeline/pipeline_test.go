@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/manifest"
@@ -154,7 +156,7 @@ func TestFatalErrorNamesEndpoint(t *testing.T) {
 			f := newFakeSite(50, 5, 3)
 			f.failEndpoint = endpoint
 			f.orgUsers = []jira.OrgUser{{AccountID: "acc-0001", AccountStatus: "active"}}
-			app := config.AppConfig{Concurrency: 2, OrgID: "org", OrgAPIKey: config.NewSecret("k")}
+			app := config.AppConfig{Concurrency: 2, OrgID: "org", OrgAPIKey: secret.New("k")}
 			_, _, err := runFake(t, context.Background(), f, app, 1000)
 			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "HTTP 500") {
 				t.Fatalf("error %v, want one naming %q and the cause", err, want)
@@ -217,7 +219,7 @@ func TestFilters(t *testing.T) {
 			app.Concurrency = 4
 			org := strings.Contains(name, "org")
 			if org {
-				app.OrgID, app.OrgAPIKey = "org", config.NewSecret("key")
+				app.OrgID, app.OrgAPIKey = "org", secret.New("key")
 			}
 			s, _, err := runFake(t, context.Background(), f, app, 1000)
 			if err != nil {
@@ -267,7 +269,7 @@ func addOrg(f *fakeSite) {
 func TestOrgAccess(t *testing.T) {
 	f := newFakeSite(1500, 10, 5)
 	addOrg(f)
-	app := config.AppConfig{Concurrency: 4, OrgID: "org", OrgAPIKey: config.NewSecret("key")}
+	app := config.AppConfig{Concurrency: 4, OrgID: "org", OrgAPIKey: secret.New("key")}
 	s, _, err := runFake(t, context.Background(), f, app, 1000)
 	if err != nil {
 		t.Fatal(err)

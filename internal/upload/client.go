@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // Header names of the platform's API key.
@@ -70,8 +70,8 @@ func (e *StatusError) Retryable() bool {
 type client struct {
 	api        string // without trailing slash
 	apiURL     *url.URL
-	keyID      config.Secret
-	keySecret  config.Secret
+	keyID      secret.Value
+	keySecret  secret.Value
 	http       *http.Client
 	maxRetries int
 	timeout    time.Duration
@@ -81,7 +81,7 @@ type client struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 }
 
-func newClient(api string, keyID, keySecret config.Secret, hc *http.Client, maxRetries int, timeout time.Duration, logger *slog.Logger) (*client, error) {
+func newClient(api string, keyID, keySecret secret.Value, hc *http.Client, maxRetries int, timeout time.Duration, logger *slog.Logger) (*client, error) {
 	api = strings.TrimRight(api, "/")
 	u, err := url.Parse(api)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -276,12 +276,7 @@ func (c *client) statusError(step string, resp *http.Response, body []byte) *Sta
 // redact removes the API key from text that came from elsewhere (a server's
 // message, an error), in case it was echoed.
 func (c *client) redact(s string) string {
-	for _, v := range []string{c.keySecret.Reveal(), c.keyID.Reveal()} {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, config.Redacted)
-		}
-	}
-	return s
+	return secret.NewScrubber(c.keySecret.Reveal(), c.keyID.Reveal()).Scrub(s)
 }
 
 // retryAfter parses a Retry-After value: seconds or an HTTP date. It

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 func TestClientKeepsKeyFromForeignUploadURL(t *testing.T) {
@@ -35,7 +35,7 @@ func TestClientKeepsKeyFromForeignUploadURL(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"url": storage.URL + "/bucket/obj?X-Signature=abc"})
 	}))
 	defer api.Close()
-	c, err := newClient(api.URL+"/", config.NewSecret(testKeyID), config.NewSecret(testKeySecret), nil, 0, time.Second, slog.New(slog.DiscardHandler))
+	c, err := newClient(api.URL+"/", secret.New(testKeyID), secret.New(testKeySecret), nil, 0, time.Second, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestClientRedactsEchoedKeyAndParsesErrors(t *testing.T) {
 		_, _ = io.WriteString(w, `{"error":"bad key `+r.Header.Get(HeaderKeySecret)+` for id `+r.Header.Get(HeaderKeyID)+`"}`)
 	}))
 	defer api.Close()
-	c, err := newClient(api.URL, config.NewSecret(testKeyID), config.NewSecret(testKeySecret), nil, 3, time.Second, slog.New(slog.DiscardHandler))
+	c, err := newClient(api.URL, secret.New(testKeyID), secret.New(testKeySecret), nil, 3, time.Second, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestClientRedactsEchoedKeyAndParsesErrors(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), testKeySecret) || strings.Contains(err.Error(), testKeyID) || !strings.Contains(err.Error(), "bad key [REDACTED]") || !strings.Contains(err.Error(), "HTTP 400") {
 		t.Fatalf("err = %v", err)
 	}
-	if _, err := newClient("ftp://x", config.Secret{}, config.Secret{}, nil, 0, 0, nil); err == nil {
+	if _, err := newClient("ftp://x", secret.Value{}, secret.Value{}, nil, 0, 0, nil); err == nil {
 		t.Fatal("ftp API accepted")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/config"
 )
 
@@ -209,14 +211,14 @@ func uploadFrom(ctx context.Context, location string, s3opts *config.S3Output, o
 
 // keysFromEnv returns the environment's API key where it is set, else the
 // given one.
-func keysFromEnv(id, secret config.Secret) (config.Secret, config.Secret) {
+func keysFromEnv(id, key secret.Value) (secret.Value, secret.Value) {
 	if v := os.Getenv(EnvKeyID); v != "" {
-		id = config.NewSecret(v)
+		id = secret.New(v)
 	}
 	if v := os.Getenv(EnvKeySecret); v != "" {
-		secret = config.NewSecret(v)
+		key = secret.New(v)
 	}
-	return id, secret
+	return id, key
 }
 
 // parseBytes reads "33554432", "32MiB", "512KiB" or "1GiB".

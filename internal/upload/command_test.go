@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
 )
@@ -201,7 +203,7 @@ func TestFromJob(t *testing.T) {
 	t.Setenv(EnvKeySecret, "")
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	job := &config.Job{Upload: &config.UploadConfig{API: srv.URL, KeyID: config.NewSecret(testKeyID), KeySecret: config.NewSecret(testKeySecret)}}
+	job := &config.Job{Upload: &config.UploadConfig{API: srv.URL, KeyID: secret.New(testKeyID), KeySecret: secret.New(testKeySecret)}}
 	if err := FromJob(context.Background(), job, loc, logger); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +213,7 @@ func TestFromJob(t *testing.T) {
 	}
 	noSecrets(t, logs.String())
 
-	job.Upload.KeySecret = config.NewSecret("wrong-secret-66")
+	job.Upload.KeySecret = secret.New("wrong-secret-66")
 	err := FromJob(context.Background(), job, filepath.Join(t.TempDir(), "nothing"), logger)
 	if err == nil {
 		t.Fatal("no error for a missing run")

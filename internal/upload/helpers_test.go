@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
@@ -144,7 +146,7 @@ func newServer(t *testing.T, opts uploadtest.Options) *uploadtest.Server {
 }
 
 func baseOptions(srv *uploadtest.Server, statePath string) Options {
-	return Options{API: srv.URL, KeyID: config.NewSecret(testKeyID), KeySecret: config.NewSecret(testKeySecret), StatePath: statePath,
+	return Options{API: srv.URL, KeyID: secret.New(testKeyID), KeySecret: secret.New(testKeySecret), StatePath: statePath,
 		ChunkRows: 7, MaxRetries: 3, sleep: func(context.Context, time.Duration) error { return nil }}
 }
 

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
+
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 )
@@ -31,7 +32,7 @@ type Options struct {
 	// App is the App column; empty means the manifest's site.
 	App string
 	// KeyID and KeySecret are the platform's API key; required unless DryRun.
-	KeyID, KeySecret config.Secret
+	KeyID, KeySecret secret.Value
 	// DryRun prints the chunks that would be sent and sends nothing.
 	DryRun bool
 	// AllowDangling sends the upload even when some relations have an end
