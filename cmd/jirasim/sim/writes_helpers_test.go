@@ -179,8 +179,8 @@ func readState(t testing.TB, c *client) state {
 		for _, r := range roles {
 			var role struct {
 				Actors []struct {
-					Type      string
-					ActorUser struct{ AccountID string }
+					Type       string
+					ActorUser  struct{ AccountID string }
 					ActorGroup struct{ GroupID string }
 				}
 			}

@@ -235,7 +235,6 @@ func TestRoleActorWrites(t *testing.T) {
 	newClient(t, base3).expect(200, "POST", path, map[string][]string{"user": {acc}})
 }
 
-
 func TestUserCreateAndDelete(t *testing.T) {
 	s, base := startSim(t, Config{Seed: 1})
 	c := newClient(t, base)
