@@ -325,3 +325,63 @@ func TestUserCreateAndDelete(t *testing.T) {
 	}
 	c.expect(200, "GET", "/rest/api/3/user/groups?accountId="+url.QueryEscape(u.AccountID), nil)
 }
+
+// TestUserPagesAfterChanges: users/search pages of any size, cut across
+// removed and re-encoded users, join into the one-page answer.
+func TestUserPagesAfterChanges(t *testing.T) {
+	s, base := startSim(t, Config{Seed: 1})
+	c, a := newClient(t, base), admin(t, base)
+	var dirs struct{ Data []struct{ DirectoryID string } }
+	a.getJSON("/admin/v2/orgs/sim-org/directories", &dirs)
+	removed, suspended := 0, 0
+	for i := int32(1); i < 60 && removed+suspended < 16; i++ {
+		u := &s.site.users[i]
+		lead := slices.ContainsFunc(s.site.projects, func(p project) bool { return p.lead == i })
+		switch {
+		case i%3 == 0 && !lead:
+			c.expect(204, "DELETE", "/rest/api/3/user?accountId="+url.QueryEscape(u.accountID), nil)
+			removed++
+		case i%3 == 1 && s.site.orgUserOf(i) != nil:
+			a.expect(200, "POST", "/admin/v2/orgs/sim-org/directories/"+dirs.Data[0].DirectoryID+"/users/"+u.accountID+"/suspend", nil)
+			suspended++
+		}
+	}
+	c.expect(201, "POST", "/rest/api/3/user", map[string]any{"emailAddress": "late.joiner@example.com", "products": []string{}})
+	whole := mustGet(t, c, "/rest/api/3/users/search?maxResults=1000")
+	var all []json.RawMessage
+	if err := json.Unmarshal(whole, &all); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := s.Counts(); len(all) != n || removed == 0 || suspended == 0 {
+		t.Fatalf("%d users listed, Counts %d (removed %d, suspended %d)", len(all), n, removed, suspended)
+	}
+	for _, size := range []int{1, 7, 50} {
+		var joined []json.RawMessage
+		for start := 0; ; {
+			var page []json.RawMessage
+			c.getJSON("/rest/api/3/users/search?maxResults="+itoa(size)+"&startAt="+itoa(start), &page)
+			if len(page) == 0 {
+				break
+			}
+			joined = append(joined, page...)
+			start += len(page)
+		}
+		if len(joined) != len(all) {
+			t.Fatalf("pages of %d: %d users, want %d", size, len(joined), len(all))
+		}
+		for k := range all {
+			if string(joined[k]) != string(all[k]) {
+				t.Fatalf("pages of %d: user %d differs:\n%s\n%s", size, k, joined[k], all[k])
+			}
+		}
+	}
+}
+
+func mustGet(t testing.TB, c *client, path string) []byte {
+	t.Helper()
+	status, _, b := c.do(path)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %.200s", path, status, b)
+	}
+	return b
+}
