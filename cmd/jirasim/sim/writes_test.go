@@ -331,7 +331,9 @@ func TestUserCreateAndDelete(t *testing.T) {
 func TestUserPagesAfterChanges(t *testing.T) {
 	s, base := startSim(t, Config{Seed: 1})
 	c, a := newClient(t, base), admin(t, base)
-	var dirs struct{ Data []struct{ DirectoryID string } }
+	var dirs struct {
+		Data []struct{ DirectoryID string }
+	}
 	a.getJSON("/admin/v2/orgs/sim-org/directories", &dirs)
 	removed, suspended := 0, 0
 	for i := int32(1); i < 60 && removed+suspended < 16; i++ {
