@@ -129,9 +129,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.CloudID, "cloud-id", "", "gateway cloud id (default derived from the seed)")
 	fs.StringVar(&c.OrgID, "org-id", sim.DefaultOrgID, "Admin API org id")
 	fs.StringVar(&c.OrgAPIKey, "org-key", sim.DefaultOrgAPIKey, "Admin API key (Bearer)")
-	deny := fs.String("deny", "", "comma list of permissions the account lacks: browse-users, administer-jira, browse-projects")
-	fs.Float64Var(&c.RateLimit.PerSecond, "rate", 0, "token-bucket rate per route and method, requests/s (0: no limit)")
+	deny := fs.String("deny", "", "comma list of permissions the account lacks: browse-users, administer-jira, browse-projects, administer-projects")
+	fs.Float64Var(&c.RateLimit.PerSecond, "rate", 0, "token-bucket rate per route of GETs, requests/s (0: no limit); POST defaults to it, PUT/DELETE to half")
 	fs.IntVar(&c.RateLimit.Burst, "burst", 0, "token-bucket size (default: the rate)")
+	fs.Float64Var(&c.RateLimit.PostPerSecond, "post-rate", 0, "token-bucket rate per POST route (0: as --rate, -1: no limit)")
+	fs.IntVar(&c.RateLimit.PostBurst, "post-burst", 0, "POST bucket size (default: the POST rate)")
+	fs.Float64Var(&c.RateLimit.DeletePerSecond, "delete-rate", 0, "token-bucket rate per PUT/DELETE route (0: half --rate, -1: no limit)")
+	fs.IntVar(&c.RateLimit.DeleteBurst, "delete-burst", 0, "PUT/DELETE bucket size (default: the PUT/DELETE rate)")
 	fs.BoolVar(&c.RateLimit.NoRetryAfter, "no-retry-after", false, "send 429s without Retry-After")
 	fs.StringVar(&c.RateLimit.Reason, "rate-reason", "jira-burst-based", "RateLimit-Reason header of 429s")
 	f := &c.Faults
@@ -145,20 +149,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.RateTruncated, "fault-truncate", 0, "probability of a 200 whose JSON body is cut in half")
 	fs.Float64Var(&f.Rate409UserSearch, "fault-409", 0, "probability of a 409 on users/search")
 	fs.Float64Var(&f.Rate429, "fault-429", 0, "probability of a 429 on top of the bucket's")
+	fs.Float64Var(&f.AfterWrite500, "fault-after-write-500", 0, "probability that a successful write answers 500 (the change is made)")
+	fs.Float64Var(&f.AfterWriteReset, "fault-after-write-reset", 0, "probability that a successful write drops the connection (the change is made)")
+	c.RequiredIssueFields = map[string][]string{}
+	fs.Func("issue-required-field", "PROJECTKEY=customfield_N[,customfield_M]: custom fields POST /issue requires in that project (repeatable)", func(v string) error {
+		key, fields, ok := strings.Cut(v, "=")
+		if !ok || key == "" || len(list(fields)) == 0 {
+			return fmt.Errorf("want PROJECTKEY=customfield_N[,...], got %q", v)
+		}
+		c.RequiredIssueFields[key] = append(c.RequiredIssueFields[key], list(fields)...)
+		return nil
+	})
 	fs.BoolVar(&f.ShortUserPages, "short-pages", false, "users/search returns short (never empty) pages before the end")
 	fs.BoolVar(&f.OmitTotals, "omit-totals", false, `leave "total" out of every PageBean`)
 	fs.BoolVar(&f.PlainText401, "plain-401", false, "answer bad credentials with a text/plain body")
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
 	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")
+	usage := fs.Usage
+	fs.Usage = func() { usage(); fmt.Fprint(stderr, serveEndpoints) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	f.ForbiddenProjects, f.NotFoundProjects, f.VanishingGroups = list(*forbidden), list(*notFound), list(*vanishing)
 	if ds := list(*deny); len(ds) > 0 {
-		p := sim.Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true}
+		p := sim.Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true, AdministerProjects: true}
 		for _, d := range ds {
 			switch d {
+			case "administer-projects":
+				p.AdministerProjects = false
 			case "browse-users":
 				p.BrowseUsers = false
 			case "administer-jira":
@@ -170,7 +189,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 		}
-		p.DenyAll = !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects
+		p.DenyAll = !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects && !p.AdministerProjects
 		c.Permissions = p
 	}
 	var level slog.Level
@@ -213,6 +232,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.Logger.Info("jirasim stopped", "requests", st.Requests, "throttled", st.Throttled, "faults", st.Faults, "floor", st.Floor)
 	return 0
 }
+
+// serveEndpoints closes "jirasim serve --help".
+const serveEndpoints = `
+Endpoints (one base URL):
+  /rest/api/3/...  and /ex/jira/{cloudId}/rest/api/3/...   Jira (Basic email:token)
+    reads: myself, users/search, group/bulk, group/member, project/search,
+      project/{id}[/role[/{roleId}]|/roledetails|/permissionscheme], role, applicationrole,
+      permissionscheme, user/groups?accountId=, auditing/record?offset&limit&from&to&filter
+    writes: POST/DELETE group/user, POST/DELETE project/{id}/role/{roleId}, POST/DELETE user
+    tickets: POST issue, GET issue/{key}, GET search/jql?jql&fields&nextPageToken&maxResults,
+      GET issue/createmeta/{project}/issuetypes[/{id}], GET issuetype/project?projectId=
+      (JQL: clauses joined by AND with =, !=, in, not in, summary ~; ORDER BY key|id|created)
+  /admin/v1/orgs/{orgId}/users, /admin/v2/orgs/{orgId}/directories[/{dir}/users|groups]   Admin API (Bearer org key)
+    writes ({dir} must be a real directory id, not "-"): POST {dir}/users/{id}/suspend|restore,
+      POST {dir}/groups/{groupId}/memberships, DELETE {dir}/groups/{groupId}/memberships/{id}
+      (403 for groups synced from an identity provider)
+  /users/{accountId}/manage/lifecycle/disable|enable   Admin API (Bearer org key)
+
+Control (no auth):
+  GET  /_sim/stats (requests, writes by endpoint, faults), /_sim/truth[?org=true][&format=jsonl]
+  POST /_sim/faults, /_sim/ratelimit (JSON bodies), /_sim/reset-stats
+  POST /_sim/issues/{key}/transition {"status":"Done"} (a status name or new|indeterminate|done)
+  POST /_sim/issue-required-fields {"KEY":["customfield_10200"]}
+`
 
 func writeAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".jirasim-ready-*")

@@ -134,6 +134,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--no-such-flag"}, 2},
 		{[]string{"serve", "--size", "huge"}, 2},
 		{[]string{"serve", "--deny", "fly"}, 2},
+		{[]string{"serve", "--issue-required-field", "OPS"}, 2},
 		{[]string{"truth", "extra-arg"}, 2},
 		{[]string{"truth", "--dataset", "missing.json"}, 2},
 	} {
@@ -144,7 +145,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	run(context.Background(), []string{"serve", "--help"}, &out, &errb)
-	for _, flag := range []string{"-addr", "-ready-file", "-fault-reset", "-vanishing-groups", "-no-retry-after", "-short-pages"} {
+	for _, flag := range []string{"-addr", "-ready-file", "-fault-reset", "-vanishing-groups", "-no-retry-after", "-short-pages",
+		"-post-rate", "-delete-rate", "-fault-after-write-500", "-fault-after-write-reset", "-issue-required-field", "/_sim/issues/{key}/transition"} {
 		if !strings.Contains(errb.String(), flag) {
 			t.Errorf("serve --help lacks %s", flag)
 		}

@@ -79,11 +79,11 @@ func (s *Server) authAdmin(c *call) bool {
 		c.adminError(http.StatusUnauthorized, "UNAUTHORIZED", "Unauthorized", "The API key is missing, invalid or expired.")
 		return false
 	}
-	if c.r.PathValue("orgId") != s.cfg.OrgID {
+	if strings.Contains(c.rt.tmpl, "{orgId}") && c.r.PathValue("orgId") != s.cfg.OrgID {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Organization not found.")
 		return false
 	}
-	if d := c.r.PathValue("directoryId"); d != "" && d != "-" {
+	if d := c.r.PathValue("directoryId"); d != "" && d != "-" && d != s.site.directoryID {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Directory not found.")
 		return false
 	}
@@ -102,6 +102,11 @@ func (s *Server) checkPermission(c *call) bool {
 	case permAdmin:
 		if !p.AdministerJira {
 			c.jiraError(http.StatusForbidden, "You are not authorized to perform this action. Administrator privileges are required.")
+			return false
+		}
+	case permProjectAdmin:
+		if !p.AdministerProjects && !p.AdministerJira {
+			c.jiraError(http.StatusNotFound, "No project could be found with key '"+c.r.PathValue("projectIdOrKey")+"'.")
 			return false
 		}
 	case permProjects:

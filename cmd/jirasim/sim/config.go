@@ -53,37 +53,61 @@ type Config struct {
 	// Faults are the injected faults (zero: none).
 	Faults Faults
 
+	// RequiredIssueFields makes custom fields required when creating issues,
+	// per project key (e.g. {"OPS": {"customfield_10200"}}): POST /issue
+	// without them answers 400 naming each one.
+	RequiredIssueFields map[string][]string
+	// Now is the clock of the rate limits, audit records and issue
+	// timestamps; nil means time.Now. Tests inject a fake one.
+	Now func() time.Time
+
 	// Logger receives the server's log lines; nil discards them.
 	Logger *slog.Logger
 }
 
 // Permissions are the global permissions of the simulated account.
 //
-// The zero value grants everything. When any of the three permissions is
+// The zero value grants everything. When any of the four permissions is
 // true, exactly the true ones are granted. DenyAll grants none of them.
 type Permissions struct {
-	BrowseUsers    bool // users/search, group/bulk, group/member; else 403
-	AdministerJira bool // GET /role, /applicationrole, /permissionscheme; else 403
+	BrowseUsers bool // users/search, group/bulk, group/member, user/groups; else 403
+	// AdministerJira (site administration): GET /role, /applicationrole,
+	// /permissionscheme, /auditing/record, group/user and user writes; else 403.
+	AdministerJira bool
 	BrowseProjects bool // project/search and project/{id}/...; else 404
-	DenyAll        bool
+	// AdministerProjects: project role actor writes (AdministerJira also
+	// allows them); without either they answer 404, as Jira does.
+	AdministerProjects bool
+	DenyAll            bool
 }
 
 func (p Permissions) effective() Permissions {
 	switch {
 	case p.DenyAll:
 		return Permissions{}
-	case !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects:
-		return Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true}
+	case !p.BrowseUsers && !p.AdministerJira && !p.BrowseProjects && !p.AdministerProjects:
+		return Permissions{BrowseUsers: true, AdministerJira: true, BrowseProjects: true, AdministerProjects: true}
 	}
 	return p
 }
 
-// RateLimit is a token bucket per route template and method.
+// RateLimit is a token bucket per route template and method. Jira's
+// defaults are GET 100/s, POST 100/s, PUT and DELETE 50/s.
 type RateLimit struct {
-	// PerSecond is the steady refill rate; 0 disables rate limiting.
+	// PerSecond is the steady refill rate of GET routes (and the base of the
+	// write rates); 0 disables rate limiting of GETs.
 	PerSecond float64
 	// Burst is the bucket size; 0 means ceil(PerSecond).
 	Burst int
+	// PostPerSecond is the rate of POST routes; 0 means PerSecond (with
+	// Burst), negative means no limit. PostBurst 0 means ceil(PostPerSecond).
+	PostPerSecond float64
+	PostBurst     int
+	// DeletePerSecond is the rate of PUT and DELETE routes; 0 means
+	// PerSecond/2 (with half the Burst), negative means no limit.
+	// DeleteBurst 0 means ceil(DeletePerSecond).
+	DeletePerSecond float64
+	DeleteBurst     int
 	// NoRetryAfter leaves Retry-After out of 429 answers.
 	NoRetryAfter bool
 	// Reason is the RateLimit-Reason header; default "jira-burst-based".
@@ -118,6 +142,11 @@ type Faults struct {
 	// VanishingGroups (ids): group/member answers 404 once the group's first
 	// page has been served, as if the group was deleted mid-run.
 	VanishingGroups []string
+
+	// AfterWrite500 and AfterWriteReset apply to writes (POST, PUT, DELETE)
+	// that succeeded: the change is made, then a 500 is answered or the
+	// connection is closed with no answer. A safe client re-reads.
+	AfterWrite500, AfterWriteReset float64
 }
 
 // preset is a named size.
@@ -200,8 +229,11 @@ func (r RateLimit) withDefaults() RateLimit {
 }
 
 // seedUUID derives a fixed version-4-looking uuid from the seed.
-func seedUUID(seed int64) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("jirasim-cloud-%d", seed)))
+func seedUUID(seed int64) string { return uuidOf(fmt.Sprintf("jirasim-cloud-%d", seed)) }
+
+// uuidOf derives a fixed version-4-looking uuid from a string.
+func uuidOf(from string) string {
+	h := sha256.Sum256([]byte(from))
 	h[6] = h[6]&0x0f | 0x40
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])

@@ -133,6 +133,9 @@ type DatasetOrgGroup struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// Synced marks a group synced from an identity provider: the Admin API
+	// refuses membership changes to it.
+	Synced bool `json:"synced,omitempty"`
 }
 
 // LoadDataset reads a dataset file.
@@ -357,6 +360,7 @@ func compile(d *Dataset, siteName string) (*site, error) {
 		s.appRoles = append(s.appRoles, ar)
 	}
 	orgSeen := map[string]bool{}
+	s.orgIdx = make(map[string]int32, len(d.Org.Users))
 	for _, u := range d.Org.Users {
 		if orgSeen[u.AccountID] || u.AccountID == "" {
 			return nil, fmt.Errorf("org user: empty or repeated accountId %q", u.AccountID)
@@ -376,16 +380,18 @@ func compile(d *Dataset, siteName string) (*site, error) {
 		if ji, ok := s.userIdx[u.AccountID]; ok {
 			ou.jira = ji
 		}
+		s.orgIdx[u.AccountID] = int32(len(s.orgUsers))
 		s.orgUsers = append(s.orgUsers, ou)
 	}
-	orgGroupSeen := map[string]bool{}
+	s.orgGroupIdx = make(map[string]int32, len(d.Org.Groups))
 	for _, g := range d.Org.Groups {
-		if orgGroupSeen[g.ID] || g.ID == "" {
+		if _, seen := s.orgGroupIdx[g.ID]; seen || g.ID == "" {
 			return nil, fmt.Errorf("org group: empty or repeated id %q", g.ID)
 		}
-		orgGroupSeen[g.ID] = true
-		s.orgGroups = append(s.orgGroups, orgGroup{id: g.ID, name: g.Name, description: g.Description})
+		s.orgGroupIdx[g.ID] = int32(len(s.orgGroups))
+		s.orgGroups = append(s.orgGroups, orgGroup{id: g.ID, name: g.Name, description: g.Description, synced: g.Synced})
 	}
+	s.w.nextActorID = actorID
 	s.encodeUsers()
 	return s, nil
 }

@@ -13,9 +13,13 @@
 //	/_edge/tenant_info                     {"cloudId":...}, no auth
 //	/admin/v1/orgs/{orgId}/users           Admin API v1 (Bearer org key), links.next is a full URL
 //	/admin/v2/orgs/{orgId}/directories/-/users|groups   Admin API v2, links.next is a cursor
+//	/admin/v2/orgs/{orgId}/directories     Admin API v2: the org's one directory
+//	/users/{accountId}/manage/lifecycle/disable|enable   Admin API account lifecycle (Bearer org key)
 //	/_sim/stats, /_sim/truth[?org=true][&format=jsonl]  GET: counters and truth (JSON)
 //	/_sim/faults, /_sim/ratelimit, /_sim/reset-stats     POST: change faults / limit (JSON bodies of
 //	                                       Faults / RateLimit, durations in nanoseconds), zero the counters
+//	/_sim/issues/{key}/transition          POST {"status":"Done"} (a status name or new|indeterminate|done)
+//	/_sim/issue-required-fields            POST {"KEY":["customfield_10200"]}: required custom fields
 //
 // Jira endpoints: myself, serverInfo, users/search (bare array, cap 1000),
 // group/bulk (PageBean, cap 50), group/member (PageBean, cap 50,
@@ -46,13 +50,106 @@
 // project/{id}/* 404.
 //
 // Request pipeline, in order: counting, latency, auth, rate limit, faults,
-// permissions, handler. /_edge/tenant_info, serverInfo and /_sim/* skip
-// auth, limits and faults.
+// permissions, site lock, handler. /_edge/tenant_info, serverInfo and /_sim/*
+// skip auth, limits and faults.
+//
+// # Writes
+//
+// The site is mutable: reads hold a read lock while they encode an answer
+// (the pre-encoded user arena stays; changed users are re-encoded one by
+// one), writes hold the write lock while they change the site, and the
+// answer is sent after the lock is released. Every write shows in the next
+// reads, in Truth and in the audit log. Jira writes (errors are
+// {"errorMessages":[...],"errors":{...},"status":N}):
+//
+//	POST   group/user?groupId= {"accountId"}   201 the group; 400 "Cannot add user. User is already a member of 'NAME'";
+//	                                            404 unknown group or user; needs AdministerJira (403)
+//	DELETE group/user?groupId=&accountId=      200; 400 "Cannot remove user. User is not a member of 'NAME'"; 404 unknown
+//	POST   project/{id}/role/{roleId} {"user":[accountId]} | {"groupId":[id]} | {"group":[name]}
+//	                                            200 the role with every actor; 400 "... is already a member of the
+//	                                            project role" (nothing added); 404 project, role, user or group not
+//	                                            found, or user inactive; needs AdministerProjects or AdministerJira (404)
+//	DELETE project/{id}/role/{roleId}?user= | ?groupId= | ?group=
+//	                                            204; 404 "... is not a member of the project role"; same 404s
+//	GET    user/groups?accountId=               [{name, groupId, self}]; needs BrowseUsers
+//	POST   user {"emailAddress","products":[...]}  201 the user: a new account, an org account joining the site
+//	                                            (its accountId), or a removed user coming back; an existing user with
+//	                                            Jira access: 201, nothing changes; without access (products []): 400;
+//	                                            products is required (jira-software and jira-servicedesk join their
+//	                                            application role's default groups); needs AdministerJira
+//	DELETE user?accountId=                      204: leaves users/search, every group and role (the org account stays);
+//	                                            400 for yourself or a project lead; 404 unknown
+//	GET    auditing/record?offset&limit&from&to&filter   {"offset","limit","total","records"}, newest first,
+//	                                            limit at most 1000, filter words must all appear; needs AdministerJira
+//
+// Scopes of the scoped token: manage:jira-configuration for group/user,
+// user and auditing/record; manage:jira-project for role actors;
+// write:jira-work for POST issue; read:jira-work for the other ticket
+// reads; read:jira-user for user/groups.
+//
+// Audit records: "User added to group" / "User removed from group"
+// (category "group management", objectItem the GROUP, the USER in
+// associatedItems), "Project roles changed" (category "projects", objectItem
+// the PROJECT_ROLE, changedValues Users or Groups with changedTo (added) or
+// changedFrom (removed), the PROJECT and the actor in associatedItems), "User
+// created" and "User deleted" (category "user management"). Admin API writes
+// leave no record, as changes made in admin.atlassian.com may not.
+//
+// Tickets. Issue types by project type (software: Task, Bug, Story, Epic,
+// Subtask; service_desk: Task, Service Request, Incident, Subtask; business:
+// Task, Subtask); one workflow: To Do (new) → In Progress (indeterminate) →
+// Done (done), moved only by /_sim/issues/{key}/transition (or
+// TransitionIssue). GET project/{idOrKey} (with issueTypes),
+// issuetype/project?projectId=, issue/createmeta/{idOrKey}/issuetypes[/{id}]
+// (fields with "required", the project's required custom fields included).
+// POST issue {"fields":{project:{key|id}, issuetype:{name|id}, summary,
+// description (ADF), labels, parent (subtasks)}} → 201 {"id","key","self"}
+// (keys KEY-1, KEY-2, ...); a 400 ErrorCollection names every bad field:
+// missing project / issuetype / summary, unknown or archived project and
+// unknown issue type (naming the value), a description that is not ADF, a
+// label with spaces, a missing required custom field (Config.RequiredIssueFields,
+// SetRequiredIssueFields, --issue-required-field), any field not on the
+// screen. GET issue/{idOrKey}[?fields=] (every field by default;
+// fields.status.statusCategory.key is new, indeterminate or done). GET
+// search/jql?jql=&fields=&nextPageToken=&maxResults= → {"issues","nextPageToken"
+// (only when more),"isLast"}; only {"id"} per issue unless fields ask for more;
+// maxResults default 50, at most 100 (5000 for ids only); newest first unless
+// ORDER BY; a token keeps its pages stable while issues are created. The JQL
+// subset: clauses joined by AND (no OR, no parentheses around clauses), each
+// FIELD = V, != V, in (V, ...), not in (...), or summary ~ "text"; values bare
+// or quoted ("..." or '...'); fields project (key, id or name; an unknown one
+// is a 400 naming it), labels, status, statusCategory (key or name),
+// issuetype, key, id, summary; an optional ORDER BY key|id|created [ASC|DESC];
+// an empty query is refused as unbounded.
+//
+// Admin API writes (Bearer org key; errors {"errors":[{"id","status","code",
+// "title","detail"}]}). GET /admin/v2/orgs/{orgId}/directories lists the one
+// directory {"directoryId","name"}; reads take it or "-", writes refuse "-"
+// (400 INVALID_DIRECTORY_ID). POST .../directories/{dir}/users/{id}/suspend
+// and /restore → 200 {"message"}: a suspended account shows v2 status
+// "suspended" and Jira active=false (v1 account_status stays "active").
+// POST .../groups/{groupId}/memberships {"account_id"} → 200 (no body),
+// DELETE .../memberships/{id} → 204; repeating a change is not an error; a
+// Jira group changes in Jira, a directory-only group keeps its own members;
+// groups synced from an identity provider (DatasetOrgGroup.Synced: the
+// generator marks the first group after the special ones and the first
+// org-only group; v2 groups show "externalSynced", "managementAccess" and
+// "counts":{"users"}) answer 403 GROUP_SYNCED_FROM_IDP. POST
+// /users/{id}/manage/lifecycle/disable (optional {"message"}) and /enable →
+// 204: account_status inactive/active (v1 and v2), Jira active follows
+// (false while suspended or inactive); a closed account is a 400.
+//
+// Stats: WriteRequests (every request on a write route), Writes (changes
+// made: an "already a member" 400 makes none) and WritesByEndpoint, so a
+// dry run can be checked with Writes == 0. Stats.Floor follows the site.
 //
 // # Rate limit
 //
 // One token bucket per route template and method (site and gateway share it),
-// RateLimit.PerSecond refill, RateLimit.Burst size. Over budget: 429 with
+// RateLimit.PerSecond refill and RateLimit.Burst size for GETs; POST routes
+// default to the same, PUT and DELETE to half (Jira's 100/100/50),
+// overridden by PostPerSecond/PostBurst and DeletePerSecond/DeleteBurst (-1:
+// no limit). Config.Now injects the clock the buckets use. Over budget: 429 with
 // Retry-After (whole seconds, at least 1; left out with NoRetryAfter),
 // X-RateLimit-Limit (the burst), X-RateLimit-Remaining: 0, X-RateLimit-Reset
 // (ISO-8601 UTC) and RateLimit-Reason. Successful answers carry
@@ -71,8 +168,11 @@
 // asked, never empty before the end); ForbiddenProjects / NotFoundProjects
 // (ids or keys whose role endpoints answer 403 / 404); VanishingGroups (group
 // ids whose group/member answers 404 once a page of theirs was served;
-// SetFaults resets that memory); OmitTotals; PlainText401. Stats.Faults
-// counts them.
+// SetFaults resets that memory); OmitTotals; PlainText401. These hit
+// writes too, before the change. AfterWrite500 and AfterWriteReset hit
+// successful writes after the change: it is made, then a 500 is answered
+// (Jira's or the Admin API's error body) or the connection is dropped; a safe
+// client re-reads before retrying. Stats.Faults counts them.
 //
 // # Data
 //
@@ -95,7 +195,7 @@
 // each, with user and group actors (Administrators always has
 // jira-administrators). Application roles jira-software,
 // jira-servicedesk, jira-work-management (no groups, unlimited seats).
-// Permission schemes: every holder type of JIRA_API.md in every scheme
+// Permission schemes: every holder type Jira has in every scheme
 // (anyone, applicationRole with and without parameter, assignee, group,
 // groupCustomField, projectLead, projectRole, reporter,
 // sd.customer.portal.only, user, userCustomField); the last scheme is used by

@@ -457,8 +457,9 @@ func (g *generator) org() {
 		d.Org.Users = append(d.Org.Users, DatasetOrgUser{AccountID: "557058:" + g.uuid(len(d.Users)+i), AccountType: "atlassian",
 			Status: status, Name: name, Email: "org.only+" + strconv.Itoa(i) + "@example.com", LastActive: lastActive(), ProductAccess: pick()})
 	}
-	for _, gr := range d.Groups {
-		d.Org.Groups = append(d.Org.Groups, DatasetOrgGroup{ID: gr.GroupID, Name: gr.Name})
+	for i, gr := range d.Groups {
+		// The first group after the special ones is synced from an IdP.
+		d.Org.Groups = append(d.Org.Groups, DatasetOrgGroup{ID: gr.GroupID, Name: gr.Name, Synced: i == 5})
 	}
 	extraG := max(2, len(d.Groups)/20)
 	for i := 0; i < extraG; i++ {
@@ -466,6 +467,6 @@ func (g *generator) org() {
 		if i == 0 {
 			desc = "Synced from IdP, \"SCIM\"\nsecond line"
 		}
-		d.Org.Groups = append(d.Org.Groups, DatasetOrgGroup{ID: g.uuid(len(d.Groups) + i), Name: "org-only-" + teamWords[i%len(teamWords)] + "-" + strconv.Itoa(i), Description: desc})
+		d.Org.Groups = append(d.Org.Groups, DatasetOrgGroup{ID: g.uuid(len(d.Groups) + i), Name: "org-only-" + teamWords[i%len(teamWords)] + "-" + strconv.Itoa(i), Description: desc, Synced: i == 0})
 	}
 }

@@ -154,7 +154,11 @@ func (s *Server) hAdminV2Users(c *call) {
 		b = append(b, `,"accountType":`...)
 		b = appendJSONString(b, u.accountType)
 		b = append(b, `,"status":`...)
-		b = appendJSONString(b, u.status)
+		if u.suspended && u.status == "active" {
+			b = appendJSONString(b, "suspended")
+		} else {
+			b = appendJSONString(b, u.status)
+		}
 		b = append(b, `,"name":`...)
 		b = appendJSONString(b, u.name)
 		b = append(b, `,"nickname":`...)
@@ -180,7 +184,21 @@ func (s *Server) hAdminV2Groups(c *call) {
 			b = append(b, `,"description":`...)
 			b = appendJSONString(b, g.description)
 		}
-		return append(b, '}')
+		b = append(b, `,"directoryId":`...)
+		b = appendJSONString(b, s.site.directoryID)
+		b = append(b, `,"externalSynced":`...)
+		b = appendBool(b, g.synced)
+		b = append(b, `,"managementAccess":{"readable":true,"modifiable":`...)
+		b = appendBool(b, !g.synced)
+		b = append(b, `,"deletable":`...)
+		b = appendBool(b, !g.synced)
+		b = append(b, `},"counts":{"users":`...)
+		n := len(g.members)
+		if gi, jira := s.site.groupIdx[g.id]; jira {
+			n = len(s.site.groups[gi].members)
+		}
+		b = appendInt(b, int64(n))
+		return append(b, "}}"...)
 	})
 }
 

@@ -68,3 +68,34 @@ func (s *Server) hSimResetStats(w http.ResponseWriter, r *http.Request) {
 	s.ResetStats()
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// hSimTransition: POST /_sim/issues/{key}/transition {"status":"Done"} (a
+// status name or a category key) moves an issue.
+func (s *Server) hSimTransition(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "bad transition JSON: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := s.TransitionIssue(r.PathValue("issueIdOrKey"), body.Status); err != nil {
+		http.Error(w, "transition: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// hSimRequiredFields: POST /_sim/issue-required-fields {"KEY":["customfield_10200"]}
+// sets the required custom fields of each project named.
+func (s *Server) hSimRequiredFields(w http.ResponseWriter, r *http.Request) {
+	var body map[string][]string
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "bad required fields JSON: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for k, v := range body {
+		s.SetRequiredIssueFields(k, v...)
+	}
+	writeJSON(w, body)
+}

@@ -38,7 +38,7 @@ func (s *Server) hUsersSearch(c *call) {
 	if !ok {
 		return
 	}
-	n := len(s.site.users)
+	n := s.site.userCount()
 	end := min(n, start+want)
 	if start >= n {
 		end = start
@@ -50,7 +50,7 @@ func (s *Server) hUsersSearch(c *call) {
 	defer putBuf(b)
 	*b = append(*b, '[')
 	if start < end {
-		*b = append(*b, s.site.userRun(start, end)...)
+		*b = s.site.appendUserPage(*b, start, end)
 	}
 	*b = append(*b, ']')
 	c.json(http.StatusOK, *b)

@@ -15,6 +15,9 @@ type limiter struct {
 }
 
 type bucket struct {
+	rate  float64 // tokens a second; 0: no limit
+	burst int
+
 	mu     sync.Mutex
 	tokens float64
 	last   time.Time
@@ -26,26 +29,61 @@ func (l *limiter) take(i int, now time.Time) (ok bool, left float64, wait time.D
 	b := &l.buckets[i]
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	burst := float64(l.cfg.Burst)
+	burst := float64(b.burst)
 	if b.last.IsZero() {
 		b.tokens = burst
 	} else if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = math.Min(burst, b.tokens+el*l.cfg.PerSecond)
+		b.tokens = math.Min(burst, b.tokens+el*b.rate)
 	}
-	b.last = now
+	if now.After(b.last) {
+		b.last = now
+	}
 	if b.tokens >= 1 {
 		b.tokens--
 		return true, b.tokens, 0
 	}
-	return false, b.tokens, time.Duration((1 - b.tokens) / l.cfg.PerSecond * float64(time.Second))
+	return false, b.tokens, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+}
+
+func ceilInt(f float64) int { return int(math.Ceil(f)) }
+
+// methodRate is the rate and burst of one method's buckets (rate 0: no limit).
+func (r RateLimit) methodRate(method string) (rate float64, burst int) {
+	switch method {
+	case http.MethodPost:
+		switch {
+		case r.PostPerSecond < 0:
+			return 0, 0
+		case r.PostPerSecond > 0:
+			rate, burst = r.PostPerSecond, r.PostBurst
+			if burst <= 0 {
+				burst = ceilInt(rate)
+			}
+			return rate, max(1, burst)
+		}
+		return r.PerSecond, max(1, r.Burst)
+	case http.MethodPut, http.MethodDelete:
+		switch {
+		case r.DeletePerSecond < 0:
+			return 0, 0
+		case r.DeletePerSecond > 0:
+			rate, burst = r.DeletePerSecond, r.DeleteBurst
+			if burst <= 0 {
+				burst = ceilInt(rate)
+			}
+			return rate, max(1, burst)
+		}
+		return r.PerSecond / 2, max(1, ceilInt(float64(r.Burst)/2))
+	}
+	return r.PerSecond, max(1, r.Burst)
 }
 
 // SetRateLimit replaces the rate limit (with full buckets); thread-safe.
 func (s *Server) SetRateLimit(r RateLimit) {
 	r = r.withDefaults()
-	l := &limiter{cfg: r}
-	if r.PerSecond > 0 {
-		l.buckets = make([]bucket, len(s.routes))
+	l := &limiter{cfg: r, buckets: make([]bucket, len(s.routes))}
+	for i, rt := range s.routes {
+		l.buckets[i].rate, l.buckets[i].burst = r.methodRate(rt.method)
 	}
 	s.limiter.Store(l)
 }
@@ -53,16 +91,19 @@ func (s *Server) SetRateLimit(r RateLimit) {
 // limit applies the bucket; false means a 429 was sent.
 func (s *Server) limit(c *call) bool {
 	l := s.limiter.Load()
-	if l.cfg.PerSecond <= 0 || c.rt.idx >= len(l.buckets) {
+	if c.rt.idx >= len(l.buckets) || l.buckets[c.rt.idx].rate <= 0 {
 		return true
 	}
-	now := time.Now()
+	b := &l.buckets[c.rt.idx]
+	now := s.now()
 	ok, left, wait := l.take(c.rt.idx, now)
 	if ok {
-		c.near = left < 0.2*float64(l.cfg.Burst)
+		c.near = left < 0.2*float64(b.burst)
 		return true
 	}
-	s.send429(c, l.cfg, wait, now)
+	cfg := l.cfg
+	cfg.Burst = b.burst
+	s.send429(c, cfg, wait, now)
 	return false
 }
 

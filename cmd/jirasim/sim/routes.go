@@ -9,9 +9,11 @@ import (
 
 // Scopes of the classic scoped-token model.
 const (
-	scopeUser   = "read:jira-user"
-	scopeWork   = "read:jira-work"
-	scopeConfig = "manage:jira-configuration"
+	scopeUser      = "read:jira-user"
+	scopeWork      = "read:jira-work"
+	scopeWriteWork = "write:jira-work"
+	scopeProject   = "manage:jira-project"
+	scopeConfig    = "manage:jira-configuration"
 )
 
 type routeKind int
@@ -29,6 +31,7 @@ const (
 	permUsers
 	permAdmin
 	permProjects
+	permProjectAdmin // AdministerProjects or AdministerJira; else 404
 )
 
 // route is one endpoint: its template (the stats key), auth, scope and handler.
@@ -40,6 +43,7 @@ type route struct {
 	kind    routeKind
 	scope   string
 	perm    permNeed
+	write   bool // POST, PUT, DELETE: runs under the site's write lock
 	handler func(c *call)
 }
 
@@ -47,23 +51,41 @@ const jiraBase = "/rest/api/3"
 
 func (s *Server) buildRoutes() {
 	jira := []struct {
-		path  string
-		scope string
-		perm  permNeed
-		h     func(c *call)
+		method string
+		path   string
+		scope  string
+		perm   permNeed
+		h      func(c *call)
 	}{
-		{"/myself", scopeUser, permNone, s.hMyself},
-		{"/users/search", scopeUser, permUsers, s.hUsersSearch},
-		{"/group/bulk", scopeUser, permUsers, s.hGroupBulk},
-		{"/group/member", scopeUser, permUsers, s.hGroupMember},
-		{"/project/search", scopeWork, permProjects, s.hProjectSearch},
-		{"/project/{projectIdOrKey}/role", scopeWork, permProjects, s.hProjectRoles},
-		{"/project/{projectIdOrKey}/roledetails", scopeWork, permProjects, s.hProjectRoleDetails},
-		{"/project/{projectIdOrKey}/role/{id}", scopeWork, permProjects, s.hProjectRole},
-		{"/project/{projectKeyOrId}/permissionscheme", scopeWork, permProjects, s.hProjectScheme},
-		{"/role", scopeWork, permAdmin, s.hRoles},
-		{"/applicationrole", scopeConfig, permAdmin, s.hApplicationRoles},
-		{"/permissionscheme", scopeConfig, permAdmin, s.hPermissionSchemes},
+		{"", "/myself", scopeUser, permNone, s.hMyself},
+		{"", "/users/search", scopeUser, permUsers, s.hUsersSearch},
+		{"", "/group/bulk", scopeUser, permUsers, s.hGroupBulk},
+		{"", "/group/member", scopeUser, permUsers, s.hGroupMember},
+		{"", "/project/search", scopeWork, permProjects, s.hProjectSearch},
+		{"", "/project/{projectIdOrKey}/role", scopeWork, permProjects, s.hProjectRoles},
+		{"", "/project/{projectIdOrKey}/roledetails", scopeWork, permProjects, s.hProjectRoleDetails},
+		{"", "/project/{projectIdOrKey}/role/{id}", scopeWork, permProjects, s.hProjectRole},
+		{"", "/project/{projectKeyOrId}/permissionscheme", scopeWork, permProjects, s.hProjectScheme},
+		{"", "/role", scopeWork, permAdmin, s.hRoles},
+		{"", "/applicationrole", scopeConfig, permAdmin, s.hApplicationRoles},
+		{"", "/permissionscheme", scopeConfig, permAdmin, s.hPermissionSchemes},
+		// Writes and what a writing client reads back.
+		{"", "/user/groups", scopeUser, permUsers, s.hUserGroups},
+		{"POST", "/group/user", scopeConfig, permAdmin, s.hGroupUserAdd},
+		{"DELETE", "/group/user", scopeConfig, permAdmin, s.hGroupUserRemove},
+		{"POST", "/project/{projectIdOrKey}/role/{id}", scopeProject, permProjectAdmin, s.hRoleActorsAdd},
+		{"DELETE", "/project/{projectIdOrKey}/role/{id}", scopeProject, permProjectAdmin, s.hRoleActorsRemove},
+		{"POST", "/user", scopeConfig, permAdmin, s.hUserCreate},
+		{"DELETE", "/user", scopeConfig, permAdmin, s.hUserDelete},
+		{"", "/auditing/record", scopeConfig, permAdmin, s.hAuditRecords},
+		// Tickets.
+		{"", "/project/{projectIdOrKey}", scopeWork, permProjects, s.hProjectGet},
+		{"", "/issuetype/project", scopeWork, permProjects, s.hIssueTypesOfProject},
+		{"", "/issue/createmeta/{projectIdOrKey}/issuetypes", scopeWork, permProjects, s.hCreateMetaIssueTypes},
+		{"", "/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}", scopeWork, permProjects, s.hCreateMetaFields},
+		{"POST", "/issue", scopeWriteWork, permNone, s.hIssueCreate},
+		{"", "/issue/{issueIdOrKey}", scopeWork, permNone, s.hIssueGet},
+		{"", "/search/jql", scopeWork, permNone, s.hSearchJQL},
 	}
 	s.mux = http.NewServeMux()
 	add := func(rt *route, patterns ...string) {
@@ -77,21 +99,38 @@ func (s *Server) buildRoutes() {
 	}
 	for _, j := range jira {
 		tmpl := jiraBase + j.path
-		add(&route{method: http.MethodGet, tmpl: tmpl, kind: kindJira, scope: j.scope, perm: j.perm, handler: j.h},
+		m := j.method
+		if m == "" {
+			m = http.MethodGet
+		}
+		add(&route{method: m, tmpl: tmpl, kind: kindJira, scope: j.scope, perm: j.perm, write: m != http.MethodGet, handler: j.h},
 			tmpl, "/ex/jira/{cloudId}"+tmpl)
 	}
 	add(&route{method: http.MethodGet, tmpl: jiraBase + "/serverInfo", kind: kindOpen, handler: s.hServerInfo},
 		jiraBase+"/serverInfo", "/ex/jira/{cloudId}"+jiraBase+"/serverInfo")
 	add(&route{method: http.MethodGet, tmpl: "/_edge/tenant_info", kind: kindOpen, handler: s.hTenantInfo}, "/_edge/tenant_info")
+	const dir = "/admin/v2/orgs/{orgId}/directories/{directoryId}"
 	for _, a := range []struct {
-		path string
-		h    func(c *call)
+		method string
+		path   string
+		h      func(c *call)
 	}{
-		{"/admin/v1/orgs/{orgId}/users", s.hAdminV1Users},
-		{"/admin/v2/orgs/{orgId}/directories/{directoryId}/users", s.hAdminV2Users},
-		{"/admin/v2/orgs/{orgId}/directories/{directoryId}/groups", s.hAdminV2Groups},
+		{"", "/admin/v1/orgs/{orgId}/users", s.hAdminV1Users},
+		{"", dir + "/users", s.hAdminV2Users},
+		{"", dir + "/groups", s.hAdminV2Groups},
+		{"", "/admin/v2/orgs/{orgId}/directories", s.hAdminDirectories},
+		{"POST", dir + "/users/{accountId}/suspend", s.hAdminSuspend},
+		{"POST", dir + "/users/{accountId}/restore", s.hAdminRestore},
+		{"POST", dir + "/groups/{groupId}/memberships", s.hAdminMembershipAdd},
+		{"DELETE", dir + "/groups/{groupId}/memberships/{accountId}", s.hAdminMembershipRemove},
+		{"POST", "/users/{accountId}/manage/lifecycle/disable", s.hAdminLifecycleDisable},
+		{"POST", "/users/{accountId}/manage/lifecycle/enable", s.hAdminLifecycleEnable},
 	} {
-		add(&route{method: http.MethodGet, tmpl: a.path, kind: kindAdmin, handler: a.h}, a.path)
+		m := a.method
+		if m == "" {
+			m = http.MethodGet
+		}
+		add(&route{method: m, tmpl: a.path, kind: kindAdmin, write: m != http.MethodGet, handler: a.h}, a.path)
 	}
 	s.stats.init(len(s.routes))
 	s.mux.HandleFunc("GET /_sim/stats", s.hSimStats)
@@ -99,6 +138,8 @@ func (s *Server) buildRoutes() {
 	s.mux.HandleFunc("POST /_sim/faults", s.hSimFaults)
 	s.mux.HandleFunc("POST /_sim/ratelimit", s.hSimRateLimit)
 	s.mux.HandleFunc("POST /_sim/reset-stats", s.hSimResetStats)
+	s.mux.HandleFunc("POST /_sim/issues/{issueIdOrKey}/transition", s.hSimTransition)
+	s.mux.HandleFunc("POST /_sim/issue-required-fields", s.hSimRequiredFields)
 	s.mux.HandleFunc("/", s.hNotFound)
 	s.h = s.mux
 }
@@ -114,6 +155,37 @@ type call struct {
 	near     bool
 	faults   *faultState
 	status   int
+	locked   int8 // 1: holds the site's read lock, 2: its write lock
+	answered bool // an after-write fault was drawn
+}
+
+// lock takes the site lock the route needs.
+func (c *call) lock() {
+	if c.rt.write {
+		c.s.siteMu.Lock()
+		c.locked = 2
+		return
+	}
+	c.s.siteMu.RLock()
+	c.locked = 1
+}
+
+// unlock releases the site lock, if held; answers are encoded under the
+// lock and sent after it.
+func (c *call) unlock() {
+	switch c.locked {
+	case 1:
+		c.s.siteMu.RUnlock()
+	case 2:
+		c.s.siteMu.Unlock()
+	}
+	c.locked = 0
+}
+
+// wrote counts a change a write made to the site.
+func (c *call) wrote() {
+	c.s.stats.writes.Add(1)
+	c.s.stats.writesByRoute[c.rt.idx].Add(1)
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
@@ -134,6 +206,9 @@ func (s *Server) wrap(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.stats.requests.Add(1)
 		s.stats.byRoute[rt.idx].Add(1)
+		if rt.write {
+			s.stats.writeRequests.Add(1)
+		}
 		c := &call{s: s, w: w, r: r, rt: rt, gateway: strings.HasPrefix(r.URL.Path, "/ex/jira/")}
 		if rt.kind == kindOpen {
 			if c.gateway && r.PathValue("cloudId") != s.cfg.CloudID {
@@ -167,12 +242,20 @@ func (s *Server) wrap(rt *route) http.Handler {
 		if rt.kind == kindJira && !s.checkPermission(c) {
 			return
 		}
+		c.lock()
+		defer c.unlock()
 		rt.handler(c)
 	})
 }
 
-// write sends a complete answer; truncation applies to 200s only.
+// write sends a complete answer; truncation applies to 200s only. It
+// releases the site lock first. A successful write may instead get an
+// after-write fault (the change stays made).
 func (c *call) write(status int, ctype string, body []byte) {
+	c.unlock()
+	if c.rt.write && status < 300 && c.faults != nil && !c.answered && c.afterWriteFault() {
+		return
+	}
 	h := c.w.Header()
 	h.Set("Content-Type", ctype)
 	if c.near && status < 300 {

@@ -16,12 +16,16 @@ import (
 // Server is a running (or runnable) simulated Jira Cloud site, with its
 // scoped-token gateway and the Atlassian Admin API on the same base URL.
 type Server struct {
-	cfg   Config
-	site  *site
-	log   *slog.Logger
-	mux   *http.ServeMux
-	h     http.Handler
-	perms Permissions
+	cfg Config
+	// siteMu guards site: read handlers hold the read lock while they encode
+	// an answer, writes hold the write lock while they change the site.
+	siteMu sync.RWMutex
+	site   *site
+	now    func() time.Time
+	log    *slog.Logger
+	mux    *http.ServeMux
+	h      http.Handler
+	perms  Permissions
 
 	routes []*route
 
@@ -69,11 +73,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jirasim dataset: %w", err)
 	}
-	s := &Server{cfg: c, site: st, log: c.Logger, perms: c.Permissions.effective(),
+	s := &Server{cfg: c, site: st, log: c.Logger, perms: c.Permissions.effective(), now: c.Now,
 		rng: rand.New(rand.NewPCG(uint64(c.Seed), 0x5eed))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	st.initWrites(c)
 	s.buildRoutes()
 	s.SetFaults(c.Faults)
 	s.SetRateLimit(c.RateLimit)
@@ -83,7 +91,9 @@ func New(cfg Config) (*Server, error) {
 
 // Counts reports the site's size: users, groups, projects (live and archived).
 func (s *Server) Counts() (users, groups, projects int) {
-	return len(s.site.users), len(s.site.groups), len(s.site.projects)
+	s.siteMu.RLock()
+	defer s.siteMu.RUnlock()
+	return s.site.userCount(), len(s.site.groups), len(s.site.projects)
 }
 
 // Config returns the effective configuration (defaults filled in).

@@ -2,8 +2,9 @@ package sim
 
 import "time"
 
-// site is a compiled, read-only dataset: slices indexed by int32, with the
-// users' JSON pre-encoded into one arena.
+// site is a compiled dataset: slices indexed by int32, with the users' JSON
+// pre-encoded into one arena. Server.mu guards it: handlers read it under
+// the read lock, writes change it under the write lock (see mutate.go).
 type site struct {
 	name string
 	host string // fake base URL used in "self" and "nextPage" links
@@ -13,6 +14,12 @@ type site struct {
 	userOff  []int
 	userIdx  map[string]int32
 	myself   int32
+	// userOver holds the JSON of users changed since the arena was encoded
+	// (nil until the first change; a nil entry means "use the arena").
+	userOver [][]byte
+	// visible lists the users on the site, in order, once one was removed
+	// (nil: every user is on the site).
+	visible []int32
 
 	groups   []group
 	groupIdx map[string]int32
@@ -31,8 +38,13 @@ type site struct {
 	schemes   []scheme
 	schemeIdx map[int64]int32
 
-	orgUsers  []orgUser
-	orgGroups []orgGroup
+	orgUsers    []orgUser
+	orgGroups   []orgGroup
+	orgIdx      map[string]int32 // org user by accountId
+	orgGroupIdx map[string]int32 // org group by id
+	directoryID string           // the org's one directory
+
+	w writeState // what writes add: issues, audit records, counters
 }
 
 type user struct {
@@ -40,6 +52,7 @@ type user struct {
 	emailHidden                                bool
 	active                                     bool
 	timeZone, locale                           string
+	removed                                    bool // removed from the site (DELETE /user)
 }
 
 type group struct {
@@ -100,10 +113,13 @@ type orgUser struct {
 	lastActive                                  time.Time
 	products                                    []string
 	jira                                        int32 // Jira user index, -1 when not on the site
+	suspended                                   bool  // access suspended in the directory
 }
 
 type orgGroup struct {
 	id, name, description string
+	synced                bool     // synced from an identity provider: no membership writes
+	members               []string // accountIds, for groups that are not Jira groups
 }
 
 // encodeUsers pre-encodes every user's JSON object into one arena.
@@ -119,7 +135,60 @@ func (s *site) encodeUsers() {
 	s.userJSON = buf
 }
 
-func (s *site) userBytes(i int32) []byte { return s.userJSON[s.userOff[i] : s.userOff[i+1]-1] }
+func (s *site) userBytes(i int32) []byte {
+	if s.userOver != nil {
+		if b := s.userOver[i]; b != nil {
+			return b
+		}
+	}
+	return s.userJSON[s.userOff[i] : s.userOff[i+1]-1]
+}
+
+// userCount is the number of users on the site.
+func (s *site) userCount() int {
+	if s.visible != nil {
+		return len(s.visible)
+	}
+	return len(s.users)
+}
+
+// appendUserPage appends the users at site positions [from, to) as
+// comma-separated JSON objects: one copy from the arena while nothing
+// changed, else runs of unchanged users from the arena and changed ones
+// from userOver.
+func (s *site) appendUserPage(b []byte, from, to int) []byte {
+	if from >= to {
+		return b
+	}
+	if s.visible == nil && s.userOver == nil {
+		return append(b, s.userRun(from, to)...)
+	}
+	at := func(p int) int32 {
+		if s.visible != nil {
+			return s.visible[p]
+		}
+		return int32(p)
+	}
+	over := func(i int32) bool { return s.userOver != nil && s.userOver[i] != nil }
+	for p := from; p < to; {
+		if p > from {
+			b = append(b, ',')
+		}
+		i := at(p)
+		if over(i) {
+			b = append(b, s.userOver[i]...)
+			p++
+			continue
+		}
+		q := p + 1
+		for q < to && at(q) == i+int32(q-p) && !over(at(q)) {
+			q++
+		}
+		b = append(b, s.userRun(int(i), int(i)+q-p)...)
+		p = q
+	}
+	return b
+}
 
 // userRun is users [from, to) as comma-separated JSON objects.
 func (s *site) userRun(from, to int) []byte {

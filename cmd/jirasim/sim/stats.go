@@ -21,7 +21,16 @@ type Stats struct {
 	// Faults counts injected faults (5xx, 429 fault, resets, truncations,
 	// 409s, short pages, 403/404 projects, vanished groups).
 	Faults int64 `json:"faults"`
-	// Floor is the fewest requests that read the whole site (see package doc).
+	// WriteRequests counts requests on write routes (POST, PUT, DELETE),
+	// whatever their answer; Writes counts the changes they made to the site
+	// (a write answered "already a member" or refused makes none), and
+	// WritesByEndpoint splits Writes by route key. A dry run leaves Writes
+	// at 0.
+	WriteRequests    int64            `json:"write_requests"`
+	Writes           int64            `json:"writes"`
+	WritesByEndpoint map[string]int64 `json:"writes_by_endpoint"`
+	// Floor is the fewest requests that read the whole site as it is now
+	// (see package doc).
 	Floor int64 `json:"floor"`
 	// FloorOrg adds the Admin API pages.
 	FloorOrg int64 `json:"floor_org"`
@@ -34,12 +43,17 @@ type counters struct {
 	throttled atomic.Int64
 	faults    atomic.Int64
 
+	writeRequests atomic.Int64
+	writes        atomic.Int64
+	writesByRoute []atomic.Int64
+
 	mu     sync.Mutex
 	others map[string]int64
 }
 
 func (c *counters) init(routes int) {
 	c.byRoute = make([]atomic.Int64, routes)
+	c.writesByRoute = make([]atomic.Int64, routes)
 	c.others = map[string]int64{}
 }
 
@@ -58,10 +72,17 @@ func (c *counters) other(key string) {
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	st := Stats{Requests: s.stats.requests.Load(), ByEndpoint: map[string]int64{}, ByStatus: map[int]int64{},
-		Throttled: s.stats.throttled.Load(), Faults: s.stats.faults.Load(), Floor: s.floor, FloorOrg: s.floorOrg}
+		Throttled: s.stats.throttled.Load(), Faults: s.stats.faults.Load(),
+		WriteRequests: s.stats.writeRequests.Load(), Writes: s.stats.writes.Load(), WritesByEndpoint: map[string]int64{}}
+	s.siteMu.RLock()
+	st.Floor, st.FloorOrg = s.site.floors()
+	s.siteMu.RUnlock()
 	for i, rt := range s.routes {
 		if n := s.stats.byRoute[i].Load(); n > 0 {
 			st.ByEndpoint[rt.key] = n
+		}
+		if n := s.stats.writesByRoute[i].Load(); n > 0 {
+			st.WritesByEndpoint[rt.key] = n
 		}
 	}
 	s.stats.mu.Lock()
@@ -82,7 +103,10 @@ func (s *Server) ResetStats() {
 	s.stats.requests.Store(0)
 	for i := range s.stats.byRoute {
 		s.stats.byRoute[i].Store(0)
+		s.stats.writesByRoute[i].Store(0)
 	}
+	s.stats.writeRequests.Store(0)
+	s.stats.writes.Store(0)
 	for i := range s.stats.byStatus {
 		s.stats.byStatus[i].Store(0)
 	}
@@ -104,7 +128,7 @@ func ceilDiv(a, b int) int64 { return int64((a + b - 1) / b) }
 
 // floors computes Stats.Floor and Stats.FloorOrg (formula in the package doc).
 func (st *site) floors() (floor, org int64) {
-	floor = 1 + ceilDiv(len(st.users), 1000) + 1
+	floor = 1 + ceilDiv(st.userCount(), 1000) + 1
 	floor += max(1, ceilDiv(len(st.groups), 50))
 	for i := range st.groups {
 		floor += max(1, ceilDiv(len(st.groups[i].members), 50))

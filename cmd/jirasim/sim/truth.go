@@ -24,8 +24,12 @@ type Truth struct {
 	Relations []model.Relation
 }
 
-// Truth builds the ground truth.
-func (s *Server) Truth(opts TruthOptions) Truth { return s.site.truth(opts) }
+// Truth builds the ground truth of the site as it is now (after every write).
+func (s *Server) Truth(opts TruthOptions) Truth {
+	s.siteMu.RLock()
+	defer s.siteMu.RUnlock()
+	return s.site.truth(opts)
+}
 
 func (st *site) truth(opts TruthOptions) Truth {
 	var t Truth
@@ -51,6 +55,9 @@ func (st *site) truth(opts TruthOptions) Truth {
 	}
 	for i := range st.users {
 		u := &st.users[i]
+		if u.removed {
+			continue
+		}
 		rec := model.UserRecord{AccountID: u.accountID, AccountType: u.accountType, DisplayName: u.displayName,
 			Active: u.active, TimeZone: u.timeZone, Locale: u.locale}
 		if !u.emailHidden {
@@ -69,7 +76,7 @@ func (st *site) truth(opts TruthOptions) Truth {
 	if opts.Org {
 		for i := range st.orgUsers {
 			ou := &st.orgUsers[i]
-			if ou.jira >= 0 {
+			if ou.jira >= 0 && !st.users[ou.jira].removed {
 				continue
 			}
 			addE(model.NewUser(model.UserRecord{AccountID: ou.accountID, AccountType: ou.accountType, DisplayName: ou.name,
