@@ -287,13 +287,3 @@ func TestOrgAccess(t *testing.T) {
 		t.Errorf("org group: %v", g)
 	}
 }
-
-func TestNoProjects(t *testing.T) {
-	f := newFakeSite(10, 2, 0)
-	s, _, err := runFake(t, context.Background(), f, config.AppConfig{}, 1000)
-	if err != nil {
-		t.Fatalf("a site without projects (project/search 404) failed: %v", err)
-	}
-	wantE, wantR := expected(f, config.AppConfig{}, false)
-	compare(t, s, wantE, wantR)
-}
