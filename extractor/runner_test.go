@@ -364,7 +364,7 @@ func TestDryRun(t *testing.T) {
 func TestRunHostileDataset(t *testing.T) {
 	ds := filepath.Join("..", "testdata", "sites", "hostile.json")
 	if _, err := os.Stat(ds); err != nil {
-		t.Skipf("no hostile dataset: %v", err)
+		t.Fatalf("checked-in dataset testdata/sites/hostile.json is missing: %v", err)
 	}
 	for _, tc := range []struct {
 		name   string

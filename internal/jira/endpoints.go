@@ -73,22 +73,37 @@ func (c *Client) GroupMembersPage(ctx context.Context, groupID string, includeIn
 }
 
 // ProjectsPage reads one page of project/search with live and archived
-// projects and their leads (cap 100). Jira answers 404 when nothing
-// matches: that is an empty last page, not an error.
+// projects and their leads (cap 100). Jira answers 404 "when nothing
+// matches", but a 404 is returned as the error it is (IsNotFound): only the
+// caller can tell "this site has no projects" from a page that went missing,
+// and reading a 404 as an empty last page silently drops every project from
+// startAt on.
 func (c *Client) ProjectsPage(ctx context.Context, startAt, maxResults int) (Page[Project], error) {
 	q := pageQuery(startAt, maxResults)
 	q.Add("status", "live")
 	q.Add("status", "archived")
 	q.Set("expand", projectSearchExpand)
 	p, err := getJSON[Page[Project]](ctx, c, c.jiraCall(routeProjects, "/rest/api/3/project/search", q))
-	if IsNotFound(err) {
-		total := startAt
-		return Page[Project]{StartAt: startAt, MaxResults: maxResults, Total: &total, IsLast: true, Values: []Project{}}, nil
-	}
 	if err != nil {
 		return p, fmt.Errorf("list projects at %d: %w", startAt, err)
 	}
 	return p, nil
+}
+
+// ProjectsProbe asks project/search a plainer question than ProjectsPage
+// (one project, no status filter, no expansion) and returns how many
+// projects it says there are: total when the answer has one, else the
+// number of values. It is a second opinion on a 404 from ProjectsPage; a
+// 404 here is returned as an error too (IsNotFound).
+func (c *Client) ProjectsProbe(ctx context.Context) (int, error) {
+	p, err := getJSON[Page[Project]](ctx, c, c.jiraCall(routeProjects, "/rest/api/3/project/search", pageQuery(0, 1)))
+	if err != nil {
+		return 0, fmt.Errorf("probe projects: %w", err)
+	}
+	if p.Total != nil {
+		return max(*p.Total, len(p.Values)), nil
+	}
+	return len(p.Values), nil
 }
 
 // ProjectRoleDetails lists a project's roles (project/{id}/roledetails).

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -110,17 +111,21 @@ func TestEndpointRequestsAndDecoding(t *testing.T) {
 	}
 }
 
-func TestProjectsNotFoundIsEmptyPage(t *testing.T) {
+// A 404 from project/search is passed on as the 404 it is: only the caller
+// can tell "no projects" from a page that went missing.
+func TestProjectsNotFoundIsPassedOn(t *testing.T) {
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		jiraError(w, 404, "No projects found")
 	})
 	c := newClient(t, srv.URL, clientOpts{retries: 1})
-	p, err := c.ProjectsPage(context.Background(), 0, 100)
-	if err != nil || len(p.Values) != 0 || !p.IsLast {
-		t.Fatalf("page %+v err %v", p, err)
+	for _, startAt := range []int{0, 200} {
+		p, err := c.ProjectsPage(context.Background(), startAt, 100)
+		if !IsNotFound(err) || len(p.Values) != 0 || !strings.Contains(err.Error(), fmt.Sprintf("list projects at %d", startAt)) {
+			t.Fatalf("startAt=%d: page %+v err %v, want a 404 naming the page", startAt, p, err)
+		}
 	}
-	if _, last := p.NextStartAt(0); !last {
-		t.Fatal("empty page not last")
+	if _, err := c.ProjectsProbe(context.Background()); !IsNotFound(err) {
+		t.Fatalf("probe: err %v, want the 404", err)
 	}
 	// An HTML 404 is not "no projects".
 	srv2, _ := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -154,5 +159,33 @@ func TestNextStartAtWithClampedPages(t *testing.T) {
 		if next != tc.next || last != tc.last {
 			t.Errorf("%s: next %d last %v, want %d %v", tc.name, next, last, tc.next, tc.last)
 		}
+	}
+}
+
+// ProjectsProbe asks one project with no status filter and no expansion and
+// reports the total (or the values when the answer has no total).
+func TestProjectsProbe(t *testing.T) {
+	withTotal := true
+	srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		page := map[string]any{"startAt": 0, "maxResults": 1, "isLast": false,
+			"values": []any{map[string]any{"id": "10000", "key": "ABC", "name": "Alpha"}}}
+		if withTotal {
+			page["total"] = 37
+		}
+		writeJSON(w, 200, page)
+	})
+	c := newClient(t, srv.URL, clientOpts{retries: 1})
+	if n, err := c.ProjectsProbe(context.Background()); err != nil || n != 37 {
+		t.Fatalf("probe with total: %d, %v; want 37", n, err)
+	}
+	withTotal = false
+	if n, err := c.ProjectsProbe(context.Background()); err != nil || n != 1 {
+		t.Fatalf("probe without total: %d, %v; want 1", n, err)
+	}
+	hits := rec.all()
+	h := hits[len(hits)-1]
+	q, _ := url.ParseQuery(h.query)
+	if h.path != "/rest/api/3/project/search" || q.Get("maxResults") != "1" || q.Get("startAt") != "0" || q.Has("status") || q.Has("expand") {
+		t.Errorf("probe asked %s?%s", h.path, h.query)
 	}
 }

@@ -61,10 +61,12 @@ type fakeSite struct {
 	forbidden      map[string]bool // project ids: roles answer 403
 	notFound       map[string]bool // project ids: roles and scheme answer 404
 	vanishing      map[string]bool // group ids: member pages after the first answer 404
+	projects404    map[int]int     // project/search startAt → how many times it answers 404 before it answers
 	failEndpoint   string          // this endpoint always fails with a 500
 	blockEndpoint  string          // this endpoint blocks until ctx ends
 	blocked        chan struct{}   // closed when a blocked call starts
 	blockOnce      sync.Once
+	mu             sync.Mutex // guards projects404
 	inflight, peak atomic.Int64
 	calls          sync.Map // endpoint → *atomic.Int64
 	memberPages    sync.Map // group id → *atomic.Int64
@@ -176,7 +178,15 @@ func (f *fakeSite) ProjectsPage(ctx context.Context, startAt, maxResults int) (j
 		return jira.Page[jira.Project]{}, err
 	}
 	defer done()
-	if len(f.projects) == 0 {
+	f.mu.Lock()
+	inject := f.projects404[startAt] > 0
+	if inject {
+		f.projects404[startAt]--
+	}
+	f.mu.Unlock()
+	// Like Jira (and the real client, which passes the 404 on): 404 when
+	// nothing matches, an empty page past the end of a non-empty list.
+	if inject || len(f.projects) == 0 {
 		return jira.Page[jira.Project]{}, &statusErr{404, "project/search"}
 	}
 	ps := make([]jira.Project, len(f.projects))
@@ -184,6 +194,26 @@ func (f *fakeSite) ProjectsPage(ctx context.Context, startAt, maxResults int) (j
 		ps[i] = p.Project
 	}
 	return page(ps, startAt, maxResults, 100, f.omitTotals, f.staleTotals), nil
+}
+
+// ProjectsProbe is project/search?maxResults=1 without a status filter:
+// live projects only, 404 when there is none.
+func (f *fakeSite) ProjectsProbe(ctx context.Context) (int, error) {
+	done, err := f.enter(ctx, "projectsprobe")
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	live := 0
+	for _, p := range f.projects {
+		if !p.Archived {
+			live++
+		}
+	}
+	if live == 0 {
+		return 0, &statusErr{404, "project/search"}
+	}
+	return live, nil
 }
 
 func (f *fakeSite) project(id string) (fakeProject, error) {
@@ -318,7 +348,8 @@ func (f *fakeSite) OrgGroupsPage(ctx context.Context, cursor string) ([]jira.Org
 // an app, every 11th a customer, every 3rd hiding its email), nGroups groups
 // of varied sizes (some over 50 members), nProjects projects with 3 roles.
 func newFakeSite(nUsers, nGroups, nProjects int) *fakeSite {
-	f := &fakeSite{schemeOf: map[string]int64{}, forbidden: map[string]bool{}, notFound: map[string]bool{}, vanishing: map[string]bool{}, blocked: make(chan struct{})}
+	f := &fakeSite{schemeOf: map[string]int64{}, forbidden: map[string]bool{}, notFound: map[string]bool{}, vanishing: map[string]bool{},
+		projects404: map[int]int{}, blocked: make(chan struct{})}
 	for i := range nUsers {
 		u := jira.User{AccountID: fmt.Sprintf("acc-%04d", i), AccountType: "atlassian", Active: i%5 != 0, DisplayName: fmt.Sprintf("User %d", i), TimeZone: "UTC"}
 		switch {

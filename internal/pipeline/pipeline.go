@@ -5,8 +5,8 @@
 // sink in batches so memory stays flat however large the site is.
 //
 // Scopes that cannot be read (a 403 or 404 on one project's roles or
-// permission scheme, a group deleted mid-run) become warnings; any other
-// error stops the run.
+// permission scheme, a group deleted mid-run, a project/search page that
+// keeps answering 404) become warnings; any other error stops the run.
 package pipeline
 
 import (
@@ -45,6 +45,9 @@ type Source interface {
 	GroupsPage(ctx context.Context, startAt, maxResults int) (jira.Page[jira.Group], error)
 	GroupMembersPage(ctx context.Context, groupID string, includeInactive bool, startAt, maxResults int) (jira.Page[jira.User], error)
 	ProjectsPage(ctx context.Context, startAt, maxResults int) (jira.Page[jira.Project], error)
+	// ProjectsProbe is a second opinion on a 404 from ProjectsPage: how
+	// many projects a plainer project/search (no status filter) sees.
+	ProjectsProbe(ctx context.Context) (int, error)
 	ProjectRoleDetails(ctx context.Context, projectID string) ([]jira.RoleDetail, error)
 	ProjectRole(ctx context.Context, projectID string, roleID int64) (jira.ProjectRole, error)
 	GlobalRoles(ctx context.Context) ([]jira.ProjectRole, error)

@@ -47,7 +47,7 @@ func (r *run) projects(ctx context.Context) error {
 	items.SetLimit(2 * r.conc)
 	var mu sync.Mutex
 	seen := map[string]struct{}{}
-	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, r.src.ProjectsPage, func(ctx context.Context, ps []jira.Project) error {
+	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, r.projectsPage, func(ctx context.Context, ps []jira.Project) error {
 		for _, p := range ps {
 			if p.ID == "" || !r.wantsProject(p.Key) {
 				continue
@@ -74,11 +74,6 @@ func (r *run) projects(ctx context.Context) error {
 		}
 		return nil
 	})
-	if r.notFound(err) {
-		// project/search answers 404 when nothing matches.
-		r.log.Info("project/search found no projects", "error", err.Error())
-		err = nil
-	}
 	if err != nil {
 		cancel()
 		_ = items.Wait()
@@ -89,6 +84,56 @@ func (r *run) projects(ctx context.Context) error {
 	}
 	r.log.Info("projects read", "projects", len(seen))
 	return nil
+}
+
+// projectsScope names the project listing in warnings.
+const projectsScope = "projects"
+
+// projectsPage reads one project/search page for pageBeans.
+//
+// Jira answers 404 "when nothing matches", but a 404 can also be a fault of
+// a node or a proxy, and reading it as an empty last page drops every
+// project from startAt on without a word. So a 404 is asked again once (an
+// answer then is used as if nothing happened), and a 404 that persists:
+//   - after the first page is never the end of the listing: that page's
+//     projects are missing, which makes the run partial with a warning;
+//     with a total the other pages are still read;
+//   - on the first page means "this site has no projects" only when a
+//     plainer question (ProjectsProbe: no status filter, no expansion)
+//     agrees with a 404 or zero projects. When the probe sees projects, the
+//     listing is a warning and no project is read; when it fails, the run
+//     fails.
+func (r *run) projectsPage(ctx context.Context, startAt, maxResults int) (jira.Page[jira.Project], error) {
+	p, err := r.src.ProjectsPage(ctx, startAt, maxResults)
+	if !r.notFound(err) {
+		return p, err
+	}
+	r.log.Warn("project/search answered 404: asking again", "start_at", startAt, "error", err.Error())
+	r.plan(1)
+	p, err = r.src.ProjectsPage(ctx, startAt, maxResults)
+	if !r.notFound(err) {
+		return p, err
+	}
+	missing := jira.Page[jira.Project]{StartAt: startAt, MaxResults: maxResults, IsLast: true, Values: []jira.Project{}}
+	if startAt > 0 {
+		r.warn(projectsScope, fmt.Errorf("project/search startAt=%d answered 404 twice after earlier pages listed projects: "+
+			"the projects of that page (and of every later page when Jira gives no total) were not read: %w", startAt, err))
+		return missing, nil
+	}
+	r.plan(1)
+	n, perr := r.src.ProjectsProbe(ctx)
+	switch {
+	case r.notFound(perr) || (perr == nil && n == 0):
+		r.log.Info("project/search found no projects (404 twice, and a plain project/search agrees)")
+		none := 0
+		missing.Total = &none
+		return missing, nil
+	case perr != nil:
+		return p, fmt.Errorf("project/search answered 404 twice and the plain project/search that checks it failed: %w", perr)
+	}
+	r.warn(projectsScope, fmt.Errorf("project/search answered 404 twice, but project/search without a status filter sees %d projects: "+
+		"no project was read: %w", n, err))
+	return missing, nil
 }
 
 // project emits a project entity and its lead_of.
