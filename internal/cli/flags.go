@@ -116,18 +116,21 @@ func (l *logFlags) register(fs *flag.FlagSet, level string) {
 	fs.StringVar(&l.format, "log-format", "text", "log line `FORMAT`: "+strings.Join(logging.Formats, ", "))
 }
 
-// jobCmdFlags are the flags of a command that reads a job file and logs to
-// stderr (warn by default), and nothing else: check and dry-run.
+// jobCmdFlags are the flags of a command that reads a job file, logs to
+// stderr (warn by default) and prints a report as text or JSON: check and
+// dry-run.
 type jobCmdFlags struct {
 	*cmdFlags
-	job jobFlags
-	log logFlags
+	job    jobFlags
+	log    logFlags
+	format string
 }
 
 func newJobCmdFlags(c *cmdFlags) *jobCmdFlags {
 	f := &jobCmdFlags{cmdFlags: c}
 	f.job.register(f.fs)
 	f.log.register(f.fs, "warn")
+	f.fs.StringVar(&f.format, "format", "text", "report `FORMAT` on stdout: text, or json (one JSON document)")
 	return f
 }
 
@@ -141,6 +144,9 @@ func (f *jobCmdFlags) start(args []string, env Env) (log *slog.Logger, job *conf
 	}
 	if code, done := f.noArgs(pos, env); done {
 		return nil, nil, code, true
+	}
+	if f.format != "text" && f.format != "json" {
+		return nil, nil, usageErr(env, f.cmd, fmt.Sprintf("--format %q: want text or json", f.format)), true
 	}
 	if log, code, done = newLogger(env, f.cmd, f.log, env.Err); done {
 		return nil, nil, code, true
