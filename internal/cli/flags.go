@@ -76,7 +76,7 @@ func (c *cmdFlags) parse(args []string, env Env) (positional []string, code int,
 			return nil, ExitOK, true
 		}
 		if err != nil {
-			return nil, usageErr(env, c.cmd, err.Error()), true
+			return nil, usageErr(env, c.cmd, typedFlag(err.Error(), args)), true
 		}
 		rest := c.fs.Args()
 		if len(rest) == 0 {
@@ -85,6 +85,40 @@ func (c *cmdFlags) parse(args []string, env Env) (positional []string, code int,
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// typedFlag rewrites a flag package error so it shows the flag as the user
+// typed it ("--foo", not the package's "-foo"), and says "unknown flag"
+// for one that is not defined.
+func typedFlag(msg string, args []string) string {
+	const undefined = "flag provided but not defined: "
+	unknown := strings.HasPrefix(msg, undefined)
+	if unknown {
+		msg = strings.TrimPrefix(msg, undefined)
+	}
+	i := strings.Index(msg, "-")
+	if i < 0 {
+		return msg
+	}
+	end := i + 1
+	for end < len(msg) && msg[end] != ' ' && msg[end] != ':' {
+		end++
+	}
+	name := strings.TrimLeft(msg[i:end], "-")
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		typed, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(typed, "-") && strings.TrimLeft(typed, "-") == name {
+			msg = msg[:i] + typed + msg[end:]
+			break
+		}
+	}
+	if unknown {
+		return "unknown flag " + msg
+	}
+	return msg
 }
 
 // noArgs rejects positional arguments.
