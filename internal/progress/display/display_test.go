@@ -43,9 +43,10 @@ func snap(users int64) progress.Snapshot {
 
 func TestInteractiveDrawsBlockAndThrottles(t *testing.T) {
 	d, buf, c := newTest(true)
+	d.size = func() (int, int) { return 120, 24 }
 	d.Update(snap(12000))
 	out := buf.String()
-	for _, want := range []string{"1m02s", "1,234/~5,000 req", "19.9/s", "ETA 35.0s", "retries 2", "throttled 1", "now: users · groups 120/340", "user", "12,000", "member_of", "4,500"} {
+	for _, want := range []string{"1m02s elapsed", "1,234/~5,000 req", "19.9 req/s", "ETA 35.0s", "retries 2 throttled 1", "now: users · groups 120/340", "user", "12,000", "member_of", "4,500"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("block lacks %q:\n%s", want, out)
 		}
@@ -77,7 +78,7 @@ func TestInteractiveDrawsBlockAndThrottles(t *testing.T) {
 		t.Fatalf("redraw lacks the new count: %q", out)
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		if n := len(stripANSI(l)); n > 80 {
+		if n := utf8.RuneCountInString(stripANSI(l)); n >= 120 {
 			t.Errorf("line is %d columns: %q", n, l)
 		}
 	}

@@ -34,12 +34,12 @@ func blockLines(s progress.Snapshot, warnings, width, height int) []string {
 	if s.PlannedRequests > s.Requests {
 		reqs += "/~" + count(s.PlannedRequests)
 	}
-	head := []string{duration(s.Elapsed), "ETA " + eta(s.ETA), reqs + " req", rate(s.RequestRate) + "/s"}
-	if s.Retries > 0 || s.Throttled > 0 {
-		head = append(head, "retries "+count(s.Retries), "throttled "+count(s.Throttled))
-	}
+	head := []string{duration(s.Elapsed) + " elapsed", "ETA " + eta(s.ETA), reqs + " req", rate(s.RequestRate) + " req/s"}
 	if warnings > 0 {
 		head = append(head, fmt.Sprintf("warnings %d", warnings))
+	}
+	if s.Retries > 0 || s.Throttled > 0 {
+		head = append(head, "retries "+count(s.Retries)+" throttled "+count(s.Throttled))
 	}
 	lines := []string{fitPieces(head, width)}
 
