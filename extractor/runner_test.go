@@ -334,33 +334,6 @@ func TestRunBadToken(t *testing.T) {
 	}
 }
 
-func TestDryRun(t *testing.T) {
-	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 9, Users: 1234})
-	dest := t.TempDir()
-	p, err := extractor.DryRun(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, g, pr := srv.Counts()
-	if p.Counts["user"] != int64(u) || p.Counts["group"] != int64(g) || p.Counts["project"] != int64(pr) || p.Counts["role"] == 0 {
-		t.Errorf("counts %v, want users %d groups %d projects %d", p.Counts, u, g, pr)
-	}
-	st := srv.Stats()
-	if p.TokenKind != "unscoped" || p.Requests != st.Requests || st.Requests > 30 {
-		t.Errorf("token %s, %d requests (simulator %d)", p.TokenKind, p.Requests, st.Requests)
-	}
-	if lo, hi := st.Floor*7/10, st.Floor*13/10; p.EstimatedRequests < lo || p.EstimatedRequests > hi {
-		t.Errorf("estimated %d requests, floor %d", p.EstimatedRequests, st.Floor)
-	}
-	if entries, _ := os.ReadDir(dest); len(entries) != 0 {
-		t.Errorf("dry run wrote %d entries", len(entries))
-	}
-	var b strings.Builder
-	if err := p.Print(&b); err != nil || !strings.Contains(b.String(), "1234") || !strings.Contains(b.String(), "unscoped") {
-		t.Errorf("Print: %v\n%s", err, b.String())
-	}
-}
-
 func TestRunHostileDataset(t *testing.T) {
 	ds := filepath.Join("..", "testdata", "sites", "hostile.json")
 	if _, err := os.Stat(ds); err != nil {

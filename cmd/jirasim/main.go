@@ -7,7 +7,9 @@
 //	jirasim truth   [flags]   write the ground truth as JSON lines
 //	jirasim dataset [flags]   write the generated site as a dataset file
 //
-// Run "jirasim help" or "jirasim COMMAND --help" for the flags.
+// Run "jirasim help COMMAND" or "jirasim COMMAND --help" for a command's
+// flags. serve listens on 127.0.0.1:8080 unless --addr says otherwise (the
+// port of testdata/jobs/simulator.json).
 package main
 
 import (
@@ -36,15 +38,19 @@ func main() {
 	os.Exit(code)
 }
 
+// DefaultAddr is where serve listens without --addr: the address the
+// example job file testdata/jobs/simulator.json reads.
+const DefaultAddr = "127.0.0.1:8080"
+
 const usage = `jirasim: a Jira Cloud simulator.
 
 Usage:
   jirasim serve   [flags]   serve a site (Jira REST v3 + gateway + Admin API) until SIGINT/SIGTERM
   jirasim truth   [flags]   write the ground truth (JSON lines: one entity or relation per line)
   jirasim dataset [flags]   write the generated site as a dataset JSON file
-  jirasim help              this text
+  jirasim help [COMMAND]    this text, or a command's flags
 
-Run "jirasim COMMAND --help" for each command's flags.
+Run "jirasim help COMMAND" or "jirasim COMMAND --help" for a command's flags.
 `
 
 // run executes one command; serve stops when ctx is done.
@@ -61,6 +67,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "dataset":
 		return dataset(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			switch args[1] {
+			case "serve", "truth", "dataset":
+				return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "jirasim help: unknown command %q\n\n%s", args[1], usage)
+			return 2
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -80,19 +94,37 @@ func siteFlags(fs *flag.FlagSet, c *sim.Config) {
 	fs.StringVar(&c.DatasetFile, "dataset", "", "load a fixed site from this dataset JSON file instead of generating one")
 }
 
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jirasim %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+// cmdFlags is a command's flag set and the first line of its help.
+type cmdFlags struct {
+	*flag.FlagSet
+	synopsis string
+	stdout   io.Writer
+	// epilogue, if set, closes the help (after the flags).
+	epilogue string
 }
 
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
+// newFlagSet makes a command's flag set: --help prints the command's own
+// help to stdout; a bad flag prints the error and where to find the help to
+// stderr.
+func newFlagSet(name, synopsis string, stdout, stderr io.Writer) *cmdFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, "Run 'jirasim %s --help' for its flags.\n", name) }
+	return &cmdFlags{FlagSet: fs, synopsis: synopsis, stdout: stdout}
+}
+
+// help writes the command's usage line and every flag.
+func (c *cmdFlags) help() {
+	fmt.Fprintf(c.stdout, "Usage: jirasim %s\n\nFlags:\n", c.synopsis)
+	c.SetOutput(c.stdout)
+	c.PrintDefaults()
+	fmt.Fprint(c.stdout, c.epilogue)
+}
+
+func parse(fs *cmdFlags, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.help()
 			return 0, false
 		}
 		return 2, false
@@ -116,9 +148,9 @@ func list(s string) []string {
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c sim.Config
-	fs := newFlagSet("serve", "serve [--addr 127.0.0.1:PORT] [--size small|medium|large] [--seed N] [flags]", stderr)
-	siteFlags(fs, &c)
-	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free one)")
+	fs := newFlagSet("serve", "serve [--addr 127.0.0.1:PORT] [--size small|medium|large] [--seed N] [flags]", stdout, stderr)
+	siteFlags(fs.FlagSet, &c)
+	addr := fs.String("addr", DefaultAddr, "listen address (port 0 picks a free one; the default is the port of testdata/jobs/simulator.json)")
 	ready := fs.String("ready-file", "", "write the base URL to this file once listening")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.SiteName, "site-name", "", `site name used in "self" links (default "sim" or the dataset's)`)
@@ -166,8 +198,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
 	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")
-	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprint(stderr, serveEndpoints) }
+	fs.epilogue = serveEndpoints
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -279,8 +310,8 @@ func writeAtomic(path string, b []byte) error {
 
 func truth(args []string, stdout, stderr io.Writer) int {
 	var c sim.Config
-	fs := newFlagSet("truth", "truth [--size small|medium|large] [--seed N] [--dataset FILE] [--org]", stderr)
-	siteFlags(fs, &c)
+	fs := newFlagSet("truth", "truth [--size small|medium|large] [--seed N] [--dataset FILE] [--org]", stdout, stderr)
+	siteFlags(fs.FlagSet, &c)
 	org := fs.Bool("org", false, "truth as seen with the Admin API (org API key) enrichment")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -304,8 +335,8 @@ func truth(args []string, stdout, stderr io.Writer) int {
 
 func dataset(args []string, stdout, stderr io.Writer) int {
 	var c sim.Config
-	fs := newFlagSet("dataset", "dataset [--size ...] [--seed N] [--users N ...] [--out FILE]", stderr)
-	siteFlags(fs, &c)
+	fs := newFlagSet("dataset", "dataset [--size ...] [--seed N] [--users N ...] [--out FILE]", stdout, stderr)
+	siteFlags(fs.FlagSet, &c)
 	out := fs.String("out", "", "output file (default stdout)")
 	if code, ok := parse(fs, args); !ok {
 		return code

@@ -25,7 +25,7 @@ func TestServeReadyFileAndStop(t *testing.T) {
 	var out, errb simtest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--dataset", tiny, "--ready-file", ready, "--fault-409", "1", "--deny", "administer-jira"}, &out, &errb)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--dataset", tiny, "--ready-file", ready, "--fault-409", "1", "--deny", "administer-jira"}, &out, &errb)
 	}()
 	var url string
 	deadline := time.Now().Add(10 * time.Second)
@@ -143,12 +143,45 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.code, errb.String())
 		}
 	}
-	var out, errb bytes.Buffer
-	run(context.Background(), []string{"serve", "--help"}, &out, &errb)
-	for _, flag := range []string{"-addr", "-ready-file", "-fault-reset", "-vanishing-groups", "-no-retry-after", "-short-pages",
-		"-post-rate", "-delete-rate", "-fault-after-write-500", "-fault-after-write-reset", "-issue-required-field", "/_sim/issues/{key}/transition"} {
-		if !strings.Contains(errb.String(), flag) {
-			t.Errorf("serve --help lacks %s", flag)
+	// "serve --help" and "help serve" print serve's own help, on stdout.
+	for _, args := range [][]string{{"serve", "--help"}, {"help", "serve"}} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
 		}
+		for _, flag := range []string{"Usage: jirasim serve", "-addr", "127.0.0.1:8080", "-ready-file", "-fault-reset", "-vanishing-groups", "-no-retry-after", "-short-pages",
+			"-post-rate", "-delete-rate", "-fault-after-write-500", "-fault-after-write-reset", "-issue-required-field", "/_sim/issues/{key}/transition"} {
+			if !strings.Contains(out.String(), flag) {
+				t.Errorf("%v lacks %s:\n%s", args, flag, out.String())
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"help", "truth"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "Usage: jirasim truth") || !strings.Contains(out.String(), "-org") {
+		t.Errorf("help truth: exit %d\n%s", code, out.String())
+	}
+	if code := run(context.Background(), []string{"help", "fly"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "fly"`) {
+		t.Errorf("help fly: exit %d\n%s", code, errb.String())
+	}
+}
+
+// TestExampleJobMatchesServeDefault: testdata/jobs/simulator.json reads the
+// simulator where "jirasim serve" listens without --addr.
+func TestExampleJobMatchesServeDefault(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/jobs/simulator.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		AppConfig struct {
+			BaseURL    string `json:"baseUrl"`
+			GatewayURL string `json:"gatewayUrl"`
+		} `json:"appConfig"`
+	}
+	if err := json.Unmarshal(b, &job); err != nil {
+		t.Fatal(err)
+	}
+	if want := "http://" + DefaultAddr; job.AppConfig.BaseURL != want || job.AppConfig.GatewayURL != want {
+		t.Errorf("simulator.json reads %s and %s; jirasim serve listens at %s", job.AppConfig.BaseURL, job.AppConfig.GatewayURL, want)
 	}
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -87,4 +88,54 @@ func oneLine(s string) string {
 		s = s[:197] + "..."
 	}
 	return s
+}
+
+// jsonReport is the JSON form of a Report.
+type jsonReport struct {
+	Site      string       `json:"site"`
+	OK        bool         `json:"ok"`
+	TokenKind string       `json:"token_kind"`
+	CloudID   string       `json:"cloud_id,omitempty"`
+	Account   *jsonAccount `json:"account,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	Probes    []jsonProbe  `json:"probes"`
+}
+
+type jsonAccount struct {
+	AccountID   string `json:"account_id"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email,omitempty"`
+}
+
+type jsonProbe struct {
+	Kind     string `json:"kind"`
+	Endpoint string `json:"endpoint"`
+	Result   State  `json:"result"`
+	Missing  string `json:"missing,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// WriteJSON writes the report as one JSON document: the site, whether
+// everything is readable, the token kind and account, and each probe with
+// its result ("ok", "denied", "empty", "error", "skipped"), the permission
+// or scope missing and the server's answer. token_kind is empty and error
+// set when the credentials were refused.
+func (r *Report) WriteJSON(w io.Writer) error {
+	out := jsonReport{Site: r.Site, OK: r.OK(), Probes: []jsonProbe{}}
+	if r.AuthErr != nil {
+		out.Error = oneLine(r.AuthErr.Error())
+	} else {
+		id := r.Identity
+		out.TokenKind, out.CloudID = string(id.Kind), id.CloudID
+		out.Account = &jsonAccount{AccountID: id.Myself.AccountID, DisplayName: id.Myself.DisplayName, Email: id.Myself.EmailAddress}
+	}
+	for _, res := range r.Results {
+		out.Probes = append(out.Probes, jsonProbe{Kind: res.Kind, Endpoint: res.Endpoint, Result: res.State, Missing: res.Missing, Detail: oneLine(res.Detail)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write the check report: %w", err)
+	}
+	return nil
 }

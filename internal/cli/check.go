@@ -13,7 +13,7 @@ import (
 const checkMaxRetries = 2
 
 func newCheckFlags() *jobCmdFlags {
-	f := newJobCmdFlags(newCmdFlags("check", "check --config JOB.json [flags]", `
+	f := newJobCmdFlags(newCmdFlags("check", "check --config JOB.json [--format text|json] [flags]", `
 Checks the job's credentials: prints the token kind (unscoped or scoped) and
 the account, then makes one cheap request per kind (users, groups, members,
 projects, project roles, project permission schemes, global roles,
@@ -22,8 +22,9 @@ set) and says for each whether it can be read and, if not, which Jira
 permission (unscoped tokens: Browse users and groups, Browse projects,
 Administer Jira) or token scope (scoped tokens: read:jira-user,
 read:jira-work, manage:jira-configuration) is missing. Requests are retried
-at most twice so the answer comes quickly.`,
-		"jira-extractor check --config job.json"))
+at most twice so the answer comes quickly. With --format json the report is
+one JSON document: token kind, account, and each probe with its result.`,
+		"jira-extractor check --config job.json\njira-extractor check --config job.json --format json"))
 	f.exits = `Exit codes:
   0  the credentials work and every kind can be read
   1  the credentials were refused, the site could not be reached, or some kind cannot be read
@@ -33,7 +34,8 @@ at most twice so the answer comes quickly.`,
 }
 
 func cmdCheck(ctx context.Context, args []string, env Env) int {
-	log, job, code, done := newCheckFlags().start(args, env)
+	f := newCheckFlags()
+	log, job, code, done := f.start(args, env)
 	if done {
 		return code
 	}
@@ -52,7 +54,14 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Err, "%s check: %v\n", Prog, err)
 		return ExitFailed
 	}
-	rep.Print(env.Out)
+	if f.format == "json" {
+		if err := rep.WriteJSON(env.Out); err != nil {
+			fmt.Fprintf(env.Err, "%s check: %v\n", Prog, err)
+			return ExitFailed
+		}
+	} else {
+		rep.Print(env.Out)
+	}
 	if !rep.OK() {
 		return ExitFailed
 	}

@@ -1,6 +1,6 @@
 // Package cli is the standalone jira-extractor command line: run, dry-run,
 // check, schema, verify, upload and version, each with its own flags, a
-// complete --help, and the exit codes of DESIGN.md (0 complete, 1 failed,
+// complete --help, and the documented exit codes (0 complete, 1 failed,
 // 2 bad usage or bad config, 3 partial).
 package cli
 
@@ -16,7 +16,7 @@ import (
 // Prog is the program name used in help and messages.
 const Prog = "jira-extractor"
 
-// Exit codes (DESIGN.md).
+// Exit codes.
 const (
 	ExitOK      = extractor.ExitComplete
 	ExitFailed  = extractor.ExitFailed

@@ -76,7 +76,7 @@ func (c *cmdFlags) parse(args []string, env Env) (positional []string, code int,
 			return nil, ExitOK, true
 		}
 		if err != nil {
-			return nil, usageErr(env, c.cmd, err.Error()), true
+			return nil, usageErr(env, c.cmd, typedFlag(err.Error(), args)), true
 		}
 		rest := c.fs.Args()
 		if len(rest) == 0 {
@@ -85,6 +85,40 @@ func (c *cmdFlags) parse(args []string, env Env) (positional []string, code int,
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// typedFlag rewrites a flag package error so it shows the flag as the user
+// typed it ("--foo", not the package's "-foo"), and says "unknown flag"
+// for one that is not defined.
+func typedFlag(msg string, args []string) string {
+	const undefined = "flag provided but not defined: "
+	unknown := strings.HasPrefix(msg, undefined)
+	if unknown {
+		msg = strings.TrimPrefix(msg, undefined)
+	}
+	i := strings.Index(msg, "-")
+	if i < 0 {
+		return msg
+	}
+	end := i + 1
+	for end < len(msg) && msg[end] != ' ' && msg[end] != ':' {
+		end++
+	}
+	name := strings.TrimLeft(msg[i:end], "-")
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		typed, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(typed, "-") && strings.TrimLeft(typed, "-") == name {
+			msg = msg[:i] + typed + msg[end:]
+			break
+		}
+	}
+	if unknown {
+		return "unknown flag " + msg
+	}
+	return msg
 }
 
 // noArgs rejects positional arguments.
@@ -116,18 +150,21 @@ func (l *logFlags) register(fs *flag.FlagSet, level string) {
 	fs.StringVar(&l.format, "log-format", "text", "log line `FORMAT`: "+strings.Join(logging.Formats, ", "))
 }
 
-// jobCmdFlags are the flags of a command that reads a job file and logs to
-// stderr (warn by default), and nothing else: check and dry-run.
+// jobCmdFlags are the flags of a command that reads a job file, logs to
+// stderr (warn by default) and prints a report as text or JSON: check and
+// dry-run.
 type jobCmdFlags struct {
 	*cmdFlags
-	job jobFlags
-	log logFlags
+	job    jobFlags
+	log    logFlags
+	format string
 }
 
 func newJobCmdFlags(c *cmdFlags) *jobCmdFlags {
 	f := &jobCmdFlags{cmdFlags: c}
 	f.job.register(f.fs)
 	f.log.register(f.fs, "warn")
+	f.fs.StringVar(&f.format, "format", "text", "report `FORMAT` on stdout: text, or json (one JSON document)")
 	return f
 }
 
@@ -141,6 +178,9 @@ func (f *jobCmdFlags) start(args []string, env Env) (log *slog.Logger, job *conf
 	}
 	if code, done := f.noArgs(pos, env); done {
 		return nil, nil, code, true
+	}
+	if f.format != "text" && f.format != "json" {
+		return nil, nil, usageErr(env, f.cmd, fmt.Sprintf("--format %q: want text or json", f.format)), true
 	}
 	if log, code, done = newLogger(env, f.cmd, f.log, env.Err); done {
 		return nil, nil, code, true

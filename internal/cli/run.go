@@ -33,8 +33,11 @@ writes them as entity and relation tables to DEST/RUN_ID:
   DEST/RUN_ID/relations/relation=KIND/part-00000.parquet
   DEST/RUN_ID/manifest.json   (written last: a run without it is not complete)
 
-Progress goes to stderr: redrawn in place on a terminal, a line every 10 s
-otherwise. Logs go to stderr. Interrupt (Ctrl-C) cancels the run cleanly.
+Stdout gets one line after a complete or partial run: the run folder
+(DEST/RUN_ID), so a script can write OUT=$(jira-extractor run ...).
+Everything else goes to stderr: progress (redrawn in place on a terminal, a
+line every 10 s otherwise), logs, warnings and the summary. Interrupt
+(Ctrl-C) cancels the run cleanly.
 With upload.afterRun in the job file, a complete run is then uploaded.`,
 		"jira-extractor run --config job.json\njira-extractor run --config job.json --out s3://my-bucket/jira --format csv --log-level debug")}
 	f.job.register(f.fs)
@@ -98,9 +101,15 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Err, "%s run: %v\n", Prog, err)
 		return code
 	}
+	if location != "" {
+		// The one line on stdout, for scripts: OUT=$(jira-extractor run ...).
+		fmt.Fprintln(env.Out, location)
+	}
 	if code == ExitOK && job.Upload != nil && job.Upload.AfterRun {
 		fmt.Fprintf(env.Err, "upload.afterRun is set: uploading %s\n", location)
-		if uc := uploadCommand(ctx, []string{"--from", location, "--config", f.job.config}, env); uc != 0 {
+		// The upload's report goes to stderr too: stdout holds only the run folder.
+		quiet := Env{Out: env.Err, Err: env.Err, Interactive: env.Interactive}
+		if uc := uploadCommand(ctx, []string{"--from", location, "--config", f.job.config}, quiet); uc != 0 {
 			fmt.Fprintf(env.Err, "%s run: the run is complete at %s but the upload failed (exit %d); retry with '%s upload --from %s --config %s'\n",
 				Prog, location, uc, Prog, location, f.job.config)
 			return ExitFailed

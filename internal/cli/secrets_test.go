@@ -107,6 +107,10 @@ func TestNoSecretsAnywhere(t *testing.T) {
 		{"check under-scoped", url, simNoScope, false, []string{"check"}, []int{1}},
 		{"check bad token", url, simBadToken, true, []string{"check"}, []int{1}},
 		{"dry-run", url, simToken, true, []string{"dry-run"}, []int{0}},
+		{"dry-run json", url, simToken, true, []string{"dry-run", "--format", "json"}, []int{0}},
+		{"dry-run under-scoped json", url, simNoScope, false, []string{"dry-run", "--format", "json"}, []int{1, 3}},
+		{"check under-scoped json", url, simNoScope, false, []string{"check", "--format", "json"}, []int{1}},
+		{"check bad token json", url, simBadToken, true, []string{"check", "--format", "json"}, []int{1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,10 +2,16 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
 )
 
@@ -26,7 +32,7 @@ output.s3 options (region, endpoint, path style) of a job file.`,
 	f.exits = `Exit codes:
   0  every file matches the manifest
   1  a file is missing, changed or unreadable (each problem names its file), or the run has no manifest
-  2  bad usage or bad job file
+  2  bad usage or bad job file, or a destination given instead of one of its runs (its latest runs are listed)
 `
 	f.fs.StringVar(&f.config, "config", "", "optional job file whose output.s3 options are used to reach an S3 run: `JOB.json`")
 	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify in the --config job file")
@@ -52,6 +58,12 @@ func cmdVerify(ctx context.Context, args []string, env Env) int {
 	}
 	rr, err := output.OpenRun(ctx, pos[0], s3opts)
 	if err != nil {
+		if errors.Is(err, output.ErrIncomplete) {
+			if runs := listRuns(pos[0]); len(runs) > 0 {
+				writeRunList(env, pos[0], runs)
+				return ExitUsage
+			}
+		}
 		fmt.Fprintf(env.Err, "%s verify: %v\n", Prog, err)
 		return ExitFailed
 	}
@@ -77,4 +89,64 @@ func cmdVerify(ctx context.Context, args []string, env Env) int {
 	fmt.Fprintf(env.Out, "OK: %s: %d tables, %d files, %d rows match the manifest (run %s, status %s)\n",
 		rr.Location(), len(m.Tables), files, rows, m.RunID, m.Status)
 	return ExitOK
+}
+
+// runEntry is one run folder found in a destination.
+type runEntry struct {
+	id, status string
+}
+
+// listRuns returns the run folders in a local destination (a path or a
+// file:// URL), newest first (run ids sort by time): folders with a
+// manifest.json, with its status, and folders of tables without one
+// ("incomplete").
+func listRuns(dest string) []runEntry {
+	dir := strings.TrimPrefix(dest, "file://")
+	if strings.Contains(dir, "://") {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var runs []runEntry
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		if data, err := os.ReadFile(filepath.Join(sub, manifest.FileName)); err == nil {
+			var m struct {
+				Status string `json:"status"`
+			}
+			status := "unreadable manifest"
+			if json.Unmarshal(data, &m) == nil && m.Status != "" {
+				status = m.Status
+			}
+			runs = append(runs, runEntry{id: e.Name(), status: status})
+			continue
+		}
+		for _, part := range []string{"entities", "relations"} {
+			if fi, err := os.Stat(filepath.Join(sub, part)); err == nil && fi.IsDir() {
+				runs = append(runs, runEntry{id: e.Name(), status: "incomplete (no manifest.json)"})
+				break
+			}
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].id > runs[j].id })
+	return runs
+}
+
+// listedRuns is how many runs writeRunList shows.
+const listedRuns = 5
+
+// writeRunList says that dest is a destination, not a run, lists its latest
+// runs and shows how to verify one.
+func writeRunList(env Env, dest string, runs []runEntry) {
+	fmt.Fprintf(env.Err, "%s verify: %s holds runs (it is a destination, not a run folder): give one run, DEST/RUN_ID.\n", Prog, dest)
+	fmt.Fprintf(env.Err, "The latest of its %d run(s):\n", len(runs))
+	for _, r := range runs[:min(len(runs), listedRuns)] {
+		fmt.Fprintf(env.Err, "  %s  %s\n", r.id, r.status)
+	}
+	fmt.Fprintf(env.Err, "Verify one with: %s verify %s\n", Prog, filepath.Join(strings.TrimPrefix(dest, "file://"), runs[0].id))
 }

@@ -29,11 +29,13 @@ func newEmitter(sink Sink, app config.AppConfig, track *progress.Tracker, size i
 		ents: map[model.SourceType][]model.Entity{}, rels: map[model.RelationKind][]model.Relation{}}
 }
 
-// entity queues one entity; kinds the job does not want are dropped.
+// entity queues one entity; kinds the job does not want are dropped. Rows
+// are counted for progress as they are read (a lock-free add), not per batch.
 func (e *emitter) entity(ctx context.Context, x model.Entity) error {
 	if !e.app.WantsEntity(x.SourceType) {
 		return nil
 	}
+	e.track.AddRows(string(x.SourceType), 1)
 	return queue(ctx, e, &e.ents, x.SourceType, x, "entities", e.sink.WriteEntities)
 }
 
@@ -42,6 +44,7 @@ func (e *emitter) relation(ctx context.Context, x model.Relation) error {
 	if !e.app.WantsRelation(x.Kind) {
 		return nil
 	}
+	e.track.AddRows(string(x.Kind), 1)
 	return queue(ctx, e, &e.rels, x.Kind, x, "relations", e.sink.WriteRelations)
 }
 
@@ -87,14 +90,10 @@ func flushAll[K ~string, T any](ctx context.Context, e *emitter, kinds []K, bufs
 	return nil
 }
 
-// writeBatch writes one batch of kind, naming the kind and what in errors,
-// and counts its rows for progress (once a batch, off the per-row path).
+// writeBatch writes one batch of kind, naming the kind and what in errors.
 func writeBatch[K ~string, T any](ctx context.Context, e *emitter, kind K, batch []T, what string, write func(context.Context, K, []T) error) error {
 	if err := write(ctx, kind, batch); err != nil {
 		return fmt.Errorf("write %s %s: %w", kind, what, err)
-	}
-	if e.track != nil {
-		e.track.AddRows(string(kind), len(batch))
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func (r *run) groups(ctx context.Context) error {
 	items, ictx := errgroup.WithContext(ctx)
 	items.SetLimit(2 * r.conc)
 	n := 0
-	err := pageBeans(ctx, r, "group/bulk", GroupsPageSize, r.src.GroupsPage, func(ctx context.Context, gs []jira.Group) error {
+	err := pageBeans(ctx, r, "group/bulk", GroupsPageSize, counted(r, r.src.GroupsPage, 0), func(ctx context.Context, gs []jira.Group) error {
 		for _, g := range gs {
 			if g.GroupID == "" || !r.newGroup(g.GroupID) {
 				continue
@@ -41,10 +41,13 @@ func (r *run) groups(ctx context.Context) error {
 			if err := r.out.entity(ctx, model.NewGroup(g.GroupID, g.Name, "")); err != nil {
 				return err
 			}
-			if members {
-				r.plan(1)
-				items.Go(func() error { return r.groupMembers(ictx, g.GroupID) })
+			done := r.item(ctx)
+			if !members {
+				done()
+				continue
 			}
+			r.plan(1)
+			items.Go(func() error { defer done(); return r.groupMembers(ictx, g.GroupID) })
 		}
 		return nil
 	})

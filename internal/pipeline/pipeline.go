@@ -201,6 +201,8 @@ func (r *run) run(ctx context.Context) error {
 
 func (r *run) phase(ctx context.Context, name string, f func(context.Context) error) error {
 	r.log.Debug("phase started", "phase", name)
+	ctx, end := r.track.StartPhase(ctx, name)
+	defer end()
 	if err := f(ctx); err != nil {
 		return err
 	}
@@ -221,6 +223,7 @@ func call[T any](ctx context.Context, r *run, f func(context.Context) (T, error)
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
+	r.track.Issue(ctx)
 	return f(ctx)
 }
 

@@ -47,7 +47,7 @@ func (r *run) projects(ctx context.Context) error {
 	items.SetLimit(2 * r.conc)
 	var mu sync.Mutex
 	seen := map[string]struct{}{}
-	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, r.projectsPage, func(ctx context.Context, ps []jira.Project) error {
+	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, counted(r, r.projectsPage, len(r.app.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
 		for _, p := range ps {
 			if p.ID == "" || !r.wantsProject(p.Key) {
 				continue
@@ -59,17 +59,20 @@ func (r *run) projects(ctx context.Context) error {
 			if dup {
 				continue
 			}
+			done := r.item(ctx)
 			if err := r.project(ctx, p); err != nil {
 				return err
 			}
-			if w.roles || w.scheme {
+			if !w.roles && !w.scheme {
+				done()
+			} else {
 				if w.roles {
 					r.plan(1)
 				}
 				if w.scheme {
 					r.plan(1)
 				}
-				items.Go(func() error { return r.projectDetails(ictx, p, w) })
+				items.Go(func() error { defer done(); return r.projectDetails(ictx, p, w) })
 			}
 		}
 		return nil

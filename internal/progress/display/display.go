@@ -1,7 +1,14 @@
 // Package display shows a run's progress on a terminal: a compact block of
-// counts per kind, request rate and ETA, redrawn in place on an interactive
-// terminal, or a plain progress line every few seconds when output goes to a
-// file or a pipe; and a summary when the run ends.
+// requests done of the planned total, rate, ETA, the running phases and the
+// rows per kind, redrawn in place on an interactive terminal, or a plain
+// progress line every few seconds when output goes to a file or a pipe; and
+// a summary when the run ends.
+//
+// The block fits the terminal: its size is read before every frame (so a
+// resize is picked up at the next frame), no line is wider than the
+// terminal and the block is never taller than the screen, so moving the
+// cursor up over it and clearing to the end of the screen erases exactly the
+// last frame (nothing stale is left in the scrollback, in tmux too).
 package display
 
 import (
@@ -11,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -35,11 +43,13 @@ type Display struct {
 	interactive bool
 	now         func() time.Time
 	interval    time.Duration
+	// size returns the terminal's columns and rows.
+	size func() (width, height int)
 
 	last     time.Time // last draw (interactive) or last line (plain)
 	snap     progress.Snapshot
 	haveSnap bool
-	lines    int // lines of the block now on screen (interactive)
+	drawn    []int // widths of the block's lines now on screen (interactive)
 	warnings int
 	done     bool
 }
@@ -47,7 +57,7 @@ type Display struct {
 // New returns a display writing to w. interactive selects the in-place
 // block with ANSI cursor control (use IsTerminal); otherwise plain lines.
 func New(w io.Writer, interactive bool) *Display {
-	d := &Display{w: w, interactive: interactive, now: time.Now, interval: PlainInterval}
+	d := &Display{w: w, interactive: interactive, now: time.Now, interval: PlainInterval, size: sizeOf(w)}
 	if interactive {
 		d.interval = InteractiveInterval
 	}
@@ -56,6 +66,26 @@ func New(w io.Writer, interactive bool) *Display {
 		d.last = time.Time{} // the first snapshot is drawn at once
 	}
 	return d
+}
+
+// Default terminal size when it cannot be read.
+const (
+	defaultWidth  = 80
+	defaultHeight = 24
+)
+
+// sizeOf returns a function reading the size of w's terminal, or the
+// default size when w is not a terminal.
+func sizeOf(w io.Writer) func() (int, int) {
+	f, ok := w.(*os.File)
+	return func() (int, int) {
+		if ok {
+			if cw, ch, err := term.GetSize(int(f.Fd())); err == nil && cw > 0 && ch > 0 {
+				return cw, ch
+			}
+		}
+		return defaultWidth, defaultHeight
+	}
 }
 
 // IsTerminal reports whether w is a terminal (an *os.File on a tty).
@@ -137,22 +167,32 @@ func (d *Display) Done(m *manifest.Manifest, location string) {
 	writeSummary(d.w, m, location, d.snap, d.haveSnap)
 }
 
-// clearLocked erases the block drawn last (cursor to its first line, then
-// clear to the end of the screen).
+// clearLocked erases the block drawn last: the cursor goes up to its first
+// line, then everything to the end of the screen is cleared. When the
+// terminal became narrower since, the old lines may have been re-wrapped
+// onto more rows: they are counted at the current width.
 func (d *Display) clearLocked() {
-	if d.lines > 0 {
-		fmt.Fprintf(d.w, "\x1b[%dF\x1b[J", d.lines)
-		d.lines = 0
+	if len(d.drawn) == 0 {
+		return
 	}
+	width, height := d.size()
+	rows := 0
+	for _, n := range d.drawn {
+		rows += max(1, (n+width-1)/max(width, 1))
+	}
+	rows = min(rows, max(height-1, 1))
+	fmt.Fprintf(d.w, "\x1b[%dF\x1b[J", rows)
+	d.drawn = d.drawn[:0]
 }
 
 func (d *Display) drawLocked() {
-	block := blockLines(d.snap, d.warnings)
+	width, height := d.size()
+	block := blockLines(d.snap, d.warnings, width, height)
 	var b strings.Builder
 	for _, l := range block {
 		b.WriteString(l)
 		b.WriteString("\x1b[K\n")
+		d.drawn = append(d.drawn, utf8.RuneCountInString(l))
 	}
 	_, _ = io.WriteString(d.w, b.String())
-	d.lines = len(block)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/progress"
@@ -23,6 +24,7 @@ func newTest(interactive bool) (*Display, *bytes.Buffer, *clock) {
 	c := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	d := New(&buf, interactive)
 	d.now = c.now
+	d.size = func() (int, int) { return 80, 24 }
 	d.last = c.t
 	if interactive {
 		d.last = time.Time{}
@@ -34,15 +36,17 @@ func snap(users int64) progress.Snapshot {
 	return progress.Snapshot{
 		Rows:     map[string]int64{"user": users, "member_of": 4500, "group": 340, "holds_permission": 12},
 		Requests: 1234, Retries: 2, Throttled: 1,
-		Elapsed: 62 * time.Second, RequestRate: 19.9, ETA: 35 * time.Second,
+		Elapsed: 62 * time.Second, RequestRate: 19.9, ETA: 35 * time.Second, PlannedRequests: 5000,
+		Phases: []progress.Phase{{Name: "users"}, {Name: "groups", Done: 120, Total: 340}, {Name: "global roles", Finished: true}},
 	}
 }
 
 func TestInteractiveDrawsBlockAndThrottles(t *testing.T) {
 	d, buf, c := newTest(true)
+	d.size = func() (int, int) { return 120, 24 }
 	d.Update(snap(12000))
 	out := buf.String()
-	for _, want := range []string{"1m02s elapsed", "1,234 requests", "19.9 req/s", "ETA 35.0s", "retries 2", "throttled 1", "user", "12,000", "member_of", "4,500"} {
+	for _, want := range []string{"1m02s elapsed", "1,234/~5,000 req", "19.9 req/s", "ETA 35.0s", "retries 2 throttled 1", "now: users · groups 120/340", "user", "12,000", "member_of", "4,500"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("block lacks %q:\n%s", want, out)
 		}
@@ -74,7 +78,7 @@ func TestInteractiveDrawsBlockAndThrottles(t *testing.T) {
 		t.Fatalf("redraw lacks the new count: %q", out)
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		if n := len(stripANSI(l)); n > 80 {
+		if n := utf8.RuneCountInString(stripANSI(l)); n >= 120 {
 			t.Errorf("line is %d columns: %q", n, l)
 		}
 	}
@@ -101,7 +105,7 @@ func TestInteractiveWarnAndLogsGoAboveBlock(t *testing.T) {
 	out := buf.String()
 	iClear := strings.Index(out, "F\x1b[J")
 	iWarn := strings.Index(out, "warning: project/ABC: cannot read roles: HTTP 403\n")
-	iBlock := strings.Index(out, "elapsed")
+	iBlock := strings.Index(out, "1m02s")
 	if iClear < 0 || iWarn < iClear || iBlock < iWarn {
 		t.Fatalf("want clear, warning, block redrawn: %q", out)
 	}
@@ -113,7 +117,7 @@ func TestInteractiveWarnAndLogsGoAboveBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = buf.String()
-	if strings.Index(out, "msg=hello") > strings.Index(out, "elapsed") || !strings.Contains(out, "F\x1b[J") {
+	if strings.Index(out, "msg=hello") > strings.Index(out, "1m02s") || !strings.Contains(out, "F\x1b[J") {
 		t.Fatalf("log line not printed above the block: %q", out)
 	}
 }
@@ -135,7 +139,7 @@ func TestPlainLinesEveryInterval(t *testing.T) {
 	if strings.Contains(out, "\x1b") {
 		t.Fatalf("plain output has ANSI codes: %q", out)
 	}
-	for _, want := range []string{"progress: 1m02s elapsed", "1,234 requests (19.9 req/s)", "ETA 35.0s", "user=20", "member_of=4500", "2 retries, 1 throttled"} {
+	for _, want := range []string{"progress: 1m02s elapsed", "1,234 of ~5,000 requests (19.9 req/s)", "ETA 35.0s", "now: users · groups 120/340;", "user=20", "member_of=4500", "2 retries, 1 throttled"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("line lacks %q: %q", want, out)
 		}
@@ -223,5 +227,89 @@ func TestFormatting(t *testing.T) {
 	}
 	if IsTerminal(&bytes.Buffer{}) {
 		t.Error("a buffer is not a terminal")
+	}
+}
+
+// manyKinds is a snapshot with every kind of a full run, large counts and
+// long phase names: the widest block there is.
+func manyKinds(scale int64) progress.Snapshot {
+	s := snap(12000 * scale)
+	for i, k := range []string{"project", "role", "project_role", "application_role", "permission_scheme",
+		"has_role", "role_in", "instance_of", "lead_of", "product_access", "uses_scheme"} {
+		s.Rows[k] = int64(i+1) * 997 * scale
+	}
+	s.Phases = append(s.Phases, progress.Phase{Name: "permission schemes"}, progress.Phase{Name: "projects", Done: 3 * scale, Total: 1200})
+	return s
+}
+
+// TestBlockFitsTheTerminal draws the block at several widths and heights
+// and checks what a terminal needs for a clean in-place redraw: no line is
+// as wide as the terminal (a full line would wrap or lose its last column),
+// no more lines than the screen has rows, and the same number of lines from
+// one frame to the next when only the counts change.
+func TestBlockFitsTheTerminal(t *testing.T) {
+	for _, width := range []int{20, 40, 70, 79, 80, 120} {
+		for _, height := range []int{3, 6, 24} {
+			var prev int
+			for i, scale := range []int64{1, 1000} {
+				lines := blockLines(manyKinds(scale), 3, width, height)
+				for _, l := range lines {
+					if n := utf8.RuneCountInString(l); n >= width {
+						t.Errorf("%dx%d: line of %d columns: %q", width, height, n, l)
+					}
+				}
+				if len(lines) > height-1 {
+					t.Errorf("%dx%d: %d lines", width, height, len(lines))
+				}
+				if i > 0 && len(lines) != prev {
+					t.Errorf("%dx%d: %d lines, then %d", width, height, prev, len(lines))
+				}
+				prev = len(lines)
+			}
+		}
+	}
+	// Wide enough, every kind is shown; too short, the rest is counted.
+	all := strings.Join(blockLines(manyKinds(1), 0, 120, 24), "\n")
+	if !strings.Contains(all, "uses_scheme") || !strings.Contains(all, "now: users · groups 120/340 · permission schemes · projects 3/1,200") {
+		t.Errorf("120 columns:\n%s", all)
+	}
+	short := blockLines(manyKinds(1), 0, 80, 6)
+	if last := short[len(short)-1]; !strings.Contains(last, "more kinds") {
+		t.Errorf("80x6: last line %q does not count the kinds left out", last)
+	}
+}
+
+// TestRedrawFollowsTheTerminalSize: the size is read for every frame, and
+// clearing the last frame goes up by the rows its lines take at the current
+// width (a terminal that narrowed re-wraps them).
+func TestRedrawFollowsTheTerminalSize(t *testing.T) {
+	d, buf, c := newTest(true)
+	w, h := 120, 24
+	d.size = func() (int, int) { return w, h }
+	d.Update(manyKinds(1))
+	first := strings.Split(strings.TrimSuffix(stripANSI(buf.String()), "\n"), "\n")
+	widest := 0
+	for _, l := range first {
+		widest = max(widest, utf8.RuneCountInString(l))
+	}
+	if widest < 80 {
+		t.Fatalf("at 120 columns the widest line is %d", widest)
+	}
+	// The terminal narrows to 60: the old lines now take more rows each.
+	w = 60
+	buf.Reset()
+	c.advance(InteractiveInterval)
+	d.Update(manyKinds(1))
+	rows := 0
+	for _, l := range first {
+		rows += max(1, (utf8.RuneCountInString(l)+59)/60)
+	}
+	if want := "\x1b[" + strconv.Itoa(rows) + "F\x1b[J"; !strings.HasPrefix(buf.String(), want) {
+		t.Fatalf("want %q (rows of the old block at 60 columns), got %q", want, buf.String()[:min(12, buf.Len())])
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(stripANSI(buf.String()), "\n"), "\n") {
+		if n := utf8.RuneCountInString(l); n >= 60 {
+			t.Errorf("line of %d columns after the resize: %q", n, l)
+		}
 	}
 }

@@ -8,45 +8,133 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
 )
 
-// cellsPerLine is how many "kind count" cells one block line holds.
-const cellsPerLine = 3
+// minWidth is the narrowest block drawn; a narrower terminal gets lines of
+// this width cut to fit.
+const minWidth = 8
 
-// blockLines renders the interactive block: a header with totals and rates,
-// then the counts per kind in a grid. Every line fits in 80 columns.
-func blockLines(s progress.Snapshot, warnings int) []string {
-	head := fmt.Sprintf("%s elapsed  %s requests  %s req/s  ETA %s",
-		duration(s.Elapsed), count(s.Requests), rate(s.RequestRate), eta(s.ETA))
-	if s.Retries > 0 || s.Throttled > 0 {
-		head += fmt.Sprintf("  retries %s  throttled %s", count(s.Retries), count(s.Throttled))
+// blockLines renders the interactive block for a terminal width columns
+// wide and height rows high: a header with the elapsed time, ETA, requests
+// done of the planned total and rate (what does not fit is left out from
+// the end); the phases still running with their items done of
+// total; then the rows per kind in a grid. No line is longer than width-1
+// (the last column is left free so a full line never wraps), and there are
+// never more than height-1 lines.
+func blockLines(s progress.Snapshot, warnings, width, height int) []string {
+	width = max(width-1, minWidth)
+	maxLines := max(height-1, 1)
+
+	reqs := count(s.Requests)
+	if s.PlannedRequests > s.Requests {
+		reqs += "/~" + count(s.PlannedRequests)
 	}
+	head := []string{duration(s.Elapsed) + " elapsed", "ETA " + eta(s.ETA), reqs + " req", rate(s.RequestRate) + " req/s"}
 	if warnings > 0 {
-		head += fmt.Sprintf("  warnings %d", warnings)
+		head = append(head, fmt.Sprintf("warnings %d", warnings))
 	}
-	lines := []string{head}
+	if s.Retries > 0 || s.Throttled > 0 {
+		head = append(head, "retries "+count(s.Retries)+" throttled "+count(s.Throttled))
+	}
+	lines := []string{fitPieces(head, width)}
+
+	if ph := phaseText(s.Phases); ph != "" {
+		lines = append(lines, fit(ph, width))
+	}
+
 	kinds := orderedKinds(s.Rows)
-	for i := 0; i < len(kinds); i += cellsPerLine {
-		var cells []string
-		for _, k := range kinds[i:min(i+cellsPerLine, len(kinds))] {
-			cells = append(cells, fmt.Sprintf("%-17s %7s", k, count(s.Rows[k])))
+	if len(kinds) > 0 {
+		nw, cw := 0, 7
+		for _, k := range kinds {
+			nw, cw = max(nw, len(k)), max(cw, len(count(s.Rows[k])))
 		}
-		lines = append(lines, " "+strings.Join(cells, "  "))
+		cell := nw + 1 + cw
+		per := max(1, (width-1+2)/(cell+2))
+		var grid []string
+		for i := 0; i < len(kinds); i += per {
+			var cells []string
+			for _, k := range kinds[i:min(i+per, len(kinds))] {
+				cells = append(cells, fmt.Sprintf("%-*s %*s", nw, k, cw, count(s.Rows[k])))
+			}
+			grid = append(grid, fit(" "+strings.Join(cells, "  "), width))
+		}
+		if room := maxLines - len(lines); len(grid) > room && room > 0 {
+			shown := room - 1
+			hidden := len(kinds) - shown*per
+			grid = append(grid[:shown], fit(fmt.Sprintf(" … %d more kinds", hidden), width))
+		}
+		lines = append(lines, grid...)
+	}
+	if len(lines) > maxLines {
+		lines = lines[:maxLines]
 	}
 	return lines
+}
+
+// phaseText names the phases still running, with items done of total
+// where the total is known: "now: groups 120/340 · projects 3/45".
+func phaseText(ps []progress.Phase) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, p := range ps {
+		if p.Finished {
+			continue
+		}
+		switch {
+		case p.Total > 0:
+			parts = append(parts, fmt.Sprintf("%s %s/%s", p.Name, count(p.Done), count(p.Total)))
+		default:
+			parts = append(parts, p.Name)
+		}
+	}
+	if len(parts) == 0 {
+		return "now: writing the last files"
+	}
+	return "now: " + strings.Join(parts, " · ")
+}
+
+// fitPieces joins pieces with two spaces, leaving out the trailing pieces
+// that do not fit in width, then cuts what is left to width.
+func fitPieces(pieces []string, width int) string {
+	out := pieces[0]
+	for _, p := range pieces[1:] {
+		if utf8.RuneCountInString(out)+2+utf8.RuneCountInString(p) > width {
+			break
+		}
+		out += "  " + p
+	}
+	return fit(out, width)
+}
+
+// fit cuts s to at most width columns, ending a cut line with "…".
+func fit(s string, width int) string {
+	if utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(width-1, 0)]) + "…"
 }
 
 // plainLine is the non-interactive progress line.
 func plainLine(s progress.Snapshot) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "progress: %s elapsed, %s requests (%s req/s), ETA %s",
-		duration(s.Elapsed), count(s.Requests), rate(s.RequestRate), eta(s.ETA))
+	fmt.Fprintf(&b, "progress: %s elapsed, %s", duration(s.Elapsed), count(s.Requests))
+	if s.PlannedRequests > s.Requests {
+		fmt.Fprintf(&b, " of ~%s", count(s.PlannedRequests))
+	}
+	fmt.Fprintf(&b, " requests (%s req/s), ETA %s", rate(s.RequestRate), eta(s.ETA))
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(&b, ", %d retries, %d throttled", s.Retries, s.Throttled)
+	}
+	if ph := phaseText(s.Phases); ph != "" {
+		b.WriteString("; " + ph)
 	}
 	kinds := orderedKinds(s.Rows)
 	if len(kinds) > 0 {
