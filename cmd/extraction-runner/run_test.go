@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +16,10 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
 	"github.com/govextract/jira-extractor/plugin"
 )
 
@@ -196,10 +195,10 @@ func assertNoManifest(t *testing.T, dest string) {
 
 func TestRunPluginCrash(t *testing.T) {
 	_, url := startSim(t, sim.Faults{Latency: 100 * time.Millisecond})
-	t.Setenv(plugin.CrashEnv, "after-progress")
+	t.Setenv(crashPointEnv, plugin.CrashAfterProgress)
 	dest := t.TempDir()
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "60s")
-	if code != 1 || !strings.Contains(stderr, "crashed or was killed") {
+	code, stdout, stderr := runInProcessBin(t, crashBin, "run", "--plugin", crashBin, "--config", writeJob(t, url, dest, nil), "--timeout", "60s")
+	if code != 1 || !strings.Contains(stderr, "crashed or was killed") || !strings.Contains(stderr, "test crash at after-progress") {
 		t.Fatalf("exit %d, want 1 and a crash report:\n%s", code, stderr)
 	}
 	if strings.Contains(stderr, "timed out") || stdout != "" {
@@ -231,34 +230,41 @@ func TestRunChecksum(t *testing.T) {
 	}
 }
 
+// TestUploadAfterRun: with upload.afterRun the plugin uploads a complete
+// run to the platform as part of the run, and the runner reports it.
 func TestUploadAfterRun(t *testing.T) {
 	_, url := startSim(t, sim.Faults{})
-	upload := map[string]any{"upload": map[string]any{"api": "http://127.0.0.1:1/api", "app": "jira", "keyId": "kid", "keySecret": "ksecret", "afterRun": true}}
-	var gotJob *config.Job
-	var gotLoc string
-	fail := error(nil)
-	orig := uploadAfterRun
-	t.Cleanup(func() { uploadAfterRun = orig })
-	uploadAfterRun = func(_ context.Context, job *config.Job, location string, _ *slog.Logger) error {
-		gotJob, gotLoc = job, location
-		return fail
+	const keyID, keySecret = "pkid-5e7a9c1b", "pks-8f6d4b2a-S3CRET"
+	platform := uploadtest.New(uploadtest.Options{KeyID: keyID, KeySecret: keySecret})
+	defer platform.Close()
+	uploadTo := func(api string) map[string]any {
+		return map[string]any{"upload": map[string]any{"api": api, "app": "jira", "keyId": keyID, "keySecret": keySecret, "afterRun": true}}
 	}
 
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
-	if code != 0 || gotJob == nil || gotLoc != strings.TrimSpace(stdout) || gotJob.Upload.App != "jira" {
-		t.Fatalf("exit %d, upload called with %v at %q\n%s", code, gotJob, gotLoc, stderr)
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), uploadTo(platform.URL)))
+	location := strings.TrimSpace(stdout)
+	if code != 0 || !strings.Contains(stderr, "uploading "+location) || !strings.Contains(stderr, "uploaded "+location) {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	if len(platform.Entities()) == 0 || len(platform.Relations()) == 0 {
+		t.Errorf("the platform received %d entities and %d relations", len(platform.Entities()), len(platform.Relations()))
 	}
 
-	fail = errors.New("platform said no")
-	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
-	if code != 1 || !strings.Contains(stderr, "platform said no") {
-		t.Errorf("failed upload: exit %d\n%s", code, stderr)
+	// A failed upload: the run stays complete (stdout names it), exit 1,
+	// and the message says how to retry.
+	code, stdout, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), uploadTo("http://127.0.0.1:1")))
+	if code != 1 || strings.TrimSpace(stdout) == "" || !strings.Contains(stderr, "upload after run") || !strings.Contains(stderr, "jira-extractor upload --from "+strings.TrimSpace(stdout)) {
+		t.Errorf("failed upload: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, keySecret) {
+		t.Error("the platform key secret was printed")
 	}
 
-	gotJob = nil
-	code, _, _ = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
-	if code != 0 || gotJob != nil {
-		t.Errorf("upload called without upload.afterRun (exit %d)", code)
+	// Without afterRun nothing is uploaded.
+	before := len(platform.Entities())
+	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
+	if code != 0 || len(platform.Entities()) != before || strings.Contains(stderr, "uploading") {
+		t.Errorf("upload without upload.afterRun (exit %d)\n%s", code, stderr)
 	}
 }
 

@@ -1,4 +1,4 @@
-package plugin
+package pluginserver
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
@@ -37,8 +38,8 @@ func serveInProcess(t *testing.T, run RunFunc, logOut io.Writer) extractorv1.Ext
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := grpc.NewServer(ServerOptions(logger)...)
-	extractorv1.RegisterExtractorServiceServer(gs, NewServer(logger, run))
+	gs := grpc.NewServer(plugin.ServerOptions(logger)...)
+	extractorv1.RegisterExtractorServiceServer(gs, plugin.NewGRPCServer(context.Background(), New(Options{Logger: logger, Run: run}), ""))
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -67,7 +68,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != ProtocolVersion {
+	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != plugin.ProtocolVersion {
 		t.Errorf("describe = %q %q %d", d.GetName(), d.GetVersion(), d.GetProtocolVersion())
 	}
 	if len(d.GetEntityKinds()) != len(model.SourceTypes) || d.GetEntityKinds()[0] != string(model.SourceTypes[0]) {
@@ -335,21 +336,5 @@ func TestPanicInRPCIsRecovered(t *testing.T) {
 	// The server still answers.
 	if _, err := c.Describe(context.Background(), &extractorv1.DescribeRequest{}); err != nil {
 		t.Errorf("describe after panic: %v", err)
-	}
-}
-
-func TestRecoverUnary(t *testing.T) {
-	intc := recoverUnary(hclog.NewNullLogger())
-	_, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
-		panic("bad")
-	})
-	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "/x/Validate") {
-		t.Errorf("err = %v", err)
-	}
-	resp, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
-		return "ok", nil
-	})
-	if err != nil || resp != "ok" {
-		t.Errorf("passthrough = %v, %v", resp, err)
 	}
 }
