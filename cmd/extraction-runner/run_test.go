@@ -5,12 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -167,23 +164,6 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
-func TestRunTimeout(t *testing.T) {
-	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
-	dest := t.TempDir()
-	start := time.Now()
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "1s")
-	if code != 1 || !strings.Contains(stderr, "timed out after 1s") {
-		t.Fatalf("exit %d, want 1 and 'timed out after 1s':\n%s", code, stderr)
-	}
-	if took := time.Since(start); took > 15*time.Second {
-		t.Errorf("a 1s timeout took %s", took)
-	}
-	if stdout != "" {
-		t.Errorf("stdout names an output for a timed-out run: %q", stdout)
-	}
-	assertNoManifest(t, dest)
-}
-
 // assertNoManifest fails if any run under dest has a manifest.json.
 func assertNoManifest(t *testing.T, dest string) {
 	t.Helper()
@@ -265,68 +245,5 @@ func TestUploadAfterRun(t *testing.T) {
 	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
 	if code != 0 || len(platform.Entities()) != before || strings.Contains(stderr, "uploading") {
 		t.Errorf("upload without upload.afterRun (exit %d)\n%s", code, stderr)
-	}
-}
-
-// TestSignalCancelsRun sends SIGINT and SIGTERM to a runner subprocess in
-// the middle of a run.
-func TestSignalCancelsRun(t *testing.T) {
-	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dest := t.TempDir()
-			cmd := exec.Command(runnerBin, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil))
-			stderr := newLineWaiter("extracting site sim")
-			var stdout strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-stderr.seen:
-			case err := <-done:
-				t.Fatalf("runner ended before the run was under way: %v\n%s", err, stderr.String())
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("no progress line:\n%s", stderr.String())
-			}
-			plugins := simtest.ChildPids(cmd.Process.Pid, pluginBin)
-			if len(plugins) != 1 {
-				_ = cmd.Process.Kill()
-				t.Fatalf("runner has plugin children %v, want 1", plugins)
-			}
-			start := time.Now()
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-					t.Errorf("runner exit %v, want code 1", err)
-				}
-			case <-time.After(15 * time.Second):
-				_ = cmd.Process.Kill()
-				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
-				t.Fatalf("runner did not stop after %v:\n%s", sig, stderr.String())
-			}
-			if took := time.Since(start); took > 8*time.Second {
-				t.Errorf("stopping took %s", took)
-			}
-			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]
-			if out := stderr.String(); !strings.Contains(out, "cancelled by "+name) || !strings.Contains(out, "cancelled") {
-				t.Errorf("stderr does not report the cancellation:\n%s", out)
-			}
-			if stdout.String() != "" {
-				t.Errorf("stdout names an output: %q", stdout.String())
-			}
-			if simtest.Alive(plugins[0]) {
-				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
-				t.Errorf("plugin process %d left running", plugins[0])
-			}
-			assertNoManifest(t, dest)
-		})
 	}
 }
