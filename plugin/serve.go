@@ -75,7 +75,8 @@ type ServeOptions struct {
 //     the host, which then stops the plugin.
 //   - When the host process goes away without stopping the plugin (it was
 //     SIGKILLed: the plugin is re-parented), the runs are cancelled, and
-//     the process exits once they have cleaned up.
+//     the process exits once they have cleaned up. Writes to the dead
+//     host's stderr pipe fail instead of raising SIGPIPE.
 //   - When the host stops the plugin mid-run, the process waits for the
 //     runs' cleanup before it exits.
 func Serve(impl Extractor, opts ServeOptions) {
@@ -90,6 +91,10 @@ func Serve(impl Extractor, opts ServeOptions) {
 	base, stopRuns := context.WithCancelCause(context.Background())
 	srv := NewGRPCServer(base, impl, opts.CrashPoint)
 
+	// Logs go to stderr, a pipe the host reads. When the host dies, a write
+	// there must fail (and be dropped), not kill the process with SIGPIPE
+	// before its runs have cleaned up.
+	signal.Ignore(syscall.SIGPIPE)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {

@@ -175,7 +175,9 @@ func TestOrphanedPluginCleansUpAndExits(t *testing.T) {
 	url := slowSim(t)
 	dest := t.TempDir()
 	d := localDest()
-	r := startRunner(t, "run", "--plugin", pluginBin, "--config", cancelJob(t, url, dest, nil))
+	// At debug the plugin keeps logging to its stderr, a pipe the dead
+	// runner no longer reads: the plugin must not die of SIGPIPE.
+	r := startRunner(t, "run", "--plugin", pluginBin, "--config", cancelJob(t, url, dest, nil), "--log-level", "debug")
 	r.waitFor(t, "part files", func() bool { return len(d.parts(t, dest)) > 0 })
 	plugins := simtest.ChildPids(r.cmd.Process.Pid, pluginBin)
 	if len(plugins) != 1 {

@@ -125,7 +125,7 @@ func TestHelp(t *testing.T) {
 		t.Errorf("--help: %d\n%s", code, stdout)
 	}
 	code, stdout, _ = runInProcess(t, "run", "--help")
-	for _, flag := range []string{"--plugin PATH", "--config JOB.json", "--out DEST", "--timeout DURATION", "--plugin-sha256 HEX", "--allow-insecure", "--log-level LEVEL"} {
+	for _, flag := range []string{"--plugin PATH", "--config JOB.json", "--out DEST", "--timeout DURATION", "--plugin-sha256 HEX", "--allow-insecure", "--log-level LEVEL", "--cancel-grace DURATION"} {
 		if code != 0 || !strings.Contains(stdout, flag) {
 			t.Errorf("run --help (exit %d) does not list %s:\n%s", code, flag, stdout)
 		}
