@@ -61,7 +61,7 @@ type RunOptions struct {
 	OnEvent func(Event)
 }
 
-// Exit codes of DESIGN.md.
+// Exit codes of a run (plugin.Exit* carries the same values over the wire).
 const (
 	ExitComplete = 0
 	ExitFailed   = 1

@@ -448,3 +448,11 @@ func TestExtractUploadsAfterRun(t *testing.T) {
 		})
 	}
 }
+
+// TestExitCodesMatchTheProtocol: Result.exit_code carries the extractor's
+// codes, which hosts read as plugin.Exit*.
+func TestExitCodesMatchTheProtocol(t *testing.T) {
+	if extractor.ExitComplete != plugin.ExitComplete || extractor.ExitFailed != plugin.ExitFailed || extractor.ExitUsage != plugin.ExitUsage || extractor.ExitPartial != plugin.ExitPartial {
+		t.Error("extractor and plugin exit codes differ")
+	}
+}
