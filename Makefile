@@ -4,7 +4,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 TOOLS := $(CURDIR)/.cache/tools
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/govextract/jira-extractor/extractor.Version=$(VERSION)
+LDFLAGS := -X github.com/govextract/jira-extractor/extractor.Version=$(VERSION) -X main.version=$(VERSION)
 
 # Pinned tool versions, fetched through the Go module proxy.
 VERSITYGW_VERSION := v1.8.0

@@ -71,6 +71,8 @@ func (e *events) warning(w manifest.Warning) { e.send(Event{Type: EventWarning, 
 
 func (e *events) table(t manifest.Table) { e.send(Event{Type: EventTable, Table: t}) }
 
+func (e *events) aborted(c Cleanup) { e.send(Event{Type: EventAborted, Cleanup: c}) }
+
 // stop delivers what is queued and a final progress event, then returns.
 // Calling it twice is fine.
 func (e *events) stop() {

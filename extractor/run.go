@@ -26,7 +26,19 @@ const (
 	EventProgress EventType = iota + 1 // Progress is set
 	EventWarning                       // Warning is set
 	EventTable                         // Table is set: a table was finished
+	EventAborted                       // Cleanup is set: a failed or cancelled run removed its output
 )
+
+// Cleanup is what aborting a failed or cancelled run did to its output.
+type Cleanup struct {
+	// Location is the run folder.
+	Location string
+	// Removed is how many part files (local files or S3 objects) were
+	// written and then removed.
+	Removed int
+	// Err is why the removal failed; nil when it succeeded.
+	Err error
+}
 
 // Event is something a caller of Run may show: progress, a warning, a
 // finished table. Events are delivered from one goroutine, in order.
@@ -35,6 +47,7 @@ type Event struct {
 	Progress progress.Snapshot
 	Warning  manifest.Warning
 	Table    manifest.Table
+	Cleanup  Cleanup
 }
 
 // RunOptions are the caller's side of a run.
@@ -43,12 +56,12 @@ type RunOptions struct {
 	Logger *slog.Logger
 	// RunID names the run folder; empty makes a new ULID.
 	RunID string
-	// OnEvent, if set, receives progress (about 4 times a second), warnings
-	// and finished tables.
+	// OnEvent, if set, receives progress (about 4 times a second), warnings,
+	// finished tables, and what aborting a failed or cancelled run removed.
 	OnEvent func(Event)
 }
 
-// Exit codes of DESIGN.md.
+// Exit codes of a run (plugin.Exit* carries the same values over the wire).
 const (
 	ExitComplete = 0
 	ExitFailed   = 1

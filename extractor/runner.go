@@ -86,9 +86,16 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 	abort := func() {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 		defer cancel()
-		if aerr := sink.Abort(actx); aerr != nil {
-			log.Warn("output abort failed", "error", aerr.Error())
+		c := Cleanup{Location: sink.Location()}
+		c.Err = sink.Abort(actx)
+		// Counted after Abort, which waits for part files being flushed.
+		c.Removed = sink.PartFiles()
+		if c.Err != nil {
+			log.Warn("output abort failed", "error", c.Err.Error())
+		} else {
+			log.Info("output removed", "location", c.Location, "part_files", c.Removed)
 		}
+		ev.aborted(c)
 	}
 
 	res, err := pipeline.Run(ctx, pipeline.Options{

@@ -43,34 +43,34 @@ func IsPluginMode() bool {
 }
 
 // GRPCPlugin is the go-plugin glue of protocol version 1: on the plugin side
-// it registers Impl as the ExtractorService; on the host side it returns an
-// extractorv1.ExtractorServiceClient.
+// it serves Service (an Extractor behind the ExtractorService); on the host
+// side it returns a *GRPCClient.
 type GRPCPlugin struct {
 	goplugin.NetRPCUnsupportedPlugin
-	// Impl is the server implementation (plugin side only).
-	Impl extractorv1.ExtractorServiceServer
+	// Service is what the plugin side registers; nil on the host side.
+	Service *GRPCServer
 }
 
 var _ goplugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers the service on the plugin's gRPC server.
 func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
-	if p.Impl == nil {
+	if p.Service == nil {
 		return errors.New("extractor plugin: no service implementation")
 	}
-	extractorv1.RegisterExtractorServiceServer(s, p.Impl)
+	extractorv1.RegisterExtractorServiceServer(s, p.Service)
 	return nil
 }
 
-// GRPCClient returns the client of the service on the host side.
+// GRPCClient returns the host side: a *GRPCClient, which is an Extractor.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
-	return extractorv1.NewExtractorServiceClient(c), nil
+	return NewGRPCClient(extractorv1.NewExtractorServiceClient(c)), nil
 }
 
-// versionedPlugins returns the plugin sets per protocol version; impl is nil
+// VersionedPlugins returns the plugin sets per protocol version; srv is nil
 // on the host side.
-func versionedPlugins(impl extractorv1.ExtractorServiceServer) map[int]goplugin.PluginSet {
+func VersionedPlugins(srv *GRPCServer) map[int]goplugin.PluginSet {
 	return map[int]goplugin.PluginSet{
-		1: {PluginName: &GRPCPlugin{Impl: impl}},
+		1: {PluginName: &GRPCPlugin{Service: srv}},
 	}
 }

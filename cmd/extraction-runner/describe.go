@@ -10,8 +10,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/plugin"
+	"github.com/govextract/jira-extractor/plugin/host"
 )
 
 const describeHelp = `Usage: extraction-runner describe --plugin PATH [--json] [flags]
@@ -29,25 +28,25 @@ func describeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	asJSON := fs.Bool("json", false, "print the description as one JSON object")
 	if err := parseFlags(fs, args, describeHelp, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return extractor.ExitComplete
+			return exitComplete
 		}
 		printUsageError(stderr, "describe", err)
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	if err := pf.check(); err != nil {
 		printUsageError(stderr, "describe", err)
-		return extractor.ExitUsage
+		return exitUsage
 	}
-	host, err := plugin.Start(pf.hostConfig(stderr))
+	h, err := host.Start(pf.hostConfig(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
-		return extractor.ExitFailed
+		return exitFailed
 	}
-	defer host.Kill()
-	d, err := host.Describe(ctx)
+	defer h.Kill()
+	d, err := h.Describe(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
-		return extractor.ExitFailed
+		return exitFailed
 	}
 	schema := json.RawMessage(d.GetJobSchemaJson())
 	if len(schema) == 0 || !json.Valid(schema) {
@@ -66,9 +65,9 @@ func describeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "error: write description: %v\n", err)
-			return extractor.ExitFailed
+			return exitFailed
 		}
-		return extractor.ExitComplete
+		return exitComplete
 	}
 	fmt.Fprintf(stdout, "name:             %s\n", d.GetName())
 	fmt.Fprintf(stdout, "version:          %s\n", d.GetVersion())
@@ -81,5 +80,5 @@ func describeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		pretty.Write(schema)
 	}
 	fmt.Fprintf(stdout, "job file JSON Schema:\n%s\n", pretty.String())
-	return extractor.ExitComplete
+	return exitComplete
 }

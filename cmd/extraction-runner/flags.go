@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/govextract/jira-extractor/plugin"
+	"github.com/govextract/jira-extractor/plugin/host"
 )
 
 // pluginFlags are the flags every command that starts a plugin has.
@@ -43,8 +44,8 @@ func (p *pluginFlags) check() error {
 	return nil
 }
 
-// hostConfig is the plugin.HostConfig of the flags, logging to w.
-func (p *pluginFlags) hostConfig(w io.Writer) plugin.HostConfig {
+// hostConfig is the host.Config of the flags, logging to w.
+func (p *pluginFlags) hostConfig(w io.Writer) host.Config {
 	level, _ := plugin.ParseLevel(p.logLevel)
 	logger := hclog.New(&hclog.LoggerOptions{
 		Name:   "runner",
@@ -56,7 +57,7 @@ func (p *pluginFlags) hostConfig(w io.Writer) plugin.HostConfig {
 	if level == hclog.Off {
 		pluginLevel = "error"
 	}
-	return plugin.HostConfig{Path: p.path, SHA256: p.sha256, Logger: logger, LogLevel: pluginLevel}
+	return host.Config{Path: p.path, SHA256: p.sha256, Logger: logger, LogLevel: pluginLevel}
 }
 
 // parseFlags parses args; it returns flag.ErrHelp after printing help.

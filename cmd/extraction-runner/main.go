@@ -3,6 +3,10 @@
 // extraction jobs through it with a live progress display, and maps the
 // outcome to the extractor's exit codes (0 complete, 1 failed, 2 bad usage or
 // config, 3 partial).
+//
+// It links only the plugin protocol (plugin, plugin/host) and the progress
+// display: parsing the job file, writing the output and uploading it are the
+// plugin's work.
 package main
 
 import (
@@ -12,7 +16,18 @@ import (
 	"io"
 	"os"
 
-	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/plugin"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes of the runner: the extractor's.
+const (
+	exitComplete = plugin.ExitComplete
+	exitFailed   = plugin.ExitFailed
+	exitUsage    = plugin.ExitUsage
+	exitPartial  = plugin.ExitPartial
 )
 
 const usage = `extraction-runner loads an extractor plugin (hashicorp/go-plugin over gRPC,
@@ -26,8 +41,9 @@ Usage:
 
 Commands:
   run       validate the job through the plugin, run it with a progress
-            display, print a summary; after a complete run, upload it when
-            the job file says upload.afterRun
+            display, print a summary; after a complete run the plugin
+            uploads it when the job file says upload.afterRun (to upload a
+            run again, or a partial one: jira-extractor upload --from RUN)
   describe  print the plugin's name, version, entity and relation kinds and
             its job-file JSON Schema
   version   print the runner's version
@@ -35,7 +51,8 @@ Commands:
 Exit codes:
   0  complete
   1  failed: the run failed, was cancelled (SIGINT, SIGTERM) or timed out,
-     or the plugin could not be started or crashed
+     the upload after the run failed, or the plugin could not be started
+     or crashed
   2  bad usage or an invalid job file (each problem names its key)
   3  partial: finished, but some scopes could not be read (see warnings)
 
@@ -50,7 +67,7 @@ func main() {
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -59,8 +76,8 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "describe":
 		return describeCommand(ctx, rest, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "extraction-runner %s\n", extractor.Version)
-		return extractor.ExitComplete
+		fmt.Fprintf(stdout, "extraction-runner %s\n", version)
+		return exitComplete
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			switch rest[0] {
@@ -71,10 +88,10 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		fmt.Fprint(stdout, usage)
-		return extractor.ExitComplete
+		return exitComplete
 	default:
 		fmt.Fprintf(stderr, "extraction-runner: unknown command %q\n\n%s", cmd, usage)
-		return extractor.ExitUsage
+		return exitUsage
 	}
 }
 

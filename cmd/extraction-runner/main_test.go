@@ -14,26 +14,39 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
 
-// Binaries built once by TestMain: the real plugin and this runner.
-var pluginBin, runnerBin string
+// crashPluginPkg is the test plugin with a crash point, read from
+// crashPointEnv.
+const (
+	crashPluginPkg = "github.com/govextract/jira-extractor/internal/pluginserver/crashplugin"
+	crashPointEnv  = "CRASHPLUGIN_POINT"
+)
+
+// Binaries built once by TestMain: the real plugin, the test plugin with a
+// crash point, and this runner.
+var pluginBin, crashBin, runnerBin string
 
 func TestMain(m *testing.M) {
-	plugin, cleanPlugin, err := simtest.BuildBinary(simtest.ExtractorPkg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	var cleanups []func()
+	code := 1
+	defer func() {
+		for _, c := range cleanups {
+			c()
+		}
+		os.Exit(code)
+	}()
+	for _, b := range []struct {
+		pkg string
+		bin *string
+	}{{simtest.ExtractorPkg, &pluginBin}, {crashPluginPkg, &crashBin}, {simtest.RunnerPkg, &runnerBin}} {
+		bin, cleanup, err := simtest.BuildBinary(b.pkg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return
+		}
+		*b.bin = bin
+		cleanups = append(cleanups, cleanup)
 	}
-	runner, cleanRunner, err := simtest.BuildBinary(simtest.RunnerPkg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		cleanPlugin()
-		os.Exit(1)
-	}
-	pluginBin, runnerBin = plugin, runner
-	code := m.Run()
-	cleanPlugin()
-	cleanRunner()
-	os.Exit(code)
+	code = m.Run()
 }
 
 // startSim starts a small simulated site.
@@ -58,9 +71,15 @@ func writeJob(t *testing.T, url, dest string, extra map[string]any) string {
 // is still a real subprocess) and checks no plugin process is left.
 func runInProcess(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runInProcessBin(t, pluginBin, args...)
+}
+
+// runInProcessBin is runInProcess for the plugin binary bin.
+func runInProcessBin(t *testing.T, bin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	code = runMain(context.Background(), args, &out, &errb)
-	simtest.NoPluginLeft(t, pluginBin)
+	simtest.NoPluginLeft(t, bin)
 	return code, out.String(), errb.String()
 }
 

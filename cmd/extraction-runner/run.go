@@ -7,21 +7,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/progress"
 	"github.com/govextract/jira-extractor/internal/progress/display"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/host"
 )
 
 const runHelp = `Usage: extraction-runner run --plugin PATH --config JOB.json [flags]
@@ -30,11 +30,18 @@ Starts the plugin, validates the job through it (exit 2 on problems, each
 naming its key), runs it with a progress display on stderr, and prints a
 summary (status, rows per kind, requests, throttling, duration, where the
 output is). After a complete or partial run, stdout gets one line: the run
-folder. With upload.afterRun in the job file, a complete run is then
-uploaded.
+folder.
 
-SIGINT or SIGTERM cancels the run: the plugin stops within seconds, no
-manifest is written, and the exit code is 1. So does --timeout.
+With upload.afterRun in the job file, the plugin uploads a complete run as
+part of the run (key from the environment or upload.keyId/keySecret); a
+failed upload exits 1 with the run left complete, and
+"jira-extractor upload --from RUN --config JOB.json" retries it.
+
+SIGINT or SIGTERM (to the runner or to its whole process group) or
+--timeout cancels the run: the plugin aborts it, removes the part files it
+wrote and reports back, within --cancel-grace; the runner then says what was
+removed, no manifest is written, and the exit code is 1. A second signal
+stops the plugin at once (part files may then remain).
 
 Flags:
 `
@@ -45,36 +52,38 @@ type runOptions struct {
 	configPath    string
 	out           string
 	timeout       durationFlag
+	grace         durationFlag
 	allowInsecure bool
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var o runOptions
+	o := runOptions{grace: durationFlag{d: plugin.DefaultCancelGrace}}
 	o.plugin.register(fs)
 	fs.StringVar(&o.configPath, "config", "", "path of the job file `JOB.json` (required)")
 	fs.StringVar(&o.out, "out", "", "output destination `DEST` (a path, file:// URL or s3://bucket/prefix); replaces output.destination")
 	fs.Var(&o.timeout, "timeout", "cancel the run after `DURATION` (e.g. 30m, 1h30m); unset: no limit")
+	fs.Var(&o.grace, "cancel-grace", "after a cancel, wait up to `DURATION` for the plugin to remove the run's part files")
 	fs.BoolVar(&o.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify (turns off TLS certificate checks)")
 	if err := parseFlags(fs, args, runHelp, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return extractor.ExitComplete
+			return exitComplete
 		}
 		printUsageError(stderr, "run", err)
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	if err := o.plugin.check(); err != nil {
 		printUsageError(stderr, "run", err)
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	if o.configPath == "" {
 		printUsageError(stderr, "run", &usageError{"--config is required: the path of the JSON job file"})
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	data, err := os.ReadFile(o.configPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid job file:\n  --config: cannot read %s: %v (fix: pass the path of a readable JSON job file)\n", o.configPath, unwrapPathErr(err))
-		return extractor.ExitUsage
+		return exitUsage
 	}
 	r := &runner{opts: o, stdout: stdout, stderr: stderr, job: &extractorv1.Job{
 		JobJson:   data,
@@ -93,12 +102,13 @@ type runner struct {
 	disp   *display.Display
 	logger hclog.Logger
 	last   progress.Snapshot
+	forced atomic.Bool // a second signal stopped the plugin at once
 }
 
 // interruptedError is the cancel cause when a signal arrives.
 type interruptedError struct{ sig os.Signal }
 
-func (e *interruptedError) Error() string { return "cancelled by " + signalName(e.sig) }
+func (e *interruptedError) Error() string { return "cancelled by " + plugin.SignalName(e.sig) }
 
 // timeoutError is the cancel cause when --timeout passes.
 type timeoutError struct{ d time.Duration }
@@ -108,16 +118,9 @@ func (e *timeoutError) Error() string { return "timed out after " + e.d.String()
 func (r *runner) run(parent context.Context) int {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
-	sigs := make(chan os.Signal, 1)
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func(done <-chan struct{}) {
-		select {
-		case s := <-sigs:
-			cancel(&interruptedError{sig: s})
-		case <-done:
-		}
-	}(ctx.Done())
 	if d := r.opts.timeout.d; d > 0 {
 		var cancelT context.CancelFunc
 		ctx, cancelT = context.WithTimeoutCause(ctx, d, &timeoutError{d: d})
@@ -126,29 +129,34 @@ func (r *runner) run(parent context.Context) int {
 
 	r.disp = display.New(r.stderr, display.IsTerminal(r.stderr))
 	cfg := r.opts.plugin.hostConfig(r.disp)
+	cfg.CancelGrace = r.opts.grace.d
 	r.logger = cfg.Logger
-	host, err := plugin.Start(cfg)
+	h, err := host.Start(cfg)
 	if err != nil {
 		fmt.Fprintf(r.disp, "error: %v\n", err)
-		return extractor.ExitFailed
+		return exitFailed
 	}
 	// Kill stops the plugin process (gracefully, forcibly after 2 s) and
-	// waits for it, on every path out of here.
-	defer host.Kill()
+	// waits for it, on every path out of here: after a cancel, only once
+	// the plugin has reported that it cleaned up (or the grace ran out).
+	defer h.Kill()
+	stopSignals := make(chan struct{})
+	defer close(stopSignals)
+	go r.onSignals(sigs, cancel, h, stopSignals)
 
-	v, err := host.Validate(ctx, r.job)
+	v, err := h.Validate(ctx, r.job)
 	if err != nil {
-		return r.failed(ctx, host, "", "", err)
+		return r.failed(ctx, "", "", err)
 	}
 	if len(v.GetProblems()) > 0 {
 		r.printProblems(v.GetProblems())
-		return extractor.ExitUsage
+		return exitUsage
 	}
 
 	runID := ulid.Make().String()
 	location := plugin.RunLocation(v.GetDestination(), runID)
 	started := false
-	res, err := host.Extract(ctx, &extractorv1.ExtractRequest{Job: r.job, RunId: runID}, func(ev *extractorv1.ExtractResponse) {
+	res, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: r.job, RunId: runID}, func(ev *extractorv1.ExtractResponse) {
 		if !started {
 			started = true
 			fmt.Fprintf(r.disp, "run %s: extracting site %s into %s\n", runID, v.GetSite(), location)
@@ -156,21 +164,42 @@ func (r *runner) run(parent context.Context) int {
 		r.event(ev)
 	})
 	if err != nil {
-		return r.failed(ctx, host, runID, location, err)
+		return r.failed(ctx, runID, location, err)
 	}
 	return r.finished(ctx, res)
+}
+
+// onSignals cancels the run at the first SIGINT or SIGTERM, and stops the
+// plugin at once at the second.
+func (r *runner) onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *host.Host, stop <-chan struct{}) {
+	select {
+	case s := <-sigs:
+		fmt.Fprintf(r.disp, "%s: cancelling the run; waiting up to %s for the plugin to remove its part files (signal again to stop it at once)\n", plugin.SignalName(s), r.opts.grace.d)
+		cancel(&interruptedError{sig: s})
+	case <-stop:
+		return
+	}
+	select {
+	case s := <-sigs:
+		fmt.Fprintf(r.disp, "%s again: stopping the plugin now\n", plugin.SignalName(s))
+		r.forced.Store(true)
+		h.Kill()
+	case <-stop:
+	}
 }
 
 // event shows one event of the run.
 func (r *runner) event(ev *extractorv1.ExtractResponse) {
 	switch e := ev.GetEvent().(type) {
 	case *extractorv1.ExtractResponse_Progress:
-		r.last = plugin.ProgressFromProto(e.Progress)
+		r.last = progressFromProto(e.Progress)
 		r.disp.Update(r.last)
 	case *extractorv1.ExtractResponse_Warning:
 		r.disp.Warn(e.Warning.GetScope(), e.Warning.GetMessage())
 	case *extractorv1.ExtractResponse_Table:
 		r.logger.Debug("table finished", "table", e.Table.GetName(), "kind", e.Table.GetKind(), "rows", e.Table.GetRows(), "files", len(e.Table.GetFiles()))
+	case *extractorv1.ExtractResponse_Upload:
+		fmt.Fprintf(r.disp, "uploading %s (upload.afterRun)\n", e.Upload.GetLocation())
 	case *extractorv1.ExtractResponse_Log:
 		args := make([]interface{}, 0, 2*len(e.Log.GetAttrs()))
 		for _, a := range e.Log.GetAttrs() {
@@ -180,32 +209,45 @@ func (r *runner) event(ev *extractorv1.ExtractResponse) {
 	}
 }
 
-// failed reports a run that ended without a result: cancelled, timed out,
-// the plugin gone, or an RPC error. The plugin is stopped before returning.
-func (r *runner) failed(ctx context.Context, host *plugin.Host, runID, location string, err error) int {
+// failed reports a run that ended without a result: the plugin gone or
+// stopped, no result within the cancel grace, or an RPC error.
+func (r *runner) failed(ctx context.Context, runID, location string, err error) int {
 	if ctx.Err() != nil {
 		cause := context.Cause(ctx)
-		// Let the plugin wind down (it aborts the run: no manifest) and exit.
-		host.Kill()
-		if runID != "" {
-			m := &manifest.Manifest{RunID: runID, Status: manifest.StatusCancelled, Requests: manifest.Requests{Total: r.last.Requests, Retries: r.last.Retries, Throttled: r.last.Throttled}}
-			m.FinishedAt = time.Now()
-			m.StartedAt = m.FinishedAt.Add(-r.last.Elapsed)
-			r.disp.Done(m, "")
-			fmt.Fprintf(r.disp, "error: run %s %v; no manifest was written, so %s is not a complete run\n", runID, cause, location)
-		} else {
+		if runID == "" {
 			r.disp.Done(nil, "")
 			fmt.Fprintf(r.disp, "error: %v before the run started\n", cause)
+			return exitFailed
 		}
-		return extractor.ExitFailed
+		r.disp.Done(r.cancelledManifest(runID), "")
+		switch {
+		case r.forced.Load():
+			fmt.Fprintf(r.disp, "error: run %s %v and stopped at once: part files may remain in %s; no manifest was written, so it is not a complete run\n", runID, cause, location)
+		case errors.Is(err, plugin.ErrNoResultInGrace):
+			fmt.Fprintf(r.disp, "error: run %s %v, but the plugin did not finish removing its part files within %s (--cancel-grace): some may remain in %s; no manifest was written, so it is not a complete run\n", runID, cause, r.opts.grace.d, location)
+		case errors.Is(err, host.ErrPluginExited):
+			fmt.Fprintf(r.disp, "error: run %s %v, but the plugin exited before reporting its cleanup: part files may remain in %s; no manifest was written\n%v\n", runID, cause, location, err)
+		default:
+			fmt.Fprintf(r.disp, "error: run %s %v; no manifest was written, so %s is not a complete run\n", runID, cause, location)
+		}
+		return exitFailed
 	}
 	r.disp.Done(nil, "")
-	if errors.Is(err, plugin.ErrPluginExited) && runID != "" {
+	if errors.Is(err, host.ErrPluginExited) && runID != "" {
 		fmt.Fprintf(r.disp, "error: run %s failed: %v\nno manifest was written, so %s is not a complete run\n", runID, err, location)
-		return extractor.ExitFailed
+		return exitFailed
 	}
 	fmt.Fprintf(r.disp, "error: %v\n", err)
-	return extractor.ExitFailed
+	return exitFailed
+}
+
+// cancelledManifest is the summary of a run cancelled before the plugin
+// could report it.
+func (r *runner) cancelledManifest(runID string) *manifest.Manifest {
+	m := &manifest.Manifest{RunID: runID, Status: manifest.StatusCancelled, Requests: manifest.Requests{Total: r.last.Requests, Retries: r.last.Retries, Throttled: r.last.Throttled}}
+	m.FinishedAt = time.Now()
+	m.StartedAt = m.FinishedAt.Add(-r.last.Elapsed)
+	return m
 }
 
 // finished reports the plugin's result and returns its exit code.
@@ -213,9 +255,9 @@ func (r *runner) finished(ctx context.Context, res *extractorv1.Result) int {
 	if len(res.GetProblems()) > 0 {
 		r.disp.Done(nil, "")
 		r.printProblems(res.GetProblems())
-		return extractor.ExitUsage
+		return exitUsage
 	}
-	m := plugin.ManifestFromResult(res)
+	m := manifestFromResult(res)
 	if b := res.GetManifestJson(); len(b) > 0 {
 		var full manifest.Manifest
 		if err := json.Unmarshal(b, &full); err == nil {
@@ -228,44 +270,52 @@ func (r *runner) finished(ctx context.Context, res *extractorv1.Result) int {
 	} else {
 		r.disp.Done(m, "")
 	}
+	if !written {
+		r.reportUnfinished(ctx, res)
+		return exitCodeOf(res)
+	}
 	if res.GetError() != "" {
 		fmt.Fprintf(r.disp, "error: %s\n", res.GetError())
 	}
-	if !written {
-		fmt.Fprintf(r.disp, "no manifest was written, so %s is not a complete run\n", res.GetLocation())
-		return exitCodeOf(res)
-	}
 	fmt.Fprintln(r.stdout, res.GetLocation())
-	if res.GetStatus() == manifest.StatusComplete {
-		if err := r.uploadIfAsked(ctx, res.GetLocation()); err != nil {
-			fmt.Fprintf(r.disp, "error: upload after run: %v\n", err)
-			return extractor.ExitFailed
-		}
+	switch u := res.GetUpload(); u.GetStatus() {
+	case "uploaded":
+		fmt.Fprintf(r.disp, "uploaded %s (upload.afterRun)\n", u.GetLocation())
+	case "failed":
+		fmt.Fprintf(r.disp, "error: upload after run: %s\nthe run is complete at %s; retry the upload with 'jira-extractor upload --from %s --config %s'\n", u.GetError(), u.GetLocation(), u.GetLocation(), r.opts.configPath)
+	case "skipped":
+		fmt.Fprintf(r.disp, "upload.afterRun skipped: %s\n", u.GetError())
 	}
 	return exitCodeOf(res)
+}
+
+// reportUnfinished explains a run that wrote no manifest: why, and what
+// became of its part files.
+func (r *runner) reportUnfinished(ctx context.Context, res *extractorv1.Result) {
+	why := res.GetStatus()
+	if res.GetStatus() == manifest.StatusCancelled && ctx.Err() != nil {
+		why = context.Cause(ctx).Error()
+	} else if res.GetError() != "" {
+		fmt.Fprintf(r.disp, "error: %s\n", res.GetError())
+	}
+	files := "part files"
+	if res.GetRemovedFiles() == 1 {
+		files = "part file"
+	}
+	if res.GetCleanupError() != "" {
+		fmt.Fprintf(r.disp, "run %s %s, but removing its part files failed: %s; remove %s by hand. No manifest was written.\n", res.GetRunId(), why, res.GetCleanupError(), res.GetLocation())
+		return
+	}
+	fmt.Fprintf(r.disp, "run %s %s: removed %d %s from %s; no manifest was written, so it is not a complete run\n", res.GetRunId(), why, res.GetRemovedFiles(), files, res.GetLocation())
 }
 
 // exitCodeOf is the result's exit code, 1 for a code outside the contract.
 func exitCodeOf(res *extractorv1.Result) int {
 	switch c := int(res.GetExitCode()); c {
-	case extractor.ExitComplete, extractor.ExitFailed, extractor.ExitUsage, extractor.ExitPartial:
+	case exitComplete, exitFailed, exitUsage, exitPartial:
 		return c
 	}
-	return extractor.ExitFailed
-}
-
-// uploadIfAsked uploads the run when the job file says upload.afterRun.
-func (r *runner) uploadIfAsked(ctx context.Context, location string) error {
-	job, err := plugin.ParseJob(r.job)
-	if err != nil {
-		return fmt.Errorf("read job file for upload: %w", err)
-	}
-	if job.Upload == nil || !job.Upload.AfterRun {
-		return nil
-	}
-	fmt.Fprintf(r.disp, "uploading %s (upload.afterRun)\n", location)
-	logger := slog.New(plugin.NewHCLogHandler(r.logger.Named("upload")))
-	return uploadAfterRun(ctx, job, location, logger)
+	return exitFailed
 }
 
 // printProblems lists a job's problems, each naming its key.
@@ -278,14 +328,4 @@ func (r *runner) printProblems(ps []*extractorv1.Problem) {
 		}
 		fmt.Fprintln(r.disp, line)
 	}
-}
-
-func signalName(s os.Signal) string {
-	switch s {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return s.String()
 }

@@ -5,22 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
 	"github.com/govextract/jira-extractor/plugin"
 )
 
@@ -129,7 +125,7 @@ func TestHelp(t *testing.T) {
 		t.Errorf("--help: %d\n%s", code, stdout)
 	}
 	code, stdout, _ = runInProcess(t, "run", "--help")
-	for _, flag := range []string{"--plugin PATH", "--config JOB.json", "--out DEST", "--timeout DURATION", "--plugin-sha256 HEX", "--allow-insecure", "--log-level LEVEL"} {
+	for _, flag := range []string{"--plugin PATH", "--config JOB.json", "--out DEST", "--timeout DURATION", "--plugin-sha256 HEX", "--allow-insecure", "--log-level LEVEL", "--cancel-grace DURATION"} {
 		if code != 0 || !strings.Contains(stdout, flag) {
 			t.Errorf("run --help (exit %d) does not list %s:\n%s", code, flag, stdout)
 		}
@@ -168,23 +164,6 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
-func TestRunTimeout(t *testing.T) {
-	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
-	dest := t.TempDir()
-	start := time.Now()
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "1s")
-	if code != 1 || !strings.Contains(stderr, "timed out after 1s") {
-		t.Fatalf("exit %d, want 1 and 'timed out after 1s':\n%s", code, stderr)
-	}
-	if took := time.Since(start); took > 15*time.Second {
-		t.Errorf("a 1s timeout took %s", took)
-	}
-	if stdout != "" {
-		t.Errorf("stdout names an output for a timed-out run: %q", stdout)
-	}
-	assertNoManifest(t, dest)
-}
-
 // assertNoManifest fails if any run under dest has a manifest.json.
 func assertNoManifest(t *testing.T, dest string) {
 	t.Helper()
@@ -196,10 +175,10 @@ func assertNoManifest(t *testing.T, dest string) {
 
 func TestRunPluginCrash(t *testing.T) {
 	_, url := startSim(t, sim.Faults{Latency: 100 * time.Millisecond})
-	t.Setenv(plugin.CrashEnv, "after-progress")
+	t.Setenv(crashPointEnv, plugin.CrashAfterProgress)
 	dest := t.TempDir()
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil), "--timeout", "60s")
-	if code != 1 || !strings.Contains(stderr, "crashed or was killed") {
+	code, stdout, stderr := runInProcessBin(t, crashBin, "run", "--plugin", crashBin, "--config", writeJob(t, url, dest, nil), "--timeout", "60s")
+	if code != 1 || !strings.Contains(stderr, "crashed or was killed") || !strings.Contains(stderr, "test crash at after-progress") {
 		t.Fatalf("exit %d, want 1 and a crash report:\n%s", code, stderr)
 	}
 	if strings.Contains(stderr, "timed out") || stdout != "" {
@@ -231,96 +210,40 @@ func TestRunChecksum(t *testing.T) {
 	}
 }
 
+// TestUploadAfterRun: with upload.afterRun the plugin uploads a complete
+// run to the platform as part of the run, and the runner reports it.
 func TestUploadAfterRun(t *testing.T) {
 	_, url := startSim(t, sim.Faults{})
-	upload := map[string]any{"upload": map[string]any{"api": "http://127.0.0.1:1/api", "app": "jira", "keyId": "kid", "keySecret": "ksecret", "afterRun": true}}
-	var gotJob *config.Job
-	var gotLoc string
-	fail := error(nil)
-	orig := uploadAfterRun
-	t.Cleanup(func() { uploadAfterRun = orig })
-	uploadAfterRun = func(_ context.Context, job *config.Job, location string, _ *slog.Logger) error {
-		gotJob, gotLoc = job, location
-		return fail
+	const keyID, keySecret = "pkid-5e7a9c1b", "pks-8f6d4b2a-S3CRET"
+	platform := uploadtest.New(uploadtest.Options{KeyID: keyID, KeySecret: keySecret})
+	defer platform.Close()
+	uploadTo := func(api string) map[string]any {
+		return map[string]any{"upload": map[string]any{"api": api, "app": "jira", "keyId": keyID, "keySecret": keySecret, "afterRun": true}}
 	}
 
-	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
-	if code != 0 || gotJob == nil || gotLoc != strings.TrimSpace(stdout) || gotJob.Upload.App != "jira" {
-		t.Fatalf("exit %d, upload called with %v at %q\n%s", code, gotJob, gotLoc, stderr)
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), uploadTo(platform.URL)))
+	location := strings.TrimSpace(stdout)
+	if code != 0 || !strings.Contains(stderr, "uploading "+location) || !strings.Contains(stderr, "uploaded "+location) {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	if len(platform.Entities()) == 0 || len(platform.Relations()) == 0 {
+		t.Errorf("the platform received %d entities and %d relations", len(platform.Entities()), len(platform.Relations()))
 	}
 
-	fail = errors.New("platform said no")
-	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), upload))
-	if code != 1 || !strings.Contains(stderr, "platform said no") {
-		t.Errorf("failed upload: exit %d\n%s", code, stderr)
+	// A failed upload: the run stays complete (stdout names it), exit 1,
+	// and the message says how to retry.
+	code, stdout, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), uploadTo("http://127.0.0.1:1")))
+	if code != 1 || strings.TrimSpace(stdout) == "" || !strings.Contains(stderr, "upload after run") || !strings.Contains(stderr, "jira-extractor upload --from "+strings.TrimSpace(stdout)) {
+		t.Errorf("failed upload: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, keySecret) {
+		t.Error("the platform key secret was printed")
 	}
 
-	gotJob = nil
-	code, _, _ = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
-	if code != 0 || gotJob != nil {
-		t.Errorf("upload called without upload.afterRun (exit %d)", code)
-	}
-}
-
-// TestSignalCancelsRun sends SIGINT and SIGTERM to a runner subprocess in
-// the middle of a run.
-func TestSignalCancelsRun(t *testing.T) {
-	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dest := t.TempDir()
-			cmd := exec.Command(runnerBin, "run", "--plugin", pluginBin, "--config", writeJob(t, url, dest, nil))
-			stderr := newLineWaiter("extracting site sim")
-			var stdout strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-stderr.seen:
-			case err := <-done:
-				t.Fatalf("runner ended before the run was under way: %v\n%s", err, stderr.String())
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("no progress line:\n%s", stderr.String())
-			}
-			plugins := simtest.ChildPids(cmd.Process.Pid, pluginBin)
-			if len(plugins) != 1 {
-				_ = cmd.Process.Kill()
-				t.Fatalf("runner has plugin children %v, want 1", plugins)
-			}
-			start := time.Now()
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-					t.Errorf("runner exit %v, want code 1", err)
-				}
-			case <-time.After(15 * time.Second):
-				_ = cmd.Process.Kill()
-				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
-				t.Fatalf("runner did not stop after %v:\n%s", sig, stderr.String())
-			}
-			if took := time.Since(start); took > 8*time.Second {
-				t.Errorf("stopping took %s", took)
-			}
-			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]
-			if out := stderr.String(); !strings.Contains(out, "cancelled by "+name) || !strings.Contains(out, "cancelled") {
-				t.Errorf("stderr does not report the cancellation:\n%s", out)
-			}
-			if stdout.String() != "" {
-				t.Errorf("stdout names an output: %q", stdout.String())
-			}
-			if simtest.Alive(plugins[0]) {
-				_ = syscall.Kill(plugins[0], syscall.SIGKILL)
-				t.Errorf("plugin process %d left running", plugins[0])
-			}
-			assertNoManifest(t, dest)
-		})
+	// Without afterRun nothing is uploaded.
+	before := len(platform.Entities())
+	code, _, stderr = runInProcess(t, "run", "--plugin", pluginBin, "--config", writeJob(t, url, t.TempDir(), nil))
+	if code != 0 || len(platform.Entities()) != before || strings.Contains(stderr, "uploading") {
+		t.Errorf("upload without upload.afterRun (exit %d)\n%s", code, stderr)
 	}
 }

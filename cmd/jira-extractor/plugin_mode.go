@@ -1,6 +1,9 @@
 package main
 
-import "github.com/govextract/jira-extractor/plugin"
+import (
+	"github.com/govextract/jira-extractor/internal/pluginserver"
+	"github.com/govextract/jira-extractor/plugin"
+)
 
 // servePlugin serves the extractor plugin protocol and returns true when a
 // go-plugin host started this process (its magic cookie is in the
@@ -9,6 +12,6 @@ func servePlugin() bool {
 	if !plugin.IsPluginMode() {
 		return false
 	}
-	plugin.Serve()
+	pluginserver.Serve()
 	return true
 }

@@ -396,6 +396,18 @@ func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
 	return nil
 }
 
+// PartFiles is how many part files the run has written so far (what Abort
+// would remove).
+func (r *Run) PartFiles() int {
+	n := 0
+	for _, t := range r.tables {
+		t.filesMu.Lock()
+		n += len(t.files)
+		t.filesMu.Unlock()
+	}
+	return n
+}
+
 // Abort stops the run and removes what it wrote where it can; no manifest is
 // written. Safe after a failed write or Commit; a no-op after a successful
 // Commit.

@@ -27,6 +27,100 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// CancelRequest names the run to cancel.
+type CancelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run_id the host set in its ExtractRequest (a run the plugin named
+	// itself cannot be cancelled this way).
+	RunId         string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequest) Reset() {
+	*x = CancelRequest{}
+	mi := &file_extractorv1_extractor_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequest) ProtoMessage() {}
+
+func (x *CancelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_extractorv1_extractor_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
+func (*CancelRequest) Descriptor() ([]byte, []int) {
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CancelRequest) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+// CancelResponse says whether the run was found.
+type CancelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when a run with that id was in progress and is now being
+	// cancelled; false when there was none (unknown, or already finished).
+	Found         bool `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelResponse) Reset() {
+	*x = CancelResponse{}
+	mi := &file_extractorv1_extractor_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelResponse) ProtoMessage() {}
+
+func (x *CancelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_extractorv1_extractor_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
+func (*CancelResponse) Descriptor() ([]byte, []int) {
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CancelResponse) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
 // DescribeRequest asks for the extractor's description.
 type DescribeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -36,7 +130,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[0]
+	mi := &file_extractorv1_extractor_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -48,7 +142,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[0]
+	mi := &file_extractorv1_extractor_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -61,7 +155,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{0}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{2}
 }
 
 // DescribeResponse describes the extractor.
@@ -85,7 +179,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[1]
+	mi := &file_extractorv1_extractor_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -97,7 +191,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[1]
+	mi := &file_extractorv1_extractor_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -110,7 +204,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{1}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DescribeResponse) GetName() string {
@@ -169,7 +263,7 @@ type Overrides struct {
 
 func (x *Overrides) Reset() {
 	*x = Overrides{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[2]
+	mi := &file_extractorv1_extractor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -181,7 +275,7 @@ func (x *Overrides) String() string {
 func (*Overrides) ProtoMessage() {}
 
 func (x *Overrides) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[2]
+	mi := &file_extractorv1_extractor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -194,7 +288,7 @@ func (x *Overrides) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overrides.ProtoReflect.Descriptor instead.
 func (*Overrides) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{2}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Overrides) GetOutputDestination() string {
@@ -224,7 +318,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[3]
+	mi := &file_extractorv1_extractor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -236,7 +330,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[3]
+	mi := &file_extractorv1_extractor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -249,7 +343,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{3}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Job) GetJobJson() []byte {
@@ -276,7 +370,7 @@ type ValidateRequest struct {
 
 func (x *ValidateRequest) Reset() {
 	*x = ValidateRequest{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[4]
+	mi := &file_extractorv1_extractor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +382,7 @@ func (x *ValidateRequest) String() string {
 func (*ValidateRequest) ProtoMessage() {}
 
 func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[4]
+	mi := &file_extractorv1_extractor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +395,7 @@ func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateRequest.ProtoReflect.Descriptor instead.
 func (*ValidateRequest) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{4}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ValidateRequest) GetJob() *Job {
@@ -326,7 +420,7 @@ type Problem struct {
 
 func (x *Problem) Reset() {
 	*x = Problem{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[5]
+	mi := &file_extractorv1_extractor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +432,7 @@ func (x *Problem) String() string {
 func (*Problem) ProtoMessage() {}
 
 func (x *Problem) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[5]
+	mi := &file_extractorv1_extractor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +445,7 @@ func (x *Problem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Problem.ProtoReflect.Descriptor instead.
 func (*Problem) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{5}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Problem) GetKey() string {
@@ -391,7 +485,7 @@ type ValidateResponse struct {
 
 func (x *ValidateResponse) Reset() {
 	*x = ValidateResponse{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[6]
+	mi := &file_extractorv1_extractor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +497,7 @@ func (x *ValidateResponse) String() string {
 func (*ValidateResponse) ProtoMessage() {}
 
 func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[6]
+	mi := &file_extractorv1_extractor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +510,7 @@ func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
 func (*ValidateResponse) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{6}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidateResponse) GetProblems() []*Problem {
@@ -464,7 +558,7 @@ type ExtractRequest struct {
 
 func (x *ExtractRequest) Reset() {
 	*x = ExtractRequest{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[7]
+	mi := &file_extractorv1_extractor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +570,7 @@ func (x *ExtractRequest) String() string {
 func (*ExtractRequest) ProtoMessage() {}
 
 func (x *ExtractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[7]
+	mi := &file_extractorv1_extractor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +583,7 @@ func (x *ExtractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtractRequest.ProtoReflect.Descriptor instead.
 func (*ExtractRequest) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{7}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ExtractRequest) GetJob() *Job {
@@ -525,6 +619,7 @@ type ExtractResponse struct {
 	//	*ExtractResponse_Warning
 	//	*ExtractResponse_Table
 	//	*ExtractResponse_Result
+	//	*ExtractResponse_Upload
 	Event         isExtractResponse_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -532,7 +627,7 @@ type ExtractResponse struct {
 
 func (x *ExtractResponse) Reset() {
 	*x = ExtractResponse{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[8]
+	mi := &file_extractorv1_extractor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +639,7 @@ func (x *ExtractResponse) String() string {
 func (*ExtractResponse) ProtoMessage() {}
 
 func (x *ExtractResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[8]
+	mi := &file_extractorv1_extractor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +652,7 @@ func (x *ExtractResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtractResponse.ProtoReflect.Descriptor instead.
 func (*ExtractResponse) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{8}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ExtractResponse) GetTime() *timestamppb.Timestamp {
@@ -619,6 +714,15 @@ func (x *ExtractResponse) GetResult() *Result {
 	return nil
 }
 
+func (x *ExtractResponse) GetUpload() *UploadOutcome {
+	if x != nil {
+		if x, ok := x.Event.(*ExtractResponse_Upload); ok {
+			return x.Upload
+		}
+	}
+	return nil
+}
+
 type isExtractResponse_Event interface {
 	isExtractResponse_Event()
 }
@@ -643,6 +747,12 @@ type ExtractResponse_Result struct {
 	Result *Result `protobuf:"bytes,6,opt,name=result,proto3,oneof"`
 }
 
+type ExtractResponse_Upload struct {
+	// The upload a job file asks for after a complete run (upload.afterRun)
+	// has started (status "started").
+	Upload *UploadOutcome `protobuf:"bytes,7,opt,name=upload,proto3,oneof"`
+}
+
 func (*ExtractResponse_Progress) isExtractResponse_Event() {}
 
 func (*ExtractResponse_Log) isExtractResponse_Event() {}
@@ -652,6 +762,8 @@ func (*ExtractResponse_Warning) isExtractResponse_Event() {}
 func (*ExtractResponse_Table) isExtractResponse_Event() {}
 
 func (*ExtractResponse_Result) isExtractResponse_Event() {}
+
+func (*ExtractResponse_Upload) isExtractResponse_Event() {}
 
 // Progress is a point-in-time view of a run, sent a few times a second.
 type Progress struct {
@@ -674,7 +786,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[9]
+	mi := &file_extractorv1_extractor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -686,7 +798,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[9]
+	mi := &file_extractorv1_extractor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -699,7 +811,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{9}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Progress) GetRows() map[string]int64 {
@@ -772,7 +884,7 @@ type LogLine struct {
 
 func (x *LogLine) Reset() {
 	*x = LogLine{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[10]
+	mi := &file_extractorv1_extractor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +896,7 @@ func (x *LogLine) String() string {
 func (*LogLine) ProtoMessage() {}
 
 func (x *LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[10]
+	mi := &file_extractorv1_extractor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +909,7 @@ func (x *LogLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
 func (*LogLine) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{10}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LogLine) GetLevel() string {
@@ -832,7 +944,7 @@ type Attr struct {
 
 func (x *Attr) Reset() {
 	*x = Attr{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[11]
+	mi := &file_extractorv1_extractor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +956,7 @@ func (x *Attr) String() string {
 func (*Attr) ProtoMessage() {}
 
 func (x *Attr) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[11]
+	mi := &file_extractorv1_extractor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +969,7 @@ func (x *Attr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attr.ProtoReflect.Descriptor instead.
 func (*Attr) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{11}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Attr) GetKey() string {
@@ -885,7 +997,7 @@ type Warning struct {
 
 func (x *Warning) Reset() {
 	*x = Warning{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	mi := &file_extractorv1_extractor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +1009,7 @@ func (x *Warning) String() string {
 func (*Warning) ProtoMessage() {}
 
 func (x *Warning) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	mi := &file_extractorv1_extractor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1022,7 @@ func (x *Warning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Warning.ProtoReflect.Descriptor instead.
 func (*Warning) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{12}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Warning) GetScope() string {
@@ -942,7 +1054,7 @@ type Table struct {
 
 func (x *Table) Reset() {
 	*x = Table{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[13]
+	mi := &file_extractorv1_extractor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1066,7 @@ func (x *Table) String() string {
 func (*Table) ProtoMessage() {}
 
 func (x *Table) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[13]
+	mi := &file_extractorv1_extractor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1079,7 @@ func (x *Table) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Table.ProtoReflect.Descriptor instead.
 func (*Table) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{13}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Table) GetName() string {
@@ -1011,7 +1123,7 @@ type File struct {
 
 func (x *File) Reset() {
 	*x = File{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[14]
+	mi := &file_extractorv1_extractor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1135,7 @@ func (x *File) String() string {
 func (*File) ProtoMessage() {}
 
 func (x *File) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[14]
+	mi := &file_extractorv1_extractor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1148,7 @@ func (x *File) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use File.ProtoReflect.Descriptor instead.
 func (*File) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{14}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *File) GetPath() string {
@@ -1080,7 +1192,7 @@ type Requests struct {
 
 func (x *Requests) Reset() {
 	*x = Requests{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[15]
+	mi := &file_extractorv1_extractor_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1204,7 @@ func (x *Requests) String() string {
 func (*Requests) ProtoMessage() {}
 
 func (x *Requests) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[15]
+	mi := &file_extractorv1_extractor_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1217,7 @@ func (x *Requests) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Requests.ProtoReflect.Descriptor instead.
 func (*Requests) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{15}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Requests) GetTotal() int64 {
@@ -1162,14 +1274,24 @@ type Result struct {
 	// that wrote none).
 	ManifestJson []byte `protobuf:"bytes,13,opt,name=manifest_json,json=manifestJson,proto3" json:"manifest_json,omitempty"`
 	// The job's problems when the run was refused as invalid (exit code 2).
-	Problems      []*Problem `protobuf:"bytes,14,rep,name=problems,proto3" json:"problems,omitempty"`
+	Problems []*Problem `protobuf:"bytes,14,rep,name=problems,proto3" json:"problems,omitempty"`
+	// For a failed or cancelled run: how many part files (local files or S3
+	// objects) the plugin removed while aborting it.
+	RemovedFiles int64 `protobuf:"varint,15,opt,name=removed_files,json=removedFiles,proto3" json:"removed_files,omitempty"`
+	// For a failed or cancelled run: why removing its part files failed;
+	// empty when the cleanup succeeded. Never holds a secret.
+	CleanupError string `protobuf:"bytes,16,opt,name=cleanup_error,json=cleanupError,proto3" json:"cleanup_error,omitempty"`
+	// What became of the upload the job file asks for after a complete run
+	// (upload.afterRun); absent when it asks for none. A failed upload makes
+	// exit_code 1 while status stays "complete".
+	Upload        *UploadOutcome `protobuf:"bytes,17,opt,name=upload,proto3" json:"upload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[16]
+	mi := &file_extractorv1_extractor_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1303,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[16]
+	mi := &file_extractorv1_extractor_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1316,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{16}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Result) GetRunId() string {
@@ -1295,11 +1417,102 @@ func (x *Result) GetProblems() []*Problem {
 	return nil
 }
 
+func (x *Result) GetRemovedFiles() int64 {
+	if x != nil {
+		return x.RemovedFiles
+	}
+	return 0
+}
+
+func (x *Result) GetCleanupError() string {
+	if x != nil {
+		return x.CleanupError
+	}
+	return ""
+}
+
+func (x *Result) GetUpload() *UploadOutcome {
+	if x != nil {
+		return x.Upload
+	}
+	return nil
+}
+
+// UploadOutcome is the state of the bulk upload of a run to the platform's
+// entity APIs, done by the plugin when the job file says upload.afterRun.
+type UploadOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "started", "uploaded", "failed" or "skipped" (the run was not
+	// complete, so nothing was uploaded).
+	Status string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	// Why the upload failed or was skipped; never holds a secret.
+	Error string `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	// The run folder that was (or was to be) uploaded.
+	Location      string `protobuf:"bytes,3,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadOutcome) Reset() {
+	*x = UploadOutcome{}
+	mi := &file_extractorv1_extractor_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadOutcome) ProtoMessage() {}
+
+func (x *UploadOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_extractorv1_extractor_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadOutcome.ProtoReflect.Descriptor instead.
+func (*UploadOutcome) Descriptor() ([]byte, []int) {
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UploadOutcome) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *UploadOutcome) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *UploadOutcome) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
 var File_extractorv1_extractor_proto protoreflect.FileDescriptor
 
 const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\n" +
-	"\x1bextractorv1/extractor.proto\x12\fextractor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
+	"\x1bextractorv1/extractor.proto\x12\fextractor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"&\n" +
+	"\rCancelRequest\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\"&\n" +
+	"\x0eCancelResponse\x12\x14\n" +
+	"\x05found\x18\x01 \x01(\bR\x05found\"\x11\n" +
 	"\x0fDescribeRequest\"\xdd\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1328,14 +1541,15 @@ const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\x0eExtractRequest\x12#\n" +
 	"\x03job\x18\x01 \x01(\v2\x11.extractor.v1.JobR\x03job\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12\x1b\n" +
-	"\tlog_level\x18\x03 \x01(\tR\blogLevel\"\xbb\x02\n" +
+	"\tlog_level\x18\x03 \x01(\tR\blogLevel\"\xf2\x02\n" +
 	"\x0fExtractResponse\x12.\n" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x124\n" +
 	"\bprogress\x18\x02 \x01(\v2\x16.extractor.v1.ProgressH\x00R\bprogress\x12)\n" +
 	"\x03log\x18\x03 \x01(\v2\x15.extractor.v1.LogLineH\x00R\x03log\x121\n" +
 	"\awarning\x18\x04 \x01(\v2\x15.extractor.v1.WarningH\x00R\awarning\x12+\n" +
 	"\x05table\x18\x05 \x01(\v2\x13.extractor.v1.TableH\x00R\x05table\x12.\n" +
-	"\x06result\x18\x06 \x01(\v2\x14.extractor.v1.ResultH\x00R\x06resultB\a\n" +
+	"\x06result\x18\x06 \x01(\v2\x14.extractor.v1.ResultH\x00R\x06result\x125\n" +
+	"\x06upload\x18\a \x01(\v2\x1b.extractor.v1.UploadOutcomeH\x00R\x06uploadB\a\n" +
 	"\x05event\"\xfd\x02\n" +
 	"\bProgress\x124\n" +
 	"\x04rows\x18\x01 \x03(\v2 .extractor.v1.Progress.RowsEntryR\x04rows\x12\x1a\n" +
@@ -1377,7 +1591,7 @@ const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\tthrottled\x18\x04 \x01(\x03R\tthrottled\x1a=\n" +
 	"\x0fByEndpointEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x84\x05\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x83\x06\n" +
 	"\x06Result\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\x12\x1a\n" +
@@ -1395,14 +1609,22 @@ const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\vfinished_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x12#\n" +
 	"\rmanifest_json\x18\r \x01(\fR\fmanifestJson\x121\n" +
-	"\bproblems\x18\x0e \x03(\v2\x15.extractor.v1.ProblemR\bproblems\x1a7\n" +
+	"\bproblems\x18\x0e \x03(\v2\x15.extractor.v1.ProblemR\bproblems\x12#\n" +
+	"\rremoved_files\x18\x0f \x01(\x03R\fremovedFiles\x12#\n" +
+	"\rcleanup_error\x18\x10 \x01(\tR\fcleanupError\x123\n" +
+	"\x06upload\x18\x11 \x01(\v2\x1b.extractor.v1.UploadOutcomeR\x06upload\x1a7\n" +
 	"\tRowsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x012\xf2\x01\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"Y\n" +
+	"\rUploadOutcome\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +
+	"\blocation\x18\x03 \x01(\tR\blocation2\xb7\x02\n" +
 	"\x10ExtractorService\x12I\n" +
 	"\bDescribe\x12\x1d.extractor.v1.DescribeRequest\x1a\x1e.extractor.v1.DescribeResponse\x12I\n" +
 	"\bValidate\x12\x1d.extractor.v1.ValidateRequest\x1a\x1e.extractor.v1.ValidateResponse\x12H\n" +
-	"\aExtract\x12\x1c.extractor.v1.ExtractRequest\x1a\x1d.extractor.v1.ExtractResponse0\x01BEZCgithub.com/govextract/jira-extractor/plugin/extractorv1;extractorv1b\x06proto3"
+	"\aExtract\x12\x1c.extractor.v1.ExtractRequest\x1a\x1d.extractor.v1.ExtractResponse0\x01\x12C\n" +
+	"\x06Cancel\x12\x1b.extractor.v1.CancelRequest\x1a\x1c.extractor.v1.CancelResponseBEZCgithub.com/govextract/jira-extractor/plugin/extractorv1;extractorv1b\x06proto3"
 
 var (
 	file_extractorv1_extractor_proto_rawDescOnce sync.Once
@@ -1416,66 +1638,73 @@ func file_extractorv1_extractor_proto_rawDescGZIP() []byte {
 	return file_extractorv1_extractor_proto_rawDescData
 }
 
-var file_extractorv1_extractor_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_extractorv1_extractor_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_extractorv1_extractor_proto_goTypes = []any{
-	(*DescribeRequest)(nil),       // 0: extractor.v1.DescribeRequest
-	(*DescribeResponse)(nil),      // 1: extractor.v1.DescribeResponse
-	(*Overrides)(nil),             // 2: extractor.v1.Overrides
-	(*Job)(nil),                   // 3: extractor.v1.Job
-	(*ValidateRequest)(nil),       // 4: extractor.v1.ValidateRequest
-	(*Problem)(nil),               // 5: extractor.v1.Problem
-	(*ValidateResponse)(nil),      // 6: extractor.v1.ValidateResponse
-	(*ExtractRequest)(nil),        // 7: extractor.v1.ExtractRequest
-	(*ExtractResponse)(nil),       // 8: extractor.v1.ExtractResponse
-	(*Progress)(nil),              // 9: extractor.v1.Progress
-	(*LogLine)(nil),               // 10: extractor.v1.LogLine
-	(*Attr)(nil),                  // 11: extractor.v1.Attr
-	(*Warning)(nil),               // 12: extractor.v1.Warning
-	(*Table)(nil),                 // 13: extractor.v1.Table
-	(*File)(nil),                  // 14: extractor.v1.File
-	(*Requests)(nil),              // 15: extractor.v1.Requests
-	(*Result)(nil),                // 16: extractor.v1.Result
-	nil,                           // 17: extractor.v1.Progress.RowsEntry
-	nil,                           // 18: extractor.v1.Requests.ByEndpointEntry
-	nil,                           // 19: extractor.v1.Result.RowsEntry
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(*CancelRequest)(nil),         // 0: extractor.v1.CancelRequest
+	(*CancelResponse)(nil),        // 1: extractor.v1.CancelResponse
+	(*DescribeRequest)(nil),       // 2: extractor.v1.DescribeRequest
+	(*DescribeResponse)(nil),      // 3: extractor.v1.DescribeResponse
+	(*Overrides)(nil),             // 4: extractor.v1.Overrides
+	(*Job)(nil),                   // 5: extractor.v1.Job
+	(*ValidateRequest)(nil),       // 6: extractor.v1.ValidateRequest
+	(*Problem)(nil),               // 7: extractor.v1.Problem
+	(*ValidateResponse)(nil),      // 8: extractor.v1.ValidateResponse
+	(*ExtractRequest)(nil),        // 9: extractor.v1.ExtractRequest
+	(*ExtractResponse)(nil),       // 10: extractor.v1.ExtractResponse
+	(*Progress)(nil),              // 11: extractor.v1.Progress
+	(*LogLine)(nil),               // 12: extractor.v1.LogLine
+	(*Attr)(nil),                  // 13: extractor.v1.Attr
+	(*Warning)(nil),               // 14: extractor.v1.Warning
+	(*Table)(nil),                 // 15: extractor.v1.Table
+	(*File)(nil),                  // 16: extractor.v1.File
+	(*Requests)(nil),              // 17: extractor.v1.Requests
+	(*Result)(nil),                // 18: extractor.v1.Result
+	(*UploadOutcome)(nil),         // 19: extractor.v1.UploadOutcome
+	nil,                           // 20: extractor.v1.Progress.RowsEntry
+	nil,                           // 21: extractor.v1.Requests.ByEndpointEntry
+	nil,                           // 22: extractor.v1.Result.RowsEntry
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
 }
 var file_extractorv1_extractor_proto_depIdxs = []int32{
-	2,  // 0: extractor.v1.Job.overrides:type_name -> extractor.v1.Overrides
-	3,  // 1: extractor.v1.ValidateRequest.job:type_name -> extractor.v1.Job
-	5,  // 2: extractor.v1.ValidateResponse.problems:type_name -> extractor.v1.Problem
-	3,  // 3: extractor.v1.ExtractRequest.job:type_name -> extractor.v1.Job
-	20, // 4: extractor.v1.ExtractResponse.time:type_name -> google.protobuf.Timestamp
-	9,  // 5: extractor.v1.ExtractResponse.progress:type_name -> extractor.v1.Progress
-	10, // 6: extractor.v1.ExtractResponse.log:type_name -> extractor.v1.LogLine
-	12, // 7: extractor.v1.ExtractResponse.warning:type_name -> extractor.v1.Warning
-	13, // 8: extractor.v1.ExtractResponse.table:type_name -> extractor.v1.Table
-	16, // 9: extractor.v1.ExtractResponse.result:type_name -> extractor.v1.Result
-	17, // 10: extractor.v1.Progress.rows:type_name -> extractor.v1.Progress.RowsEntry
-	21, // 11: extractor.v1.Progress.elapsed:type_name -> google.protobuf.Duration
-	21, // 12: extractor.v1.Progress.eta:type_name -> google.protobuf.Duration
-	11, // 13: extractor.v1.LogLine.attrs:type_name -> extractor.v1.Attr
-	14, // 14: extractor.v1.Table.files:type_name -> extractor.v1.File
-	18, // 15: extractor.v1.Requests.by_endpoint:type_name -> extractor.v1.Requests.ByEndpointEntry
-	19, // 16: extractor.v1.Result.rows:type_name -> extractor.v1.Result.RowsEntry
-	15, // 17: extractor.v1.Result.requests:type_name -> extractor.v1.Requests
-	12, // 18: extractor.v1.Result.warnings:type_name -> extractor.v1.Warning
-	13, // 19: extractor.v1.Result.tables:type_name -> extractor.v1.Table
-	20, // 20: extractor.v1.Result.started_at:type_name -> google.protobuf.Timestamp
-	20, // 21: extractor.v1.Result.finished_at:type_name -> google.protobuf.Timestamp
-	5,  // 22: extractor.v1.Result.problems:type_name -> extractor.v1.Problem
-	0,  // 23: extractor.v1.ExtractorService.Describe:input_type -> extractor.v1.DescribeRequest
-	4,  // 24: extractor.v1.ExtractorService.Validate:input_type -> extractor.v1.ValidateRequest
-	7,  // 25: extractor.v1.ExtractorService.Extract:input_type -> extractor.v1.ExtractRequest
-	1,  // 26: extractor.v1.ExtractorService.Describe:output_type -> extractor.v1.DescribeResponse
-	6,  // 27: extractor.v1.ExtractorService.Validate:output_type -> extractor.v1.ValidateResponse
-	8,  // 28: extractor.v1.ExtractorService.Extract:output_type -> extractor.v1.ExtractResponse
-	26, // [26:29] is the sub-list for method output_type
-	23, // [23:26] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	4,  // 0: extractor.v1.Job.overrides:type_name -> extractor.v1.Overrides
+	5,  // 1: extractor.v1.ValidateRequest.job:type_name -> extractor.v1.Job
+	7,  // 2: extractor.v1.ValidateResponse.problems:type_name -> extractor.v1.Problem
+	5,  // 3: extractor.v1.ExtractRequest.job:type_name -> extractor.v1.Job
+	23, // 4: extractor.v1.ExtractResponse.time:type_name -> google.protobuf.Timestamp
+	11, // 5: extractor.v1.ExtractResponse.progress:type_name -> extractor.v1.Progress
+	12, // 6: extractor.v1.ExtractResponse.log:type_name -> extractor.v1.LogLine
+	14, // 7: extractor.v1.ExtractResponse.warning:type_name -> extractor.v1.Warning
+	15, // 8: extractor.v1.ExtractResponse.table:type_name -> extractor.v1.Table
+	18, // 9: extractor.v1.ExtractResponse.result:type_name -> extractor.v1.Result
+	19, // 10: extractor.v1.ExtractResponse.upload:type_name -> extractor.v1.UploadOutcome
+	20, // 11: extractor.v1.Progress.rows:type_name -> extractor.v1.Progress.RowsEntry
+	24, // 12: extractor.v1.Progress.elapsed:type_name -> google.protobuf.Duration
+	24, // 13: extractor.v1.Progress.eta:type_name -> google.protobuf.Duration
+	13, // 14: extractor.v1.LogLine.attrs:type_name -> extractor.v1.Attr
+	16, // 15: extractor.v1.Table.files:type_name -> extractor.v1.File
+	21, // 16: extractor.v1.Requests.by_endpoint:type_name -> extractor.v1.Requests.ByEndpointEntry
+	22, // 17: extractor.v1.Result.rows:type_name -> extractor.v1.Result.RowsEntry
+	17, // 18: extractor.v1.Result.requests:type_name -> extractor.v1.Requests
+	14, // 19: extractor.v1.Result.warnings:type_name -> extractor.v1.Warning
+	15, // 20: extractor.v1.Result.tables:type_name -> extractor.v1.Table
+	23, // 21: extractor.v1.Result.started_at:type_name -> google.protobuf.Timestamp
+	23, // 22: extractor.v1.Result.finished_at:type_name -> google.protobuf.Timestamp
+	7,  // 23: extractor.v1.Result.problems:type_name -> extractor.v1.Problem
+	19, // 24: extractor.v1.Result.upload:type_name -> extractor.v1.UploadOutcome
+	2,  // 25: extractor.v1.ExtractorService.Describe:input_type -> extractor.v1.DescribeRequest
+	6,  // 26: extractor.v1.ExtractorService.Validate:input_type -> extractor.v1.ValidateRequest
+	9,  // 27: extractor.v1.ExtractorService.Extract:input_type -> extractor.v1.ExtractRequest
+	0,  // 28: extractor.v1.ExtractorService.Cancel:input_type -> extractor.v1.CancelRequest
+	3,  // 29: extractor.v1.ExtractorService.Describe:output_type -> extractor.v1.DescribeResponse
+	8,  // 30: extractor.v1.ExtractorService.Validate:output_type -> extractor.v1.ValidateResponse
+	10, // 31: extractor.v1.ExtractorService.Extract:output_type -> extractor.v1.ExtractResponse
+	1,  // 32: extractor.v1.ExtractorService.Cancel:output_type -> extractor.v1.CancelResponse
+	29, // [29:33] is the sub-list for method output_type
+	25, // [25:29] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_extractorv1_extractor_proto_init() }
@@ -1483,12 +1712,13 @@ func file_extractorv1_extractor_proto_init() {
 	if File_extractorv1_extractor_proto != nil {
 		return
 	}
-	file_extractorv1_extractor_proto_msgTypes[8].OneofWrappers = []any{
+	file_extractorv1_extractor_proto_msgTypes[10].OneofWrappers = []any{
 		(*ExtractResponse_Progress)(nil),
 		(*ExtractResponse_Log)(nil),
 		(*ExtractResponse_Warning)(nil),
 		(*ExtractResponse_Table)(nil),
 		(*ExtractResponse_Result)(nil),
+		(*ExtractResponse_Upload)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1496,7 +1726,7 @@ func file_extractorv1_extractor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_extractorv1_extractor_proto_rawDesc), len(file_extractorv1_extractor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,7 @@ const (
 	ExtractorService_Describe_FullMethodName = "/extractor.v1.ExtractorService/Describe"
 	ExtractorService_Validate_FullMethodName = "/extractor.v1.ExtractorService/Validate"
 	ExtractorService_Extract_FullMethodName  = "/extractor.v1.ExtractorService/Extract"
+	ExtractorService_Cancel_FullMethodName   = "/extractor.v1.ExtractorService/Cancel"
 )
 
 // ExtractorServiceClient is the client API for ExtractorService service.
@@ -42,6 +43,12 @@ type ExtractorServiceClient interface {
 	// Cancelling the call cancels the extraction: nothing complete-looking
 	// (no manifest) is left behind.
 	Extract(ctx context.Context, in *ExtractRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExtractResponse], error)
+	// Cancel asks the plugin to cancel a run started by Extract while the
+	// Extract stream stays open: the plugin aborts the run, removes the part
+	// files it wrote, and ends the stream with the run's Result (status
+	// "cancelled", removed_files). A host that wants to see the cleanup
+	// finish calls Cancel instead of cancelling the Extract call.
+	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelResponse, error)
 }
 
 type extractorServiceClient struct {
@@ -91,6 +98,16 @@ func (c *extractorServiceClient) Extract(ctx context.Context, in *ExtractRequest
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ExtractorService_ExtractClient = grpc.ServerStreamingClient[ExtractResponse]
 
+func (c *extractorServiceClient) Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelResponse)
+	err := c.cc.Invoke(ctx, ExtractorService_Cancel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ExtractorServiceServer is the server API for ExtractorService service.
 // All implementations must embed UnimplementedExtractorServiceServer
 // for forward compatibility.
@@ -105,6 +122,12 @@ type ExtractorServiceServer interface {
 	// Cancelling the call cancels the extraction: nothing complete-looking
 	// (no manifest) is left behind.
 	Extract(*ExtractRequest, grpc.ServerStreamingServer[ExtractResponse]) error
+	// Cancel asks the plugin to cancel a run started by Extract while the
+	// Extract stream stays open: the plugin aborts the run, removes the part
+	// files it wrote, and ends the stream with the run's Result (status
+	// "cancelled", removed_files). A host that wants to see the cleanup
+	// finish calls Cancel instead of cancelling the Extract call.
+	Cancel(context.Context, *CancelRequest) (*CancelResponse, error)
 	mustEmbedUnimplementedExtractorServiceServer()
 }
 
@@ -123,6 +146,9 @@ func (UnimplementedExtractorServiceServer) Validate(context.Context, *ValidateRe
 }
 func (UnimplementedExtractorServiceServer) Extract(*ExtractRequest, grpc.ServerStreamingServer[ExtractResponse]) error {
 	return status.Error(codes.Unimplemented, "method Extract not implemented")
+}
+func (UnimplementedExtractorServiceServer) Cancel(context.Context, *CancelRequest) (*CancelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
 }
 func (UnimplementedExtractorServiceServer) mustEmbedUnimplementedExtractorServiceServer() {}
 func (UnimplementedExtractorServiceServer) testEmbeddedByValue()                          {}
@@ -192,6 +218,24 @@ func _ExtractorService_Extract_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ExtractorService_ExtractServer = grpc.ServerStreamingServer[ExtractResponse]
 
+func _ExtractorService_Cancel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExtractorServiceServer).Cancel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExtractorService_Cancel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExtractorServiceServer).Cancel(ctx, req.(*CancelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ExtractorService_ServiceDesc is the grpc.ServiceDesc for ExtractorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -206,6 +250,10 @@ var ExtractorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Validate",
 			Handler:    _ExtractorService_Validate_Handler,
+		},
+		{
+			MethodName: "Cancel",
+			Handler:    _ExtractorService_Cancel_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,4 +1,4 @@
-package plugin
+package pluginserver
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 type streamLogHandler struct {
 	level    slog.Level
 	fallback slog.Handler
-	out      *eventSender
+	send     func(*extractorv1.ExtractResponse) error
 	attrs    []*extractorv1.Attr
 	prefix   string
 }
@@ -34,7 +34,7 @@ func (h *streamLogHandler) Handle(ctx context.Context, r slog.Record) error {
 		line.Attrs = appendProtoAttr(line.Attrs, h.prefix, a)
 		return true
 	})
-	if err := h.out.send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Log{Log: line}}); err != nil {
+	if err := h.send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Log{Log: line}}); err != nil {
 		return h.fallback.Handle(ctx, r)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package plugin
+package host
 
 import (
 	"fmt"
@@ -11,8 +11,15 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 )
 
-// pluginBin is the real jira-extractor binary, built once by TestMain.
-var pluginBin string
+// crashPluginPkg is the test plugin with a crash point.
+const crashPluginPkg = "github.com/govextract/jira-extractor/internal/pluginserver/crashplugin"
+
+// crashPointEnv is the variable the test plugin reads its crash point from.
+const crashPointEnv = "CRASHPLUGIN_POINT"
+
+// Binaries built once by TestMain: the real jira-extractor and the test
+// plugin with a crash point.
+var pluginBin, crashBin string
 
 func TestMain(m *testing.M) {
 	bin, cleanup, err := simtest.BuildBinary(simtest.ExtractorPkg)
@@ -20,9 +27,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	pluginBin = bin
+	crash, cleanupCrash, err := simtest.BuildBinary(crashPluginPkg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		cleanup()
+		os.Exit(1)
+	}
+	pluginBin, crashBin = bin, crash
 	code := m.Run()
 	cleanup()
+	cleanupCrash()
 	os.Exit(code)
 }
 

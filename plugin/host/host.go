@@ -1,4 +1,9 @@
-package plugin
+// Package host is the host side of the extractor plugin protocol: it starts
+// a plugin binary (after checking its SHA-256 when asked), completes the
+// go-plugin handshake, and runs jobs through the plugin's Extractor, turning
+// a crashed or killed plugin process into clear errors that quote the
+// plugin's last stderr lines.
+package host
 
 import (
 	"context"
@@ -17,11 +22,12 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
-// HostConfig says which plugin binary a host starts and how.
-type HostConfig struct {
+// Config says which plugin binary a host starts and how.
+type Config struct {
 	// Path of the plugin binary.
 	Path string
 	// SHA256, if set, is the binary's expected checksum in hex; a binary
@@ -37,6 +43,10 @@ type HostConfig struct {
 	StartTimeout time.Duration
 	// Env is added to the plugin's environment (after the host's own).
 	Env []string
+	// CancelGrace bounds how long Extract waits, once its context ends,
+	// for the plugin to abort the run, remove its part files and report
+	// the Result; 0 means plugin.DefaultCancelGrace.
+	CancelGrace time.Duration
 
 	// Handshake and Versions replace the protocol's handshake and the
 	// offered protocol versions. For tests of mismatches only.
@@ -48,7 +58,7 @@ type HostConfig struct {
 type Host struct {
 	path    string
 	client  *goplugin.Client
-	svc     extractorv1.ExtractorServiceClient
+	ext     *plugin.GRPCClient
 	stderr  *tailWriter
 	version int
 }
@@ -57,26 +67,26 @@ type Host struct {
 // was killed while the host was using it.
 var ErrPluginExited = errors.New("plugin process exited")
 
-// ErrChecksumMismatch is wrapped when the binary does not match HostConfig.SHA256.
+// ErrChecksumMismatch is wrapped when the binary does not match Config.SHA256.
 var ErrChecksumMismatch = errors.New("plugin checksum mismatch")
 
 // Start starts the plugin binary, completes the go-plugin handshake (magic
 // cookie, protocol version negotiation, automatic mTLS) and returns the
 // connected host. Call Kill when done: it stops the plugin process.
-func Start(cfg HostConfig) (*Host, error) {
+func Start(cfg Config) (*Host, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	hs := Handshake
+	hs := plugin.Handshake
 	if cfg.Handshake != nil {
 		hs = *cfg.Handshake
 	}
-	versions := versionedPlugins(nil)
+	versions := plugin.VersionedPlugins(nil)
 	if len(cfg.Versions) > 0 {
 		versions = map[int]goplugin.PluginSet{}
 		for _, v := range cfg.Versions {
-			versions[v] = goplugin.PluginSet{PluginName: &GRPCPlugin{}}
+			versions[v] = goplugin.PluginSet{plugin.PluginName: &plugin.GRPCPlugin{}}
 		}
 	}
 	var secure *goplugin.SecureConfig
@@ -99,7 +109,7 @@ func Start(cfg HostConfig) (*Host, error) {
 	cmd := exec.Command(cfg.Path)
 	cmd.Env = append(os.Environ(), cfg.Env...)
 	if cfg.LogLevel != "" {
-		cmd.Env = append(cmd.Env, LogLevelEnv+"="+cfg.LogLevel)
+		cmd.Env = append(cmd.Env, plugin.LogLevelEnv+"="+cfg.LogLevel)
 	}
 	tail := &tailWriter{max: 12}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
@@ -120,17 +130,18 @@ func Start(cfg HostConfig) (*Host, error) {
 		client.Kill()
 		return nil, h.startError(err)
 	}
-	raw, err := rpc.Dispense(PluginName)
+	raw, err := rpc.Dispense(plugin.PluginName)
 	if err != nil {
 		client.Kill()
-		return nil, fmt.Errorf("plugin %s: dispense %q: %w", cfg.Path, PluginName, err)
+		return nil, fmt.Errorf("plugin %s: dispense %q: %w", cfg.Path, plugin.PluginName, err)
 	}
-	svc, ok := raw.(extractorv1.ExtractorServiceClient)
+	ext, ok := raw.(*plugin.GRPCClient)
 	if !ok {
 		client.Kill()
-		return nil, fmt.Errorf("plugin %s: dispensed %T, not an extractor service client", cfg.Path, raw)
+		return nil, fmt.Errorf("plugin %s: dispensed %T, not an extractor client", cfg.Path, raw)
 	}
-	h.svc = svc
+	ext.CancelGrace = cfg.CancelGrace
+	h.ext = ext
 	h.version = client.NegotiatedVersion()
 	return h, nil
 }
@@ -186,7 +197,7 @@ func (h *Host) Kill() { h.client.Kill() }
 
 // Describe asks the plugin to describe itself.
 func (h *Host) Describe(ctx context.Context) (*extractorv1.DescribeResponse, error) {
-	resp, err := h.svc.Describe(ctx, &extractorv1.DescribeRequest{})
+	resp, err := h.ext.Describe(ctx)
 	if err != nil {
 		return nil, h.rpcError(ctx, "Describe", err)
 	}
@@ -195,7 +206,7 @@ func (h *Host) Describe(ctx context.Context) (*extractorv1.DescribeResponse, err
 
 // Validate asks the plugin to check a job; the response lists its problems.
 func (h *Host) Validate(ctx context.Context, job *extractorv1.Job) (*extractorv1.ValidateResponse, error) {
-	resp, err := h.svc.Validate(ctx, &extractorv1.ValidateRequest{Job: job})
+	resp, err := h.ext.Validate(ctx, job)
 	if err != nil {
 		return nil, h.rpcError(ctx, "Validate", err)
 	}
@@ -203,39 +214,38 @@ func (h *Host) Validate(ctx context.Context, job *extractorv1.Job) (*extractorv1
 }
 
 // Extract runs a job, passing every event but the last to onEvent, and
-// returns the final Result. Cancelling ctx cancels the run in the plugin;
-// Extract then returns ctx's error.
+// returns the final Result.
+//
+// When ctx ends (a signal, a timeout), the run is cancelled but the call
+// goes on: the plugin aborts the run, removes its part files and reports
+// the Result (status "cancelled", removed_files), which Extract returns
+// with a nil error. If that takes longer than Config.CancelGrace, Extract
+// returns an error wrapping plugin.ErrNoResultInGrace.
 func (h *Host) Extract(ctx context.Context, req *extractorv1.ExtractRequest, onEvent func(*extractorv1.ExtractResponse)) (*extractorv1.Result, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stream, err := h.svc.Extract(ctx, req)
-	if err != nil {
-		return nil, h.rpcError(ctx, "Extract", err)
-	}
-	for {
-		ev, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("plugin %s ended the run without a result", h.path)
-		}
-		if err != nil {
-			return nil, h.rpcError(ctx, "Extract", err)
-		}
-		if r := ev.GetResult(); r != nil {
-			return r, nil
-		}
+	res, err := h.ext.Extract(ctx, req, func(ev *extractorv1.ExtractResponse) error {
 		if onEvent != nil {
 			onEvent(ev)
 		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(err, plugin.ErrNoResultInGrace):
+		return nil, fmt.Errorf("plugin %s: %w", h.path, err)
+	case errors.Is(err, plugin.ErrNoResult):
+		return nil, fmt.Errorf("plugin %s: %w", h.path, err)
 	}
+	return nil, h.rpcError(ctx, "Extract", err)
 }
 
 // rpcError explains an RPC failure: the caller's cancellation, the plugin
 // process dying, or an error (such as a recovered panic) in the plugin.
 func (h *Host) rpcError(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
+	st, _ := status.FromError(err)
+	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, ctxErr) || st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, ctxErr)
 	}
-	st, _ := status.FromError(err)
 	if st.Code() == codes.Internal && strings.HasPrefix(st.Message(), "plugin panic") {
 		// Recovered inside the plugin, which is still running.
 		return fmt.Errorf("plugin %s: %s failed: %s", h.path, op, st.Message())

@@ -1,11 +1,13 @@
-package plugin
+package pluginserver
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
@@ -37,8 +40,8 @@ func serveInProcess(t *testing.T, run RunFunc, logOut io.Writer) extractorv1.Ext
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := grpc.NewServer(ServerOptions(logger)...)
-	extractorv1.RegisterExtractorServiceServer(gs, NewServer(logger, run))
+	gs := grpc.NewServer(plugin.ServerOptions(logger)...)
+	extractorv1.RegisterExtractorServiceServer(gs, plugin.NewGRPCServer(context.Background(), New(Options{Logger: logger, Run: run}), ""))
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -67,7 +70,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != ProtocolVersion {
+	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != plugin.ProtocolVersion {
 		t.Errorf("describe = %q %q %d", d.GetName(), d.GetVersion(), d.GetProtocolVersion())
 	}
 	if len(d.GetEntityKinds()) != len(model.SourceTypes) || d.GetEntityKinds()[0] != string(model.SourceTypes[0]) {
@@ -338,18 +341,118 @@ func TestPanicInRPCIsRecovered(t *testing.T) {
 	}
 }
 
-func TestRecoverUnary(t *testing.T) {
-	intc := recoverUnary(hclog.NewNullLogger())
-	_, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
-		panic("bad")
-	})
-	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "/x/Validate") {
-		t.Errorf("err = %v", err)
+// serveWith serves a Server with opts on 127.0.0.1 and returns a client.
+func serveWith(t *testing.T, opts Options) extractorv1.ExtractorServiceClient {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp, err := intc(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Validate"}, func(context.Context, interface{}) (interface{}, error) {
-		return "ok", nil
-	})
-	if err != nil || resp != "ok" {
-		t.Errorf("passthrough = %v, %v", resp, err)
+	gs := grpc.NewServer()
+	extractorv1.RegisterExtractorServiceServer(gs, plugin.NewGRPCServer(context.Background(), New(opts), ""))
+	go func() { _ = gs.Serve(lis) }()
+	t.Cleanup(gs.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return extractorv1.NewExtractorServiceClient(conn)
+}
+
+// TestExtractReportsRemovedFiles: what the run's abort removed reaches the
+// Result.
+func TestExtractReportsRemovedFiles(t *testing.T) {
+	dir := t.TempDir()
+	c := serveWith(t, Options{Run: func(ctx context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+		o.OnEvent(extractor.Event{Type: extractor.EventAborted, Cleanup: extractor.Cleanup{Location: filepath.Join(dir, o.RunID), Removed: 16}})
+		return &manifest.Manifest{RunID: o.RunID, Status: manifest.StatusCancelled}, fmt.Errorf("run cancelled: %w", context.Canceled)
+	}})
+	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, dir)}, RunId: "01R"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res := collect(t, stream)
+	if res.GetStatus() != manifest.StatusCancelled || res.GetRemovedFiles() != 16 || res.GetCleanupError() != "" || res.GetManifestLocation() != "" {
+		t.Errorf("result %v", res)
+	}
+}
+
+// TestExtractUploadsAfterRun: with upload.afterRun the plugin uploads a
+// complete run, announces it, and reports the outcome; a failed upload is
+// exit code 1 with the run still complete; a partial run is not uploaded.
+func TestExtractUploadsAfterRun(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		afterRun  bool
+		status    string
+		uploadErr error
+		want      string // Result.upload.status, "" for none
+		exit      int32
+	}{
+		{"uploaded", true, manifest.StatusComplete, nil, "uploaded", extractor.ExitComplete},
+		{"failed", true, manifest.StatusComplete, errors.New("platform said no"), "failed", extractor.ExitFailed},
+		{"partial", true, manifest.StatusPartial, nil, "skipped", extractor.ExitPartial},
+		{"not asked", false, manifest.StatusComplete, nil, "", extractor.ExitComplete},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var uploaded []string
+			srv := serveWith(t, Options{
+				Run: func(_ context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+					m := &manifest.Manifest{RunID: o.RunID, Status: c.status}
+					if c.status == manifest.StatusPartial {
+						m.Warnings = []manifest.Warning{{Scope: "project:1", Message: "forbidden"}}
+					}
+					return m, nil
+				},
+				Upload: func(_ context.Context, job *config.Job, location string, _ *slog.Logger) error {
+					if job.Upload == nil || job.Upload.App != "jira" {
+						t.Errorf("upload got job %+v", job.Upload)
+					}
+					uploaded = append(uploaded, location)
+					return c.uploadErr
+				},
+			})
+			var job map[string]any
+			if err := json.Unmarshal(testJob(t, dir), &job); err != nil {
+				t.Fatal(err)
+			}
+			job["upload"] = map[string]any{"api": "http://127.0.0.1:1", "app": "jira", "keyId": "kid-123456", "keySecret": "ksecret-123456", "afterRun": c.afterRun}
+			b, _ := json.Marshal(job)
+			stream, err := srv.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: b}, RunId: "01U"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, res := collect(t, stream)
+			loc := filepath.Join(dir, "01U")
+			if got := res.GetUpload().GetStatus(); got != c.want || res.GetExitCode() != c.exit || res.GetStatus() != c.status {
+				t.Fatalf("upload %q exit %d status %q; want %q %d %q", got, res.GetExitCode(), res.GetStatus(), c.want, c.exit, c.status)
+			}
+			announced := false
+			for _, ev := range evs {
+				if u := ev.GetUpload(); u != nil && u.GetStatus() == "started" && u.GetLocation() == loc {
+					announced = true
+				}
+			}
+			wantCalled := c.want == "uploaded" || c.want == "failed"
+			if wantCalled != (len(uploaded) == 1) || wantCalled != announced || (wantCalled && uploaded[0] != loc) {
+				t.Errorf("upload calls %v, announced %v", uploaded, announced)
+			}
+			if c.want == "failed" && !strings.Contains(res.GetUpload().GetError(), "platform said no") {
+				t.Errorf("upload error %q", res.GetUpload().GetError())
+			}
+			if c.want == "skipped" && !strings.Contains(res.GetUpload().GetError(), "jira-extractor upload --from "+loc) {
+				t.Errorf("skip reason %q", res.GetUpload().GetError())
+			}
+		})
+	}
+}
+
+// TestExitCodesMatchTheProtocol: Result.exit_code carries the extractor's
+// codes, which hosts read as plugin.Exit*.
+func TestExitCodesMatchTheProtocol(t *testing.T) {
+	if extractor.ExitComplete != plugin.ExitComplete || extractor.ExitFailed != plugin.ExitFailed || extractor.ExitUsage != plugin.ExitUsage || extractor.ExitPartial != plugin.ExitPartial {
+		t.Error("extractor and plugin exit codes differ")
 	}
 }

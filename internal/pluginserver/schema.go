@@ -1,4 +1,4 @@
-package plugin
+package pluginserver
 
 import (
 	"encoding/json"

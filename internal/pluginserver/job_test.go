@@ -1,25 +1,16 @@
-package plugin
+package pluginserver
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestRunLocation(t *testing.T) {
-	for _, c := range []struct{ dest, want string }{
-		{"./out", filepath.Join("out", "R")},
-		{"/data/x/", "/data/x/R"},
-		{"file:///data/x", "/data/x/R"},
-		{"s3://bucket/prefix/", "s3://bucket/prefix/R"},
-		{"s3://bucket", "s3://bucket/R"},
-	} {
-		if got := RunLocation(c.dest, "R"); got != c.want {
-			t.Errorf("RunLocation(%q) = %q, want %q", c.dest, got, c.want)
-		}
-	}
+func TestManifestLocation(t *testing.T) {
 	if got := manifestLocation("s3://b/p/R"); got != "s3://b/p/R/manifest.json" {
+		t.Errorf("manifestLocation = %q", got)
+	}
+	if got := manifestLocation("/data/R"); got != "/data/R/manifest.json" {
 		t.Errorf("manifestLocation = %q", got)
 	}
 }
@@ -47,21 +38,5 @@ func TestWithDestination(t *testing.T) {
 	}
 	if _, err := withDestination([]byte(`{"output":3}`), "d"); err == nil {
 		t.Error("non-object output accepted")
-	}
-}
-
-func TestTailWriter(t *testing.T) {
-	tw := &tailWriter{max: 2}
-	for _, s := range []string{`{"@level":"info"}`, "\n", "one\n", "two", "\n", "three\npart"} {
-		if _, err := tw.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got := tw.suffix()
-	if !strings.Contains(got, "two\n  three\n  part") || strings.Contains(got, "one") || strings.Contains(got, "@level") {
-		t.Errorf("suffix = %q", got)
-	}
-	if (&tailWriter{max: 2}).suffix() != "" {
-		t.Error("empty tail has a suffix")
 	}
 }

@@ -1,4 +1,4 @@
-package plugin
+package host
 
 import (
 	"context"
@@ -21,13 +21,26 @@ import (
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
-// startHost starts the real plugin binary with extra env.
-func startHost(t *testing.T, logs *simtest.SyncBuffer, env ...string) *Host {
+// startHost starts the real plugin binary.
+func startHost(t *testing.T, logs *simtest.SyncBuffer) *Host {
 	t.Helper()
-	cfg := HostConfig{Path: pluginBin, Env: env, LogLevel: "debug"}
+	return startHostConfig(t, logs, Config{Path: pluginBin})
+}
+
+// startCrashHost starts the test plugin that crashes at point.
+func startCrashHost(t *testing.T, point string) *Host {
+	t.Helper()
+	return startHostConfig(t, nil, Config{Path: crashBin, Env: []string{crashPointEnv + "=" + point}})
+}
+
+// startHostConfig starts a plugin and stops it when the test ends.
+func startHostConfig(t *testing.T, logs *simtest.SyncBuffer, cfg Config) *Host {
+	t.Helper()
+	cfg.LogLevel = "debug"
 	if logs != nil {
 		cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
 	}
@@ -52,7 +65,7 @@ func TestHostEndToEnd(t *testing.T) {
 	h := startHost(t, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if h.ProtocolVersion() != ProtocolVersion {
+	if h.ProtocolVersion() != plugin.ProtocolVersion {
 		t.Errorf("negotiated version %d", h.ProtocolVersion())
 	}
 
@@ -118,56 +131,82 @@ func countKind(es []model.Entity, kind model.SourceType) int {
 	return n
 }
 
-func TestHostCancelStopsTheRun(t *testing.T) {
-	_, url := startSim(t, sim.Faults{Latency: 300 * time.Millisecond})
+// partFiles lists the part files under dir.
+func partFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "part-") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// waitFor polls cond every 20 ms until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestHostCancelCleansUp cancels a run that has written part files: the
+// host keeps the stream open, the plugin aborts the run, removes its files
+// and reports how many in the Result.
+func TestHostCancelCleansUp(t *testing.T) {
+	// Enough users that the first part file is written mid-run (the
+	// pipeline hands the sink 1000 rows at a time).
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1, Users: 3000, Faults: sim.Faults{Latency: 200 * time.Millisecond}})
 	h := startHost(t, nil)
 	dest := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	first := make(chan struct{})
-	var once sync.Once
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simtest.Job(t, url, dest, nil)}, RunId: "01CANCEL"}, func(ev *extractorv1.ExtractResponse) {
-			if ev.GetProgress() != nil {
-				once.Do(func() { close(first) })
-			}
-		})
-		done <- err
-	}()
-	select {
-	case <-first:
-	case err := <-done:
-		t.Fatalf("run ended before its first progress event: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("no progress event")
+	type outcome struct {
+		res *extractorv1.Result
+		err error
 	}
+	done := make(chan outcome, 1)
+	job := simtest.Job(t, url, dest, map[string]any{"output.batchRows": 1000})
+	go func() {
+		res, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: job}, RunId: "01CANCEL"}, nil)
+		done <- outcome{res, err}
+	}()
+	waitFor(t, 30*time.Second, "part files", func() bool { return len(partFiles(t, dest)) > 0 })
 	cancel()
+	var o outcome
 	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("extract returned %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
+	case o = <-done:
+	case <-time.After(30 * time.Second):
 		t.Fatal("extract did not return after cancel")
 	}
-	pid := h.Pid()
-	start := time.Now()
-	h.Kill()
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("stopping the plugin took %s", took)
+	if o.err != nil {
+		t.Fatalf("extract returned %v, want the cancelled run's result", o.err)
 	}
-	waitGone(t, pid, 5*time.Second)
+	if o.res.GetStatus() != manifest.StatusCancelled || o.res.GetExitCode() != 1 || o.res.GetRemovedFiles() == 0 || o.res.GetCleanupError() != "" {
+		t.Errorf("result %v", o.res)
+	}
+	if left := partFiles(t, dest); len(left) > 0 {
+		t.Errorf("part files left after the cancel: %v", left)
+	}
 	if _, err := os.Stat(filepath.Join(dest, "01CANCEL", manifest.FileName)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cancelled run has a manifest: %v", err)
+	}
+	if h.Exited() {
+		t.Error("the plugin exited on a cancel; it should wait for the host to stop it")
 	}
 }
 
 func TestHostPluginCrash(t *testing.T) {
 	_, url := startSim(t, sim.Faults{Latency: 100 * time.Millisecond})
-	for _, point := range []string{crashExtractStart, crashAfterProgress} {
+	for _, point := range []string{plugin.CrashExtractStart, plugin.CrashAfterProgress} {
 		t.Run(point, func(t *testing.T) {
-			h := startHost(t, nil, CrashEnv+"="+point)
+			h := startCrashHost(t, point)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			dest := t.TempDir()
@@ -186,7 +225,7 @@ func TestHostPluginCrash(t *testing.T) {
 			if !strings.Contains(err.Error(), "crashed or was killed") || !strings.Contains(err.Error(), "test crash at "+point) {
 				t.Errorf("error does not explain the crash: %v", err)
 			}
-			if point == crashAfterProgress && progressN == 0 {
+			if point == plugin.CrashAfterProgress && progressN == 0 {
 				t.Error("no progress before the crash")
 			}
 			if !h.Exited() {
@@ -214,10 +253,10 @@ func TestHostPluginKilledMidRun(t *testing.T) {
 }
 
 func TestHostPanicInExtract(t *testing.T) {
-	h := startHost(t, nil, CrashEnv+"="+crashPanicExtract)
+	h := startCrashHost(t, plugin.CrashPanicExtract)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}}, nil)
+	_, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: simtest.Job(t, "http://127.0.0.1:1", t.TempDir(), nil)}}, nil)
 	if err == nil || !strings.Contains(err.Error(), "plugin panic") || errors.Is(err, ErrPluginExited) {
 		t.Fatalf("err = %v, want a recovered plugin panic", err)
 	}
@@ -227,16 +266,16 @@ func TestHostPanicInExtract(t *testing.T) {
 }
 
 func TestHostHandshakeMismatch(t *testing.T) {
-	wrongCookie := Handshake
+	wrongCookie := plugin.Handshake
 	wrongCookie.MagicCookieValue = "not-the-cookie"
 	for _, c := range []struct {
 		name string
-		cfg  HostConfig
+		cfg  Config
 		want []string
 	}{
-		{"cookie", HostConfig{Path: pluginBin, Handshake: &wrongCookie}, []string{"did not complete the go-plugin handshake", "This binary is a plugin"}},
-		{"protocol version", HostConfig{Path: pluginBin, Versions: []int{2}}, []string{"another protocol version", "Plugin version: 1"}},
-		{"not a plugin", HostConfig{Path: "/bin/true"}, []string{"did not complete the go-plugin handshake"}},
+		{"cookie", Config{Path: pluginBin, Handshake: &wrongCookie}, []string{"did not complete the go-plugin handshake", "This binary is a plugin"}},
+		{"protocol version", Config{Path: pluginBin, Versions: []int{2}}, []string{"another protocol version", "Plugin version: 1"}},
+		{"not a plugin", Config{Path: "/bin/true"}, []string{"did not complete the go-plugin handshake"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.cfg.StartTimeout = 20 * time.Second
@@ -267,7 +306,7 @@ func TestHostChecksum(t *testing.T) {
 	sum := sha256.Sum256(b)
 	good := hex.EncodeToString(sum[:])
 
-	h, err := Start(HostConfig{Path: pluginBin, SHA256: strings.ToUpper(good)})
+	h, err := Start(Config{Path: pluginBin, SHA256: strings.ToUpper(good)})
 	if err != nil {
 		t.Fatalf("right checksum refused: %v", err)
 	}
@@ -277,13 +316,13 @@ func TestHostChecksum(t *testing.T) {
 
 	sum[0] ^= 0xff
 	bad := hex.EncodeToString(sum[:])
-	_, err = Start(HostConfig{Path: pluginBin, SHA256: bad})
+	_, err = Start(Config{Path: pluginBin, SHA256: bad})
 	if !errors.Is(err, ErrChecksumMismatch) || !strings.Contains(err.Error(), good) || !strings.Contains(err.Error(), bad) {
 		t.Fatalf("err = %v, want a checksum mismatch naming both sums", err)
 	}
 	simtest.NoPluginLeft(t, pluginBin)
 
-	if _, err := Start(HostConfig{Path: pluginBin, SHA256: "xyz"}); err == nil || !strings.Contains(err.Error(), "not a hex SHA-256") {
+	if _, err := Start(Config{Path: pluginBin, SHA256: "xyz"}); err == nil || !strings.Contains(err.Error(), "not a hex SHA-256") {
 		t.Errorf("bad hex: %v", err)
 	}
 }

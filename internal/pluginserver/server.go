@@ -1,4 +1,9 @@
-package plugin
+// Package pluginserver is the Jira extractor behind the plugin protocol: a
+// plugin.Extractor that validates jobs, runs them with extractor.Run (and
+// uploads a complete run when the job file says upload.afterRun), and
+// streams their events. The jira-extractor binary serves it with Serve when
+// a go-plugin host starts it.
+package pluginserver
 
 import (
 	"context"
@@ -8,7 +13,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/ulid/v2"
@@ -18,39 +22,59 @@ import (
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/upload"
+	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
 // RunFunc runs one job; extractor.Run in production, a fake in tests.
 type RunFunc func(ctx context.Context, job *config.Job, opts extractor.RunOptions) (*manifest.Manifest, error)
 
-// Server is the plugin side of protocol version 1: it serves the extractor
-// over gRPC.
-type Server struct {
-	extractorv1.UnimplementedExtractorServiceServer
-	logger hclog.Logger
-	run    RunFunc
-	crash  crashPoint
+// UploadFunc uploads a complete run at location as the job file's upload
+// section says; upload.FromJob in production.
+type UploadFunc func(ctx context.Context, job *config.Job, location string, logger *slog.Logger) error
+
+// Options configure a Server; every field is optional.
+type Options struct {
+	// Logger receives the plugin's logs; nil discards them.
+	Logger hclog.Logger
+	// Run runs a job; nil means extractor.Run.
+	Run RunFunc
+	// Upload uploads a run after it (upload.afterRun); nil means
+	// upload.FromJob.
+	Upload UploadFunc
 }
 
-// NewServer returns a server that runs jobs with run (extractor.Run when
-// nil) and logs to logger.
-func NewServer(logger hclog.Logger, run RunFunc) *Server {
-	if logger == nil {
-		logger = hclog.NewNullLogger()
+// Server is the Jira extractor as a plugin.Extractor.
+type Server struct {
+	logger hclog.Logger
+	run    RunFunc
+	upload UploadFunc
+}
+
+var _ plugin.Extractor = (*Server)(nil)
+
+// New returns a server with opts.
+func New(opts Options) *Server {
+	s := &Server{logger: opts.Logger, run: opts.Run, upload: opts.Upload}
+	if s.logger == nil {
+		s.logger = hclog.NewNullLogger()
 	}
-	if run == nil {
-		run = extractor.Run
+	if s.run == nil {
+		s.run = extractor.Run
 	}
-	return &Server{logger: logger, run: run, crash: crashPointFromEnv()}
+	if s.upload == nil {
+		s.upload = upload.FromJob
+	}
+	return s
 }
 
 // Describe names the extractor, its kinds and the job-file schema.
-func (s *Server) Describe(_ context.Context, _ *extractorv1.DescribeRequest) (*extractorv1.DescribeResponse, error) {
+func (s *Server) Describe(context.Context) (*extractorv1.DescribeResponse, error) {
 	resp := &extractorv1.DescribeResponse{
 		Name:            extractor.Name,
 		Version:         extractor.Version,
-		ProtocolVersion: ProtocolVersion,
+		ProtocolVersion: plugin.ProtocolVersion,
 		JobSchemaJson:   jobSchema(),
 	}
 	for _, k := range model.SourceTypes {
@@ -63,8 +87,8 @@ func (s *Server) Describe(_ context.Context, _ *extractorv1.DescribeRequest) (*e
 }
 
 // Validate reports the job's problems, each naming its key.
-func (s *Server) Validate(_ context.Context, req *extractorv1.ValidateRequest) (*extractorv1.ValidateResponse, error) {
-	job, err := parseJob(req.GetJob())
+func (s *Server) Validate(_ context.Context, j *extractorv1.Job) (*extractorv1.ValidateResponse, error) {
+	job, err := parseJob(j)
 	if err != nil {
 		if !config.IsInvalid(err) {
 			return nil, fmt.Errorf("validate job: %w", err)
@@ -78,63 +102,91 @@ func (s *Server) Validate(_ context.Context, req *extractorv1.ValidateRequest) (
 	}, nil
 }
 
-// Extract runs the job and streams its events, ending with a Result.
-func (s *Server) Extract(req *extractorv1.ExtractRequest, stream extractorv1.ExtractorService_ExtractServer) error {
-	s.crash.at(crashExtractStart)
-	ctx := stream.Context()
-	out := &eventSender{stream: stream}
-
+// Extract runs the job, passing its events to send, and returns its
+// Result. A cancelled run is aborted (its part files removed) before the
+// Result, which says how many were removed. After a complete run, the job
+// file's upload.afterRun uploads it; the Result says how that went.
+func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
 	runID := req.GetRunId()
 	if runID == "" {
 		runID = ulid.Make().String()
 	}
 	job, err := parseJob(req.GetJob())
 	if err != nil {
-		return out.send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Result{Result: &extractorv1.Result{
+		return &extractorv1.Result{
 			RunId:    runID,
 			Status:   manifest.StatusFailed,
 			ExitCode: extractor.ExitUsage,
 			Error:    err.Error(),
 			Problems: problemsToProto(err),
-		}}})
+		}, nil
 	}
-	location := RunLocation(job.Output.Destination, runID)
+	location := plugin.RunLocation(job.Output.Destination, runID)
 
 	base := NewHCLogHandler(s.logger.Named("extractor"))
 	var handler slog.Handler = base
 	if lvl, ok := slogLevel(req.GetLogLevel()); ok {
-		handler = &streamLogHandler{level: lvl, fallback: base, out: out}
+		handler = &streamLogHandler{level: lvl, fallback: base, send: send}
 	}
 	logger := slog.New(handler).With("run_id", runID)
 	logger.Info("extraction started", "site", job.AppConfig.Site(), "location", location)
 
-	progressSent := 0
+	var cleanup *extractor.Cleanup
 	m, runErr := s.run(ctx, job, extractor.RunOptions{
 		Logger: logger,
 		RunID:  runID,
 		OnEvent: func(ev extractor.Event) {
+			if ev.Type == extractor.EventAborted {
+				c := ev.Cleanup
+				cleanup = &c
+				return
+			}
 			resp := eventToProto(ev)
 			if resp == nil {
 				return
 			}
-			if ev.Type == extractor.EventProgress {
-				// The test crash comes with the second progress event, so
-				// the first one has had time to reach the host.
-				if progressSent++; progressSent == 2 {
-					s.crash.at(crashAfterProgress)
-				}
-			}
-			if err := out.send(resp); err != nil {
+			if err := send(resp); err != nil {
 				logger.Debug("event not delivered", "error", err)
 			}
 		},
 	})
 	res := resultOf(ctx, runID, location, m, runErr)
-	logger.Info("extraction finished", "status", res.Status, "exit_code", res.ExitCode)
-	if err := out.send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Result{Result: res}}); err != nil {
-		return fmt.Errorf("send result of run %s: %w", runID, err)
+	if cleanup != nil {
+		res.RemovedFiles = int64(cleanup.Removed)
+		if cleanup.Err != nil {
+			res.CleanupError = cleanup.Err.Error()
+		}
 	}
-	return nil
+	s.uploadAfterRun(ctx, job, res, send, logger)
+	logger.Info("extraction finished", "status", res.Status, "exit_code", res.ExitCode, "removed_files", res.RemovedFiles)
+	return res, nil
+}
+
+// uploadAfterRun uploads a complete run when the job file says
+// upload.afterRun, announcing it with an event and reporting the outcome in
+// res; a failed upload makes the exit code 1.
+func (s *Server) uploadAfterRun(ctx context.Context, job *config.Job, res *extractorv1.Result, send func(*extractorv1.ExtractResponse) error, logger *slog.Logger) {
+	if job.Upload == nil || !job.Upload.AfterRun || res.GetManifestLocation() == "" {
+		return
+	}
+	out := &extractorv1.UploadOutcome{Location: res.GetLocation()}
+	res.Upload = out
+	if res.GetStatus() != manifest.StatusComplete {
+		out.Status = "skipped"
+		out.Error = fmt.Sprintf("the run is %s, and upload.afterRun uploads complete runs only; upload it with 'jira-extractor upload --from %s --config JOB.json'", res.GetStatus(), res.GetLocation())
+		return
+	}
+	if err := send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Upload{Upload: &extractorv1.UploadOutcome{Status: "started", Location: res.GetLocation()}}}); err != nil {
+		logger.Debug("event not delivered", "error", err)
+	}
+	if err := s.upload(ctx, job, res.GetLocation(), logger.With("phase", "upload")); err != nil {
+		out.Status = "failed"
+		out.Error = err.Error()
+		res.ExitCode = extractor.ExitFailed
+		logger.Error("upload after the run failed", "error", err.Error())
+		return
+	}
+	out.Status = "uploaded"
 }
 
 // resultOf builds the final event of a run.
@@ -210,20 +262,4 @@ func eventToProto(ev extractor.Event) *extractorv1.ExtractResponse {
 		return nil
 	}
 	return resp
-}
-
-// eventSender serialises Sends on a stream (log lines come from any
-// goroutine, events from the run's event goroutine).
-type eventSender struct {
-	mu     sync.Mutex
-	stream extractorv1.ExtractorService_ExtractServer
-}
-
-func (e *eventSender) send(resp *extractorv1.ExtractResponse) error {
-	if resp.Time == nil {
-		resp.Time = timestamppb.Now()
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.stream.Send(resp)
 }

@@ -1,4 +1,4 @@
-package plugin
+package pluginserver
 
 import (
 	"context"
@@ -117,11 +117,4 @@ func hclogLevel(l slog.Level) hclog.Level {
 	default:
 		return hclog.Error
 	}
-}
-
-// ParseLevel reads a level name ("trace", "debug", "info", "warn", "error",
-// "off"); ok is false for anything else.
-func ParseLevel(s string) (hclog.Level, bool) {
-	l := hclog.LevelFromString(s)
-	return l, l != hclog.NoLevel
 }

@@ -1,11 +1,9 @@
-package plugin
+package pluginserver
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
@@ -62,20 +60,6 @@ func withDestination(data []byte, dest string) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-// RunLocation is the run folder of runID under a destination as the user
-// wrote it: DEST/RUN_ID for a path or file:// URL, s3://bucket/prefix/RUN_ID
-// for S3.
-func RunLocation(destination, runID string) string {
-	switch {
-	case strings.HasPrefix(destination, "s3://"):
-		return strings.TrimRight(destination, "/") + "/" + runID
-	case strings.HasPrefix(destination, "file://"):
-		return filepath.Join(filepath.FromSlash(strings.TrimPrefix(destination, "file://")), runID)
-	default:
-		return filepath.Join(destination, runID)
-	}
-}
-
 // problemsToProto converts a validation error's problems; a non-validation
 // error becomes one problem under "(job)".
 func problemsToProto(err error) []*extractorv1.Problem {
@@ -89,16 +73,3 @@ func problemsToProto(err error) []*extractorv1.Problem {
 	}
 	return out
 }
-
-// ProblemsFromProto converts problems back into a config.InvalidError.
-func ProblemsFromProto(ps []*extractorv1.Problem) *config.InvalidError {
-	ie := &config.InvalidError{Problems: make([]config.Problem, len(ps))}
-	for i, p := range ps {
-		ie.Problems[i] = config.Problem{Key: p.GetKey(), Message: p.GetMessage(), Fix: p.GetFix()}
-	}
-	return ie
-}
-
-// ParseJob applies a Job's overrides and validates it, as the plugin does;
-// hosts use it to read options meant for them (such as upload.afterRun).
-func ParseJob(j *extractorv1.Job) (*config.Job, error) { return parseJob(j) }

@@ -1,0 +1,155 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+)
+
+// DefaultCancelGrace is how long a host waits, after cancelling a run, for
+// the plugin to clean up and report the run's Result.
+const DefaultCancelGrace = 30 * time.Second
+
+// cancelCallTimeout bounds the Cancel RPC itself.
+const cancelCallTimeout = 10 * time.Second
+
+// ErrNoResultInGrace is returned by GRPCClient.Extract when a cancelled run
+// did not report its Result within the grace period: its part files may
+// still be there.
+var ErrNoResultInGrace = errors.New("the plugin did not report the cancelled run's result within the grace period")
+
+// ErrNoResult is returned when the plugin ended a run's stream without a
+// Result.
+var ErrNoResult = errors.New("the plugin ended the run without a result")
+
+// GRPCClient is the host side of protocol version 1: an Extractor that
+// calls a plugin process over gRPC.
+type GRPCClient struct {
+	client extractorv1.ExtractorServiceClient
+	// CancelGrace bounds the wait for a cancelled run's Result (see
+	// Extract); 0 means DefaultCancelGrace.
+	CancelGrace time.Duration
+}
+
+var _ Extractor = (*GRPCClient)(nil)
+
+// NewGRPCClient returns the Extractor behind a service client.
+func NewGRPCClient(c extractorv1.ExtractorServiceClient) *GRPCClient {
+	return &GRPCClient{client: c}
+}
+
+// Describe calls Describe.
+func (c *GRPCClient) Describe(ctx context.Context) (*extractorv1.DescribeResponse, error) {
+	return c.client.Describe(ctx, &extractorv1.DescribeRequest{})
+}
+
+// Validate calls Validate.
+func (c *GRPCClient) Validate(ctx context.Context, job *extractorv1.Job) (*extractorv1.ValidateResponse, error) {
+	return c.client.Validate(ctx, &extractorv1.ValidateRequest{Job: job})
+}
+
+// Extract calls Extract and passes every event but the Result to send.
+//
+// When ctx ends, the run is cancelled without closing its stream: the
+// client calls Cancel with the request's run id, so the plugin aborts the
+// run, removes its part files and still sends the Result, which Extract
+// returns. It waits CancelGrace for it; after that it closes the stream and
+// returns ErrNoResultInGrace. A plugin without Cancel (or a request without
+// a run id) gets its stream closed at once, as before Cancel existed.
+func (c *GRPCClient) Extract(ctx context.Context, req *extractorv1.ExtractRequest, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
+	streamCtx, closeStream := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer closeStream(nil)
+	stream, err := c.client.Extract(streamCtx, req)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go c.cancelOnDone(ctx, streamCtx, req.GetRunId(), closeStream, done)
+	for {
+		ev, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil, ErrNoResult
+		}
+		if err != nil {
+			if cause := context.Cause(streamCtx); cause != nil && status.Code(err) == codes.Canceled {
+				return nil, cause
+			}
+			return nil, err
+		}
+		if r := ev.GetResult(); r != nil {
+			return r, nil
+		}
+		if send != nil {
+			if err := send(ev); err != nil {
+				return nil, fmt.Errorf("handle event: %w", err)
+			}
+		}
+	}
+}
+
+// cancelOnDone waits for ctx to end while the run is in progress, then
+// cancels the run and bounds the wait for its Result.
+func (c *GRPCClient) cancelOnDone(ctx, streamCtx context.Context, runID string, closeStream context.CancelCauseFunc, done <-chan struct{}) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	if runID == "" {
+		closeStream(ctx.Err())
+		return
+	}
+	if !c.cancelRun(streamCtx, runID, done) {
+		// A plugin older than Cancel aborts a run when its stream closes;
+		// so does one that does not know the run.
+		closeStream(ctx.Err())
+		return
+	}
+	grace := c.CancelGrace
+	if grace <= 0 {
+		grace = DefaultCancelGrace
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		closeStream(fmt.Errorf("%w (%s): %w", ErrNoResultInGrace, grace, ctx.Err()))
+	}
+}
+
+// cancelRun calls Cancel until the plugin knows the run (it registers it
+// when its Extract handler starts, which may be just after the call), up to
+// cancelCallTimeout. It reports whether the plugin is cancelling the run, or
+// the run ended meanwhile (done).
+func (c *GRPCClient) cancelRun(ctx context.Context, runID string, done <-chan struct{}) bool {
+	deadline := time.Now().Add(cancelCallTimeout)
+	for {
+		cctx, cancel := context.WithDeadline(ctx, deadline)
+		resp, err := c.client.Cancel(cctx, &extractorv1.CancelRequest{RunId: runID})
+		cancel()
+		switch {
+		case err == nil && resp.GetFound():
+			return true
+		case err != nil && status.Code(err) != codes.DeadlineExceeded:
+			// Unimplemented (an older plugin) or the plugin is gone, which
+			// the stream reports.
+			return false
+		case time.Now().After(deadline):
+			return false
+		}
+		select {
+		case <-done:
+			return true
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
