@@ -15,6 +15,7 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 )
@@ -362,4 +363,27 @@ func TestRunHostileDataset(t *testing.T) {
 			diff(t, readRun(t, runDir(dest, "r")), truthRows(srv.Truth(sim.TruthOptions{Org: tc.org})))
 		})
 	}
+}
+
+// TestRunSmallBatchesEqualsTruth: with tiny batches every table is flushed
+// many times, and the last flush happens after every phase has returned.
+// The last flush must run on the run's context, not on the phases' group
+// context (cancelled once the group is done).
+func TestRunSmallBatchesEqualsTruth(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2})
+	dest := t.TempDir()
+	job, err := config.Parse(simtest.Job(t, url, dest, map[string]any{
+		"appConfig.requestsPerSecond": 2000, "appConfig.burst": 100, "output.batchRows": 5,
+	}), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "tiny-batches"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != manifest.StatusComplete {
+		t.Fatalf("status %s: %v", m.Status, m.Warnings)
+	}
+	diff(t, readRun(t, runDir(dest, "tiny-batches")), truthRows(srv.Truth(sim.TruthOptions{})))
 }

@@ -183,6 +183,16 @@ func newRun(opts Options) *run {
 
 // run starts every phase and waits for all of them.
 func (r *run) run(ctx context.Context) error {
+	// The last flush runs on the caller's ctx: the group's context is
+	// cancelled as soon as Wait returns.
+	if err := r.fetchAll(ctx); err != nil {
+		return err
+	}
+	return r.out.flush(ctx)
+}
+
+// fetchAll runs every phase concurrently and waits for all of them.
+func (r *run) fetchAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	r.log.Info("extraction started", "concurrency", r.conc, "org_access", r.app.HasOrgAccess(),
 		"entity_kinds", r.app.EntityKinds, "relation_kinds", r.app.RelationKinds, "project_keys", len(r.app.ProjectKeys))
@@ -193,10 +203,7 @@ func (r *run) run(ctx context.Context) error {
 	g.Go(func() error { return r.phase(ctx, "global roles", r.globalRoles) })
 	g.Go(func() error { return r.phase(ctx, "application roles", r.applicationRoles) })
 	g.Go(func() error { return r.phase(ctx, "permission schemes", r.permissionSchemes) })
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return r.out.flush(ctx)
+	return g.Wait()
 }
 
 func (r *run) phase(ctx context.Context, name string, f func(context.Context) error) error {
