@@ -311,3 +311,53 @@ func BenchmarkEffectiveAccessMedium(b *testing.B) {
 		b.Logf("medium: %d expected rows, %s", len(want), time.Since(start).Round(time.Millisecond))
 	}
 }
+
+// A job that filters member_of out gets complete effective tables for the
+// paths that do not need it, no rows through groups, and notes (not
+// warnings) that say which paths were not resolved.
+func TestEffectiveAccessFilteredKindsNoted(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Seed: 3})
+	dest := t.TempDir()
+	kinds := []string{}
+	for _, k := range model.RelationKinds {
+		if k != model.MemberOf {
+			kinds = append(kinds, string(k))
+		}
+	}
+	job, err := config.Parse(simtest.Job(t, url, dest, map[string]any{"appConfig.relationKinds": kinds, "output.effectivePermissions": []string{"*"}}), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != manifest.StatusComplete || len(m.Warnings) != 0 {
+		t.Errorf("status %s, warnings %v: a filter the job chose must not make the run partial", m.Status, m.Warnings)
+	}
+	var noted bool
+	for _, n := range m.Notes {
+		if n.Scope == "effective_permission" && strings.Contains(n.Message, "group:GROUPID") && strings.Contains(n.Message, "member_of") {
+			noted = true
+		}
+	}
+	if !noted {
+		t.Errorf("notes %v do not say that group paths need member_of", m.Notes)
+	}
+	tr := srv.Truth(sim.TruthOptions{})
+	var kept []model.Relation
+	for _, r := range tr.Relations {
+		if r.Kind != model.MemberOf {
+			kept = append(kept, r)
+		}
+	}
+	want := expectedAccess(sim.Truth{Entities: tr.Entities, Relations: kept}, nil)
+	rr, err := output.OpenRun(context.Background(), filepath.Join(dest, "r"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameKeys(t, readEffective(t, rr), want)
+	if k := viaKinds(want); k["group"]+k["project_role_group"]+k["application_role"] != 0 || k["anyone"] == 0 {
+		t.Errorf("expected path kinds without member_of: %v", k)
+	}
+}
