@@ -6,28 +6,43 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 )
 
-// Load builds an Index with names from a finished run's raw tables.
+// Load builds an Index with names from a finished run's raw tables. The
+// memberships (by far the largest table) are read beside the rest.
 func Load(ctx context.Context, rr *output.RunReader) (*Index, error) {
 	b := NewBuilder(BuildOptions{Names: true})
-	for _, k := range []model.SourceType{model.User, model.Group, model.Project, model.Role, model.ApplicationRole} {
-		batch := make([]model.Entity, 0, 1024)
-		err := rr.ScanEntities(ctx, k, func(e model.Entity) error {
-			if batch = append(batch, e); len(batch) == cap(batch) {
-				b.AddEntities(k, batch)
-				batch = batch[:0]
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return loadRelations(ctx, rr, b, model.MemberOf) })
+	g.Go(func() error {
+		for _, k := range []model.SourceType{model.User, model.Group, model.Project, model.Role, model.ApplicationRole} {
+			batch := make([]model.Entity, 0, 1024)
+			err := rr.ScanEntities(ctx, k, func(e model.Entity) error {
+				if batch = append(batch, e); len(batch) == cap(batch) {
+					b.AddEntities(k, batch)
+					batch = batch[:0]
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("read %s entities of %s: %w", k, rr.Location(), err)
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read %s entities of %s: %w", k, rr.Location(), err)
+			b.AddEntities(k, batch)
 		}
-		b.AddEntities(k, batch)
+		return loadRelations(ctx, rr, b, model.HasRole, model.RoleIn, model.LeadOf, model.ProductAccess, model.UsesScheme, model.HoldsPermission)
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
-	for _, k := range []model.RelationKind{model.MemberOf, model.HasRole, model.RoleIn, model.LeadOf, model.ProductAccess, model.UsesScheme, model.HoldsPermission} {
+	return b.Index(), nil
+}
+
+func loadRelations(ctx context.Context, rr *output.RunReader, b *Builder, kinds ...model.RelationKind) error {
+	for _, k := range kinds {
 		batch := make([]model.Relation, 0, 4096)
 		err := rr.ScanRelations(ctx, k, func(r model.Relation) error {
 			if batch = append(batch, r); len(batch) == cap(batch) {
@@ -37,11 +52,11 @@ func Load(ctx context.Context, rr *output.RunReader) (*Index, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("read %s relations of %s: %w", k, rr.Location(), err)
+			return fmt.Errorf("read %s relations of %s: %w", k, rr.Location(), err)
 		}
 		b.AddRelations(k, batch)
 	}
-	return b.Index(), nil
+	return nil
 }
 
 // Row is one answer: a user holds a permission in a project (Permission
