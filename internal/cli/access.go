@@ -85,14 +85,16 @@ each with its path.`,
 	return f
 }
 
-// accessHelpFlags is the help of `access` itself.
+// newAccessHelpFlags is the help of `access` itself.
 func newAccessHelpFlags() *cmdFlags {
-	return newCmdFlags("access", "access who|what --run DEST/RUN_ID ...", accessAbout+`
+	c := newCmdFlags("access", "access who|what --run DEST/RUN_ID ...", accessAbout+`
 
 Run 'jira-extractor access who --help' or 'jira-extractor access what --help'
 for their flags.`,
 		"jira-extractor access who --run ./out/01J9Z3K4X8N7QH2R5V6W7Y8Z9A --project WEB\n"+
 			"jira-extractor access what --run ./out/01J9Z3K4X8N7QH2R5V6W7Y8Z9A --user jane@example.com")
+	c.exits = accessExits
+	return c
 }
 
 func cmdAccess(ctx context.Context, args []string, env Env) int {
@@ -101,9 +103,7 @@ func cmdAccess(ctx context.Context, args []string, env Env) int {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		h := newAccessHelpFlags()
-		h.exits = accessExits
-		h.help(env.Out)
+		newAccessHelpFlags().help(env.Out)
 		return ExitOK
 	case "who", "what":
 	default:
