@@ -14,7 +14,7 @@ import (
 // EntityType is the coarse class of an entity in a governance platform.
 type EntityType string
 
-// The three entity types of DESIGN.md.
+// The three entity types.
 const (
 	Identity   EntityType = "identity"
 	Resource   EntityType = "resource"
@@ -25,7 +25,7 @@ const (
 // `source_type=KIND` folder of the output.
 type SourceType string
 
-// The entity kinds of DESIGN.md.
+// The entity kinds.
 const (
 	User             SourceType = "user"
 	Group            SourceType = "group"
@@ -55,7 +55,7 @@ func EntityTypeOf(s SourceType) EntityType {
 // `relation=KIND` folder of the output. `from` holds, `to` is held.
 type RelationKind string
 
-// The relation kinds of DESIGN.md.
+// The relation kinds read from the site.
 const (
 	MemberOf        RelationKind = "member_of"        // user → group
 	HasRole         RelationKind = "has_role"         // user or group → project_role
