@@ -57,6 +57,7 @@ proto:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extractor/bench/
 	$(GO) test -run '^$$' -bench BenchmarkWrite -benchtime 1x -timeout 10m ./internal/output/
+	$(GO) test -run '^$$' -bench 'BenchmarkEffectiveAccess' -benchtime 1x -timeout 10m ./extractor/ ./internal/cli/
 	$(GO) test -run '^$$' -bench BenchmarkServe -benchtime 20000x -timeout 10m ./cmd/jirasim/sim/
 	$(GO) test -run '^$$' -bench BenchmarkGenerateLarge -benchtime 1x -timeout 10m ./cmd/jirasim/sim/
 

@@ -9,9 +9,11 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/govextract/jira-extractor/internal/access"
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/pipeline"
 	"github.com/govextract/jira-extractor/internal/progress"
@@ -98,8 +100,16 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 		ev.aborted(c)
 	}
 
+	// Effective access is resolved from the rows as the run writes them:
+	// the builder indexes them on their way to the output.
+	var dst pipeline.Sink = sink
+	var ab *access.Builder
+	if job.Output.EffectiveAccessOn() {
+		ab = access.NewBuilder(access.BuildOptions{})
+		dst = access.Tee(sink, ab)
+	}
 	res, err := pipeline.Run(ctx, pipeline.Options{
-		App: app, Source: client, Sink: sink, Tracker: tracker, Logger: log,
+		App: app, Source: client, Sink: dst, Tracker: tracker, Logger: log,
 		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
 		OnWarning: ev.warning,
 	})
@@ -112,6 +122,17 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 		}
 		log.Error("run failed", "run_id", runID, "error", err.Error())
 		return fail(manifest.StatusFailed, fmt.Errorf("run failed: %w", err))
+	}
+
+	if ab != nil {
+		if err := writeEffective(ctx, log, ab, job, countingWriter{sink, tracker}, m); err != nil {
+			abort()
+			if ctx.Err() != nil {
+				return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
+			}
+			log.Error("run failed", "run_id", runID, "error", err.Error())
+			return fail(manifest.StatusFailed, fmt.Errorf("run failed: %w", err))
+		}
 	}
 
 	m.Warnings = res.Warnings
@@ -141,4 +162,38 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 		"requests", m.Requests.Total, "retries", m.Requests.Retries, "throttled", m.Requests.Throttled,
 		"warnings", len(m.Warnings), "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond).String())
 	return m, nil
+}
+
+// writeEffective resolves the index ab built from the run's rows and writes
+// the effective_role and effective_permission tables to sink; the paths the
+// job's filters leave unresolvable become notes of m.
+func writeEffective(ctx context.Context, log *slog.Logger, ab *access.Builder, job *config.Job, sink access.RelationWriter, m *manifest.Manifest) error {
+	start := time.Now()
+	ix := ab.Index()
+	st, err := access.Write(ctx, ix, job.Output.ResolvedPermissions(), sink)
+	if err != nil {
+		return fmt.Errorf("resolve effective access: %w", err)
+	}
+	m.Notes = access.Notes(job.AppConfig)
+	for _, n := range m.Notes {
+		log.Info("effective access note", "scope", n.Scope, "message", n.Message)
+	}
+	log.Info("effective access resolved", "users", ix.Users(), "projects", ix.Projects(),
+		"role_rows", st.RoleRows, "permission_rows", st.PermissionRows,
+		"duration", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+// countingWriter counts the rows it passes on for progress.
+type countingWriter struct {
+	w access.RelationWriter
+	t *progress.Tracker
+}
+
+func (c countingWriter) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
+	if err := c.w.WriteRelations(ctx, kind, batch); err != nil {
+		return err
+	}
+	c.t.AddRows(string(kind), len(batch))
+	return nil
 }

@@ -70,8 +70,8 @@ func TestRunSmallEqualsTruth(t *testing.T) {
 			t.Errorf("warning on a clean run: %v", e.Warning)
 		}
 	}
-	if tables != len(model.SourceTypes)+len(model.RelationKinds) {
-		t.Errorf("%d table events, want %d", tables, len(model.SourceTypes)+len(model.RelationKinds))
+	if tables != len(model.SourceTypes)+len(model.AllRelationKinds()) {
+		t.Errorf("%d table events, want %d", tables, len(model.SourceTypes)+len(model.AllRelationKinds()))
 	}
 	last := evs[len(evs)-1]
 	if last.Type != extractor.EventProgress {

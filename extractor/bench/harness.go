@@ -33,8 +33,12 @@ type Result struct {
 	EntitiesPerSec  float64 `json:"entities_per_second"`
 	RelationsPerSec float64 `json:"relations_per_second"`
 	PeakRSSMiB      float64 `json:"peak_rss_mib"`
-	Status          string  `json:"status"`
-	TruthMatches    bool    `json:"truth_matches"`
+	// EffectiveRows and EffectiveSeconds are the derived effective-access
+	// rows and the time spent resolving and writing them.
+	EffectiveRows    int64   `json:"effective_rows"`
+	EffectiveSeconds float64 `json:"effective_seconds"`
+	Status           string  `json:"status"`
+	TruthMatches     bool    `json:"truth_matches"`
 }
 
 // Run executes one scenario with the extractor binary at bin, writing into
@@ -63,6 +67,7 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	job := simtest.JobMap(url, filepath.Join(dir, "out"), map[string]any{
 		"appConfig.concurrency": sc.Concurrency, "appConfig.requestsPerSecond": sc.RequestsPerSecond, "appConfig.burst": sc.Burst,
 		"appConfig.maxRetries": 10, "appConfig.maxConnections": max(10, sc.Concurrency),
+		"output.effectiveAccess": !sc.NoEffectiveAccess,
 	})
 	b, _ := json.Marshal(job)
 	if err := os.WriteFile(jobPath, b, 0o600); err != nil {
@@ -83,6 +88,11 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	// own high-water mark instead.
 	if res.PeakRSSMiB, err = peakRSS(stderr.Bytes()); err != nil {
 		return res, err
+	}
+	if !sc.NoEffectiveAccess {
+		if res.EffectiveRows, res.EffectiveSeconds, err = effectiveStats(stderr.Bytes()); err != nil {
+			return res, err
+		}
 	}
 
 	m, location, err := findManifest(filepath.Join(dir, "out"))
@@ -136,6 +146,27 @@ func peakRSS(logs []byte) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no peak_rss_mib in the extractor's \"run finished\" log line")
+}
+
+// effectiveStats reads the rows and duration of the extractor's "effective
+// access resolved" JSON log line.
+func effectiveStats(logs []byte) (int64, float64, error) {
+	for _, line := range bytes.Split(logs, []byte("\n")) {
+		var rec struct {
+			Msg      string `json:"msg"`
+			Role     int64  `json:"role_rows"`
+			Perm     int64  `json:"permission_rows"`
+			Duration string `json:"duration"`
+		}
+		if json.Unmarshal(line, &rec) == nil && rec.Msg == "effective access resolved" {
+			d, err := time.ParseDuration(rec.Duration)
+			if err != nil {
+				return 0, 0, fmt.Errorf("effective access duration %q: %w", rec.Duration, err)
+			}
+			return rec.Role + rec.Perm, d.Seconds(), nil
+		}
+	}
+	return 0, 0, fmt.Errorf("no \"effective access resolved\" log line from the extractor")
 }
 
 // findManifest finds the single run folder under dest and reads its manifest.

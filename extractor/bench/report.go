@@ -22,6 +22,32 @@ func Markdown(w io.Writer, results []Result) {
 			r.Scenario, strings.ReplaceAll(r.Condition, "|", "/"), r.Requests, r.Floor, r.RequestRatio, r.WallSeconds, r.TimeFloorSecs, r.TimeRatio,
 			r.Throttled, r.Retried, r.EntitiesPerSec, r.RelationsPerSec, r.PeakRSSMiB, truth)
 	}
+	effectiveMarkdown(w, results)
+}
+
+// effectiveMarkdown adds the cost of effective access: per scenario the
+// derived rows and the time spent on them, and for a scenario run both with
+// and without it (NAME and NAME-noaccess) the extra wall time.
+func effectiveMarkdown(w io.Writer, results []Result) {
+	byName := map[string]Result{}
+	for _, r := range results {
+		byName[r.Scenario] = r
+	}
+	fmt.Fprint(w, "\nEffective access (default permission set ADMINISTER_PROJECTS):\n\n")
+	fmt.Fprintln(w, "| scenario | effective rows | resolve+write s | share of wall | wall s without | wall added | peak RSS MiB |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		if r.EffectiveRows == 0 && r.EffectiveSeconds == 0 {
+			continue
+		}
+		without, added := "", ""
+		if base, ok := byName[r.Scenario+"-noaccess"]; ok && base.WallSeconds > 0 {
+			without = fmt.Sprintf("%.1f", base.WallSeconds)
+			added = fmt.Sprintf("%+.1f%%", 100*(r.WallSeconds-base.WallSeconds)/base.WallSeconds)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.1f | %.1f%% | %s | %s | %.0f |\n", r.Scenario, r.EffectiveRows, r.EffectiveSeconds,
+			100*r.EffectiveSeconds/r.WallSeconds, without, added, r.PeakRSSMiB)
+	}
 }
 
 // WriteFiles writes results.md and results.json into dir.

@@ -29,6 +29,10 @@ type Scenario struct {
 	Concurrency       int
 	RequestsPerSecond float64
 	Burst             int
+	// NoEffectiveAccess turns off the derived effective-access tables
+	// (output.effectiveAccess false): the baseline their cost is measured
+	// against.
+	NoEffectiveAccess bool
 }
 
 // LatencyBound reports whether the time floor is set by latency rather than
@@ -61,6 +65,8 @@ func Matrix() []Scenario {
 	out = append(out,
 		Scenario{Name: "large-lat10ms", Site: "large", Condition: "10 ms latency, no limit, concurrency 16",
 			Faults: sim.Faults{Latency: 10 * time.Millisecond}, Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000},
+		Scenario{Name: "large-lat10ms-noaccess", Site: "large", Condition: "as large-lat10ms, effective access off",
+			Faults: sim.Faults{Latency: 10 * time.Millisecond}, Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000, NoEffectiveAccess: true},
 		Scenario{Name: "medium-rate100-faults", Site: "medium", Condition: "rate limit plus 10% 429s and 2% 5xx", RateLimit: rated,
 			Faults: sim.Faults{Rate429: 0.10, Rate500: 0.005, Rate502: 0.005, Rate503: 0.005, Rate504: 0.005}, Concurrency: 8, RequestsPerSecond: 100, Burst: 20},
 	)

@@ -51,6 +51,7 @@ func commands() []command {
 		{name: "schema", summary: "print the job-file schema and the output schema", flags: func() *cmdFlags { return newSchemaFlags().cmdFlags }, run: cmdSchema},
 		{name: "verify", summary: "re-read a run's files and check them against its manifest", flags: func() *cmdFlags { return newVerifyFlags().cmdFlags }, run: cmdVerify},
 		{name: "upload", summary: "bulk-upload a run to a platform's entity APIs", flags: nil, run: cmdUpload},
+		{name: "access", summary: "who can do what in which project, and why (from a run)", flags: newAccessHelpFlags, run: cmdAccess},
 		{name: "version", summary: "print the version", flags: func() *cmdFlags { return newVersionFlags().cmdFlags }, run: cmdVersion},
 	}
 }

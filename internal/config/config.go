@@ -115,6 +115,12 @@ type Output struct {
 	// OwnerOnly keeps files 0600 and folders 0700 (default true).
 	OwnerOnly *bool     `json:"ownerOnly,omitempty"`
 	S3        *S3Output `json:"s3,omitempty"`
+	// EffectiveAccess writes the derived effective_role and
+	// effective_permission tables (default true).
+	EffectiveAccess *bool `json:"effectiveAccess,omitempty"`
+	// EffectivePermissions are the permission keys resolved into
+	// effective_permission (default ["ADMINISTER_PROJECTS"]; ["*"] for all).
+	EffectivePermissions []string `json:"effectivePermissions,omitempty"`
 }
 
 // Private reports whether output files are owner-only (default true).

@@ -368,6 +368,7 @@ func (o *Output) validate() []Problem {
 	} else if o.BatchBytes == 0 {
 		o.BatchBytes = DefaultBatchBytes
 	}
+	probs = append(probs, o.validateEffective()...)
 	if s := o.S3; s != nil {
 		switch s.SSE {
 		case "", "AES256":

@@ -144,3 +144,29 @@ func TestWantsRelationFollowsEntityKinds(t *testing.T) {
 		t.Fatal("relationKinds filter ignored")
 	}
 }
+
+func TestEffectivePermissions(t *testing.T) {
+	parse := func(out string) (*Job, error) {
+		return Parse([]byte(`{"appConfig":{"token":"a@b.c:t","siteName":"acme"},"output":`+out+`}`), Options{})
+	}
+	job, err := parse(`{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !job.Output.EffectiveAccessOn() || strings.Join(job.Output.ResolvedPermissions(), ",") != "ADMINISTER_PROJECTS" {
+		t.Errorf("defaults: on=%v perms=%v", job.Output.EffectiveAccessOn(), job.Output.ResolvedPermissions())
+	}
+	job, err = parse(`{"effectiveAccess":false,"effectivePermissions":["*"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Output.EffectiveAccessOn() || job.Output.ResolvedPermissions() != nil {
+		t.Errorf(`["*"]: on=%v perms=%v, want off and nil (every permission)`, job.Output.EffectiveAccessOn(), job.Output.ResolvedPermissions())
+	}
+	for _, bad := range []string{`["*","BROWSE_PROJECTS"]`, `[""]`, `["BROWSE PROJECTS"]`} {
+		_, err := parse(`{"effectivePermissions":` + bad + `}`)
+		if err == nil || !strings.Contains(err.Error(), "output.effectivePermissions[") || !strings.Contains(err.Error(), "fix: ") {
+			t.Errorf("%s: %v, want a problem naming output.effectivePermissions[i] with a fix", bad, err)
+		}
+	}
+}

@@ -58,6 +58,8 @@ var Keys = []KeyDoc{
 	{Key: "output.batchRows", Type: "integer", Default: DefaultBatchRows, Doc: "rows per part file at most"},
 	{Key: "output.batchBytes", Type: "integer", Default: DefaultBatchBytes, Doc: "approximate bytes per part file at most (64 MiB)"},
 	{Key: "output.ownerOnly", Type: "boolean", Default: true, Doc: "local files 0600 and folders 0700"},
+	{Key: "output.effectiveAccess", Type: "boolean", Default: true, Doc: "also write the derived tables effective_role and effective_permission, resolved from what the run read"},
+	{Key: "output.effectivePermissions", Type: "array", Items: "string", Default: DefaultEffectivePermissions, Doc: `permission keys resolved into effective_permission; ["*"] for every permission a scheme grants`},
 	{Key: "output.s3", Type: "object", Doc: "S3 options; credentials come from the AWS SDK's default chain (environment, profile, role)"},
 	{Key: "output.s3.region", Type: "string", Doc: "bucket region; default from the AWS environment"},
 	{Key: "output.s3.endpoint", Type: "string", Doc: "S3-compatible endpoint URL (MinIO, versitygw, ...)"},

@@ -39,6 +39,10 @@ type Manifest struct {
 	Tables        []Table   `json:"tables"`
 	Requests      Requests  `json:"requests"`
 	Warnings      []Warning `json:"warnings"`
+	// Notes say what a complete run left out by the job's choice (e.g.
+	// effective-access paths a filter made unresolvable); they do not make
+	// the run partial.
+	Notes []Warning `json:"notes,omitempty"`
 }
 
 // Extractor names the program that wrote the run.

@@ -85,5 +85,5 @@ var RelationColumns = []Column{
 	{Name: "from_id", Type: String, Doc: "the holder's source_id (empty for special holders without a parameter)"},
 	{Name: "to_type", Type: String, Doc: "the held entity's kind"},
 	{Name: "to_id", Type: String, Doc: "the held entity's source_id"},
-	{Name: "metadata", Type: String, Doc: "JSON object text (permission, default group, ...)"},
+	{Name: "metadata", Type: String, Doc: "JSON object text (permission, default group, via path of effective access, ...)"},
 }

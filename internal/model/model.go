@@ -14,7 +14,7 @@ import (
 // EntityType is the coarse class of an entity in a governance platform.
 type EntityType string
 
-// The three entity types of DESIGN.md.
+// The three entity types.
 const (
 	Identity   EntityType = "identity"
 	Resource   EntityType = "resource"
@@ -25,7 +25,7 @@ const (
 // `source_type=KIND` folder of the output.
 type SourceType string
 
-// The entity kinds of DESIGN.md.
+// The entity kinds.
 const (
 	User             SourceType = "user"
 	Group            SourceType = "group"
@@ -55,7 +55,7 @@ func EntityTypeOf(s SourceType) EntityType {
 // `relation=KIND` folder of the output. `from` holds, `to` is held.
 type RelationKind string
 
-// The relation kinds of DESIGN.md.
+// The relation kinds read from the site.
 const (
 	MemberOf        RelationKind = "member_of"        // user → group
 	HasRole         RelationKind = "has_role"         // user or group → project_role
@@ -67,8 +67,31 @@ const (
 	HoldsPermission RelationKind = "holds_permission" // holder → permission_scheme
 )
 
-// RelationKinds lists every relation kind in output order.
+// RelationKinds lists every relation kind read from the site, in output
+// order. The derived kinds (DerivedRelationKinds) come after them.
 var RelationKinds = []RelationKind{MemberOf, HasRole, RoleIn, InstanceOf, LeadOf, ProductAccess, UsesScheme, HoldsPermission}
+
+// The derived relation kinds: effective access resolved from the kinds read.
+const (
+	// EffectiveRole: user → project_role, one row per user, project role and
+	// path; metadata {"via": PATH}.
+	EffectiveRole RelationKind = "effective_role"
+	// EffectivePermission: user → project, one row per user, project,
+	// permission and path; metadata {"permission": KEY, "via": PATH}.
+	EffectivePermission RelationKind = "effective_permission"
+)
+
+// DerivedRelationKinds lists the relation kinds a run resolves from what it
+// read rather than reads from the site, in output order.
+var DerivedRelationKinds = []RelationKind{EffectiveRole, EffectivePermission}
+
+// AllRelationKinds lists every relation kind of the output: the kinds read,
+// then the derived ones.
+func AllRelationKinds() []RelationKind {
+	out := make([]RelationKind, 0, len(RelationKinds)+len(DerivedRelationKinds))
+	out = append(out, RelationKinds...)
+	return append(out, DerivedRelationKinds...)
+}
 
 // Entity is one row of an entity table.
 //

@@ -42,7 +42,7 @@ func TestRoundTrip(t *testing.T) {
 		ents[k] = makeEntities(k, rows)
 	}
 	rels := map[model.RelationKind][]model.Relation{}
-	for _, k := range model.RelationKinds {
+	for _, k := range model.AllRelationKinds() {
 		rels[k] = makeRelations(k, rows)
 	}
 	for _, tc := range cases {
@@ -77,7 +77,7 @@ func TestRoundTrip(t *testing.T) {
 			for _, k := range model.SourceTypes {
 				assertEntities(t, k, ents[k], scanAllEntities(t, rr, k))
 			}
-			for _, k := range model.RelationKinds {
+			for _, k := range model.AllRelationKinds() {
 				got := scanAllRelations(t, rr, k)
 				want := append([]model.Relation(nil), rels[k]...)
 				sortRelations(got)
@@ -367,7 +367,7 @@ func TestManifestFile(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Tables) != len(model.SourceTypes)+len(model.RelationKinds) || m.Table("user").Rows != 25 {
+		if len(m.Tables) != len(model.SourceTypes)+len(model.AllRelationKinds()) || m.Table("user").Rows != 25 {
 			t.Fatalf("manifest tables: %+v", m.Tables)
 		}
 		if !bytes.Contains(b, []byte("\n  \"tables\": [\n")) || !bytes.Contains(b, []byte(`"warnings": []`)) {

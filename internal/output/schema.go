@@ -60,7 +60,7 @@ func Schemas() []TableSchema {
 	for _, k := range model.SourceTypes {
 		out = append(out, TableSchema{Name: string(k), Kind: manifest.KindEntity, Dir: entityDir(k), Columns: model.EntityColumns(k), Schema: EntitySchema(k)})
 	}
-	for _, k := range model.RelationKinds {
+	for _, k := range model.AllRelationKinds() {
 		out = append(out, TableSchema{Name: string(k), Kind: manifest.KindRelation, Dir: relationDir(k), Columns: model.RelationColumns, Schema: RelationSchema()})
 	}
 	return out

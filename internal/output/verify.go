@@ -72,7 +72,7 @@ func (r *RunReader) Verify(ctx context.Context) error {
 	for _, k := range model.SourceTypes {
 		known[string(k)] = true
 	}
-	for _, k := range model.RelationKinds {
+	for _, k := range model.AllRelationKinds() {
 		known[string(k)] = true
 	}
 	for _, t := range r.m.Tables {

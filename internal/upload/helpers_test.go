@@ -167,7 +167,7 @@ func wantRows(t *testing.T, f fixture, app string) (entities, relations []string
 			entities = append(entities, csvRoundTrip(strings.Join(rec, "|")))
 		}
 	}
-	for _, k := range model.RelationKinds {
+	for _, k := range model.AllRelationKinds() {
 		for _, r := range f.relations[k] {
 			if model.SpecialHolder(r.FromType) {
 				continue

@@ -43,7 +43,7 @@ func readFixture(t *testing.T, run Run) fixture {
 			t.Fatal(err)
 		}
 	}
-	for _, k := range model.RelationKinds {
+	for _, k := range model.AllRelationKinds() {
 		if err := run.ScanRelations(ctx, k, func(r model.Relation) error { f.relations[k] = append(f.relations[k], r); return nil }); err != nil {
 			t.Fatal(err)
 		}

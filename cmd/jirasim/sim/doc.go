@@ -198,7 +198,10 @@
 // Permission schemes: every holder type Jira has in every scheme
 // (anyone, applicationRole with and without parameter, assignee, group,
 // groupCustomField, projectLead, projectRole, reporter,
-// sd.customer.portal.only, user, userCustomField); the last scheme is used by
+// sd.customer.portal.only, user, userCustomField), though never anyone or
+// applicationRole for ADMINISTER_PROJECTS (such draws grant BROWSE_PROJECTS,
+// as Jira Cloud refuses public project administration and sites rarely
+// give it to every product user); the last scheme is used by
 // no project; a (permission, holder) pair never repeats within a scheme, so
 // the truth needs no dedup (it dedups defensively anyway). Org: ~90% of the
 // atlassian users plus org-only accounts (users/30, at least 2); every Jira
