@@ -33,7 +33,7 @@ at most twice so the answer comes quickly.`,
 }
 
 func cmdCheck(ctx context.Context, args []string, env Env) int {
-	log, job, code, done := newCheckFlags().start(args, env)
+	log, job, code, done := newCheckFlags().start(ctx, args, env)
 	if done {
 		return code
 	}

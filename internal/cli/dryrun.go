@@ -16,7 +16,7 @@ requests and rows where the site tells them (page totals). Nothing is written.`,
 }
 
 func cmdDryRun(ctx context.Context, args []string, env Env) int {
-	log, job, code, done := newDryRunFlags().start(args, env)
+	log, job, code, done := newDryRunFlags().start(ctx, args, env)
 	if done {
 		return code
 	}

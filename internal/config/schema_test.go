@@ -68,7 +68,7 @@ func TestJSONSchemaShape(t *testing.T) {
 		t.Errorf("root required = %v", s.Required)
 	}
 	app := s.Properties["appConfig"]
-	if !reflect.DeepEqual(app.Required, []string{"token"}) || len(app.OneOf) != 2 {
+	if len(app.Required) != 0 || len(app.OneOf) != 2 { // credentials may come from the environment
 		t.Errorf("appConfig required=%v oneOf=%v", app.Required, app.OneOf)
 	}
 	var rps struct {
@@ -89,7 +89,7 @@ func TestJSONSchemaShape(t *testing.T) {
 // The example in DESIGN.md is valid; every default named in Keys is what
 // validation fills in.
 func TestKeyDefaultsMatchValidation(t *testing.T) {
-	job, err := Parse([]byte(`{"appConfig":{"token":"a@b.c:t","siteName":"acme"},"output":{}}`), Options{})
+	job, err := parse(`{"appConfig":{"token":"a@b.example:t0ken-long","siteName":"acme"},"output":{}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
