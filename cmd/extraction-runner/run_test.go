@@ -233,7 +233,7 @@ func TestRunChecksum(t *testing.T) {
 
 func TestUploadAfterRun(t *testing.T) {
 	_, url := startSim(t, sim.Faults{})
-	upload := map[string]any{"upload": map[string]any{"api": "http://127.0.0.1:1/api", "app": "jira", "keyId": "kid", "keySecret": "ksecret", "afterRun": true}}
+	upload := map[string]any{"upload": map[string]any{"api": "http://127.0.0.1:1/api", "app": "jira", "keyId": "kid-12345678", "keySecret": "ksecret-12345678", "afterRun": true}}
 	var gotJob *config.Job
 	var gotLoc string
 	fail := error(nil)
