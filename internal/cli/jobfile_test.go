@@ -18,22 +18,25 @@ const jobToken = "me@example.com:ATATT-good-token-value"
 // after contacting Jira); each must exit 2 before any request, naming the
 // key, the problem and the fix, without printing a secret.
 func TestNewJobFileProblemsExit2(t *testing.T) {
-	site := `"token":"` + jobToken + `","siteName":"acme"`
+	// Every base URL is on 127.0.0.1, so even code that let a problem
+	// through would reach nothing else.
+	const local = `"gatewayUrl":"http://127.0.0.1:1"`
+	site := `"token":"` + jobToken + `","siteName":"acme","baseUrl":"http://127.0.0.1:1",` + local
 	cases := []struct {
 		name, job, key, message string
 	}{
 		{"tiny rate", `{"appConfig":{` + site + `,"requestsPerSecond":1e-12}}`, "appConfig.requestsPerSecond", "outside 0.1 to 100000"},
 		{"1ns timeout", `{"appConfig":{` + site + `,"timeout":"1ns"}}`, "appConfig.timeout", "outside 1s"},
-		{"port 99999", `{"appConfig":{` + site + `,"baseUrl":"http://127.0.0.1:99999"}}`, "appConfig.baseUrl", "port 99999"},
+		{"port 99999", `{"appConfig":{"token":"` + jobToken + `","siteName":"acme",` + local + `,"baseUrl":"http://127.0.0.1:99999"}}`, "appConfig.baseUrl", "port 99999"},
 		{"relative file URL", `{"appConfig":{` + site + `},"output":{"destination":"file://relative"}}`, "output.destination", `host "relative"`},
 		{"bare file URL", `{"appConfig":{` + site + `},"output":{"destination":"file://"}}`, "output.destination", "no path"},
 		{"s3 with one slash", `{"appConfig":{` + site + `},"output":{"destination":"s3:/bucket/x"}}`, "output.destination", "malformed S3 URL"},
 		{"bad bucket", `{"appConfig":{` + site + `},"output":{"destination":"s3://Bad_Bucket/x"}}`, "output.destination", "bucket name"},
-		{"blank token", `{"appConfig":{"token":"  :  ","siteName":"acme"}}`, "appConfig.token", "half is empty"},
+		{"blank token", `{"appConfig":{"token":"  :  ","siteName":"acme","baseUrl":"http://127.0.0.1:1",` + local + `}}`, "appConfig.token", "half is empty"},
 		{"duplicate key", "{\"appConfig\":{" + site + ",\n\"siteName\":\"other\"}}", "appConfig.siteName", "more than once (lines 1 and 2)"},
 		{"ftp S3 endpoint", `{"appConfig":{` + site + `},"output":{"s3":{"endpoint":"ftp://127.0.0.1:7070"}}}`, "output.s3.endpoint", `scheme "ftp"`},
 		{"upload api password", `{"appConfig":{` + site + `},"upload":{"api":"https://bob:hunter2-pw@127.0.0.1/api"}}`, "upload.api", "password"},
-		{"short API token", `{"appConfig":{"token":"me@example.com:abc","siteName":"acme"}}`, "appConfig.token", "shorter than 8"},
+		{"short API token", `{"appConfig":{"token":"me@example.com:abc","siteName":"acme","baseUrl":"http://127.0.0.1:1",` + local + `}}`, "appConfig.token", "shorter than 8"},
 		{"short org key", `{"appConfig":{` + site + `,"orgId":"o","orgApiKey":"k"}}`, "appConfig.orgApiKey", "shorter than 8"},
 		{"afterRun without api", `{"appConfig":{` + site + `},"upload":{"afterRun":true}}`, "upload.api", "afterRun"},
 		{"type error in job words", `{"appConfig":{` + site + `,"concurrency":"8"}}`, "appConfig.concurrency", "must be a whole number, got a string"},
