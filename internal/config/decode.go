@@ -191,8 +191,9 @@ func (d *decoder) readValue(dec *json.Decoder, path string) (*node, error) {
 					return nil, err
 				}
 				if first, dup := n.vals[k]; dup {
-					d.add(join(path, k), fmt.Sprintf("is given more than once (lines %d and %d); JSON readers disagree on which one counts", first.line, child.line),
-						"keep exactly one "+strconv.Quote(k)+" in this object")
+					// The first one is kept and checked as usual.
+					d.probs = append(d.probs, Problem{Key: join(path, k), Message: fmt.Sprintf("is given more than once (lines %d and %d); JSON readers disagree on which one counts", first.line, child.line),
+						Fix: "keep exactly one " + strconv.Quote(k) + " in this object"})
 					continue
 				}
 				n.keys = append(n.keys, k)

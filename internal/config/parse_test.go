@@ -171,6 +171,8 @@ func TestParseProblemsNameKeyAndFix(t *testing.T) {
 		// Repeated keys.
 		{"duplicate", `{"appConfig":{"token":"` + goodToken + `","siteName":"acme","siteName":"evil"}}`, "appConfig.siteName", "more than once (lines 1 and 1)"},
 		{"duplicate top", `{"appConfig":{"token":"` + goodToken + `","siteName":"acme"},"output":{},` + "\n" + `"output":{}}`, "output", "lines 1 and 2"},
+		// The kept (first) value is still checked.
+		{"duplicate still checked", `{"appConfig":{"token":"` + goodToken + `","siteName":"acme"},"output":{"destination":"s3:/b"},` + "\n" + `"output":{}}`, "output.destination", "malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
