@@ -133,7 +133,7 @@ func cmdAccess(ctx context.Context, args []string, env Env) int {
 	}
 	var s3opts *config.S3Output
 	if f.config != "" {
-		job, code, done := loadJob(env, cmd, jobFlags{config: f.config, allowInsecure: f.allowInsecure})
+		job, code, done := loadJob(ctx, env, cmd, jobFlags{config: f.config, allowInsecure: f.allowInsecure})
 		if done {
 			return code
 		}

@@ -35,7 +35,7 @@ one JSON document: token kind, account, and each probe with its result.`,
 
 func cmdCheck(ctx context.Context, args []string, env Env) int {
 	f := newCheckFlags()
-	log, job, code, done := f.start(args, env)
+	log, job, code, done := f.start(ctx, args, env)
 	if done {
 		return code
 	}

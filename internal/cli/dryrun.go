@@ -34,7 +34,7 @@ report.`,
 
 func cmdDryRun(ctx context.Context, args []string, env Env) int {
 	f := newDryRunFlags()
-	log, job, code, done := f.start(args, env)
+	log, job, code, done := f.start(ctx, args, env)
 	if done {
 		return code
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -171,7 +172,7 @@ func newJobCmdFlags(c *cmdFlags) *jobCmdFlags {
 // start parses args, which must hold no positional argument, then makes
 // the logger and loads the job. With done the command is over: --help was
 // printed or a usage problem reported, and code is its exit code.
-func (f *jobCmdFlags) start(args []string, env Env) (log *slog.Logger, job *config.Job, code int, done bool) {
+func (f *jobCmdFlags) start(ctx context.Context, args []string, env Env) (log *slog.Logger, job *config.Job, code int, done bool) {
 	pos, code, done := f.parse(args, env)
 	if done {
 		return nil, nil, code, true
@@ -185,7 +186,7 @@ func (f *jobCmdFlags) start(args []string, env Env) (log *slog.Logger, job *conf
 	if log, code, done = newLogger(env, f.cmd, f.log, env.Err); done {
 		return nil, nil, code, true
 	}
-	if job, code, done = loadJob(env, f.cmd, f.job); done {
+	if job, code, done = loadJob(ctx, env, f.cmd, f.job); done {
 		return nil, nil, code, true
 	}
 	return log, job, 0, false

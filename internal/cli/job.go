@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,68 +20,36 @@ type override struct {
 	value string
 }
 
-// loadJob reads and validates the job file named by --config, applies the
-// overrides, and on any problem prints every one (key, message, fix) and
-// returns done with ExitUsage.
-func loadJob(env Env, cmd string, jf jobFlags, overrides ...override) (job *config.Job, code int, done bool) {
+// loadJob reads the job file named by --config once (bounded, and ended by
+// a cancelled ctx), applies the overrides, and validates it. On any problem
+// it prints every one (key, message, fix) and returns done with ExitUsage;
+// cancelled while reading, it returns done with ExitFailed.
+func loadJob(ctx context.Context, env Env, cmd string, jf jobFlags, overrides ...override) (job *config.Job, code int, done bool) {
 	if jf.config == "" {
 		return nil, usageErr(env, cmd, "--config JOB.json is required: the job file with appConfig and output"), true
 	}
 	var set []override
+	opts := config.Options{AllowInsecure: jf.allowInsecure, Set: map[string]string{}}
 	for _, o := range overrides {
 		if o.value != "" {
 			set = append(set, o)
+			opts.Set[o.key] = o.value
 		}
 	}
-	opts := config.Options{AllowInsecure: jf.allowInsecure}
-	job, err := config.Load(jf.config, opts)
-	if err == nil && len(set) > 0 {
-		job, err = reparse(jf.config, set, opts)
-	}
+	job, err := config.Load(ctx, jf.config, opts)
 	if err == nil {
 		return job, 0, false
 	}
 	var inv *config.InvalidError
 	if !errors.As(err, &inv) {
 		fmt.Fprintf(env.Err, "%s %s: %v\n", Prog, cmd, err)
+		if ctx.Err() != nil {
+			return nil, ExitFailed, true
+		}
 		return nil, ExitUsage, true
 	}
 	printProblems(env.Err, cmd, jf.config, inv, set)
 	return nil, ExitUsage, true
-}
-
-// reparse applies the overrides to the raw job file and validates the
-// result again, so defaults that depend on them (compression by format)
-// follow.
-func reparse(path string, set []override, opts config.Options) (*config.Job, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read job file %s: %w", path, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("read job file %s: %w", path, err)
-	}
-	for _, o := range set {
-		parts := strings.Split(o.key, ".")
-		m := raw
-		for _, p := range parts[:len(parts)-1] {
-			sub, ok := m[p].(map[string]any)
-			if !ok {
-				sub = map[string]any{}
-				m[p] = sub
-			}
-			m = sub
-		}
-		m[parts[len(parts)-1]] = o.value
-	}
-	patched, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("apply overrides: %w", err)
-	}
-	return config.Parse(patched, opts)
 }
 
 // printProblems prints every problem of a job file, naming the flag when an

@@ -20,7 +20,7 @@ func TestExampleJobFilesAreValid(t *testing.T) {
 	}
 	for _, f := range files {
 		var errb bytes.Buffer
-		job, code, done := loadJob(Env{Err: &errb}, "run", jobFlags{config: f})
+		job, code, done := loadJob(context.Background(), Env{Err: &errb}, "run", jobFlags{config: f})
 		if done || job == nil {
 			t.Errorf("%s: exit %d\n%s", f, code, errb.String())
 		}
@@ -29,10 +29,10 @@ func TestExampleJobFilesAreValid(t *testing.T) {
 
 func TestOverridesAreValidatedWithTheFile(t *testing.T) {
 	dir := t.TempDir()
-	path := writeJob(t, dir, `{"appConfig":{"token":"a@b.c:t","siteName":"acme"},"output":{"destination":"./out"}}`)
+	path := writeJob(t, dir, `{"appConfig":{"token":"a@b.example:tok-long-enough","siteName":"acme"},"output":{"destination":"./out"}}`)
 	var errb bytes.Buffer
 	env := Env{Err: &errb}
-	job, _, done := loadJob(env, "run", jobFlags{config: path},
+	job, _, done := loadJob(context.Background(), env, "run", jobFlags{config: path},
 		override{flag: "--out", key: "output.destination", value: "s3://bucket/x"},
 		override{flag: "--format", key: "output.format", value: "csv"})
 	if done {
@@ -41,19 +41,19 @@ func TestOverridesAreValidatedWithTheFile(t *testing.T) {
 	if job.Output.Destination != "s3://bucket/x" || job.Output.Format != "csv" || job.Output.Compression != "none" {
 		t.Fatalf("output = %+v (compression must default for csv)", job.Output)
 	}
-	if job.AppConfig.Email != "a@b.c" || job.AppConfig.APIToken.Reveal() != "t" {
+	if job.AppConfig.Email != "a@b.example" || job.AppConfig.APIToken.Reveal() != "tok-long-enough" {
 		t.Fatalf("credentials lost in the reparse")
 	}
 
 	// An override that clashes with the file names both.
-	path = writeJob(t, dir, `{"appConfig":{"token":"a@b.c:t","siteName":"acme"},"output":{"compression":"zstd"}}`)
+	path = writeJob(t, dir, `{"appConfig":{"token":"a@b.example:tok-long-enough","siteName":"acme"},"output":{"compression":"zstd"}}`)
 	errb.Reset()
-	_, code, done := loadJob(env, "run", jobFlags{config: path}, override{flag: "--format", key: "output.format", value: "csv"})
+	_, code, done := loadJob(context.Background(), env, "run", jobFlags{config: path}, override{flag: "--format", key: "output.format", value: "csv"})
 	if !done || code != ExitUsage || !strings.Contains(errb.String(), "output.compression") {
 		t.Fatalf("clash not reported: exit %d\n%s", code, errb.String())
 	}
 	errb.Reset()
-	_, _, done = loadJob(env, "run", jobFlags{config: path}, override{flag: "--out", key: "output.destination", value: "ftp://x/y"})
+	_, _, done = loadJob(context.Background(), env, "run", jobFlags{config: path}, override{flag: "--out", key: "output.destination", value: "ftp://x/y"})
 	if !done || !strings.Contains(errb.String(), "output.destination (--out on the command line)") {
 		t.Fatalf("bad --out not named\n%s", errb.String())
 	}
@@ -61,12 +61,14 @@ func TestOverridesAreValidatedWithTheFile(t *testing.T) {
 
 func TestRunLocation(t *testing.T) {
 	cases := map[[2]string]string{
-		{"./out", "R"}:               filepath.Join("out", "R"),
-		{"/data/jira/", "R"}:         "/data/jira/R",
-		{"file:///data/jira", "R"}:   "/data/jira/R",
-		{"s3://bucket/prefix/", "R"}: "s3://bucket/prefix/R",
-		{"s3://bucket", "R"}:         "s3://bucket/R",
-		{"", "R"}:                    filepath.Join("out", "R"),
+		{"./out", "R"}:                  filepath.Join("out", "R"),
+		{"/data/jira/", "R"}:            "/data/jira/R",
+		{"file:///data/jira", "R"}:      "/data/jira/R",
+		{"s3://bucket/prefix/", "R"}:    "s3://bucket/prefix/R",
+		{"s3://bucket", "R"}:            "s3://bucket/R",
+		{"", "R"}:                       filepath.Join("out", "R"),
+		{"file://localhost/tmp/x", "R"}: "/tmp/x/R", // not "localhost/tmp/x/R"
+		{"file:///data/my%20runs", "R"}: "/data/my runs/R",
 	}
 	for in, want := range cases {
 		if got := RunLocation(in[0], in[1]); got != want {

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/progress/display"
 )
@@ -60,7 +60,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	if _, code, done := newLogger(env, "run", f.log, io.Discard); done {
 		return code
 	}
-	job, code, done := loadJob(env, "run", f.job,
+	job, code, done := loadJob(ctx, env, "run", f.job,
 		override{flag: "--out", key: "output.destination", value: f.out},
 		override{flag: "--format", key: "output.format", value: f.format})
 	if done {
@@ -119,16 +119,13 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 }
 
 // RunLocation is where a run's folder is: DEST/RUN_ID for a path or a
-// file:// URL, s3://bucket/prefix/RUN_ID for S3.
+// file:// URL (shown as the local path), s3://bucket/prefix/RUN_ID for S3.
 func RunLocation(dest, runID string) string {
-	switch {
-	case strings.HasPrefix(dest, "s3://"):
-		return strings.TrimRight(dest, "/") + "/" + runID
-	case strings.HasPrefix(dest, "file://"):
-		return filepath.Join(strings.TrimPrefix(dest, "file://"), runID)
-	}
 	if dest == "" {
 		dest = config.DefaultDestination
+	}
+	if l, err := location.Parse(dest); err == nil && location.ValidName(runID) == nil {
+		return l.Join(runID).String()
 	}
 	return filepath.Join(dest, runID)
 }

@@ -50,7 +50,7 @@ func cmdVerify(ctx context.Context, args []string, env Env) int {
 	}
 	var s3opts *config.S3Output
 	if f.config != "" {
-		job, code, done := loadJob(env, "verify", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
+		job, code, done := loadJob(ctx, env, "verify", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
 		if done {
 			return code
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
@@ -23,17 +24,26 @@ type Job struct {
 
 // AppConfig holds the site, credentials and extraction options.
 type AppConfig struct {
-	// Token is "EMAIL:API_TOKEN". After validation Email and APIToken hold
-	// its two halves.
-	Token    secret.Value `json:"token"`
-	SiteName string       `json:"siteName,omitempty"`
-	OrgName  string       `json:"orgName,omitempty"`
+	// Token is "EMAIL:API_TOKEN". After Parse, Email and APIToken hold the
+	// credentials in use, from the environment (JIRA_EMAIL, JIRA_API_TOKEN),
+	// APITokenFile, EmailAddress or Token, in that order.
+	Token secret.Value `json:"token"`
+	// EmailAddress is the appConfig.email key: the account's email, for use
+	// with APITokenFile or JIRA_API_TOKEN.
+	EmailAddress string `json:"email,omitempty"`
+	// APITokenFile names a file holding the API token alone.
+	APITokenFile string `json:"apiTokenFile,omitempty"`
+	SiteName     string `json:"siteName,omitempty"`
+	OrgName      string `json:"orgName,omitempty"`
 
-	BaseURL    string       `json:"baseUrl,omitempty"`
-	GatewayURL string       `json:"gatewayUrl,omitempty"`
-	OrgID      string       `json:"orgId,omitempty"`
-	OrgAPIKey  secret.Value `json:"orgApiKey"`
-	AdminURL   string       `json:"adminUrl,omitempty"`
+	BaseURL    string `json:"baseUrl,omitempty"`
+	GatewayURL string `json:"gatewayUrl,omitempty"`
+	OrgID      string `json:"orgId,omitempty"`
+	// OrgAPIKey is the organization API key in use after Parse: from
+	// ATLASSIAN_ORG_API_KEY, OrgAPIKeyFile or the job file, in that order.
+	OrgAPIKey     secret.Value `json:"orgApiKey"`
+	OrgAPIKeyFile string       `json:"orgApiKeyFile,omitempty"`
+	AdminURL      string       `json:"adminUrl,omitempty"`
 
 	RequestsPerSecond  float64  `json:"requestsPerSecond,omitempty"`
 	Burst              int      `json:"burst,omitempty"`
@@ -50,7 +60,7 @@ type AppConfig struct {
 	RelationKinds        []string `json:"relationKinds,omitempty"`
 	IncludeInactiveUsers *bool    `json:"includeInactiveUsers,omitempty"`
 
-	// Email and APIToken are the halves of Token, set by validation.
+	// Email and APIToken are the credentials in use, set by Parse.
 	Email    string       `json:"-"`
 	APIToken secret.Value `json:"-"`
 }
@@ -95,7 +105,7 @@ func (a AppConfig) InactiveUsers() bool {
 	return a.IncludeInactiveUsers == nil || *a.IncludeInactiveUsers
 }
 
-// Retries returns maxRetries (default 6).
+// Retries returns maxRetries (DefaultMaxRetries when unset).
 func (a AppConfig) Retries() int {
 	if a.MaxRetries == nil {
 		return DefaultMaxRetries
@@ -106,7 +116,9 @@ func (a AppConfig) Retries() int {
 // Output says where and how the run is written.
 type Output struct {
 	Destination string `json:"destination,omitempty"`
-	Format      string `json:"format,omitempty"`
+	// Location is Destination parsed, set by Parse.
+	Location location.Location `json:"-"`
+	Format   string            `json:"format,omitempty"`
 	// Compression: parquet zstd (default), snappy, gzip, none; csv none
 	// (default) or gzip.
 	Compression string `json:"compression,omitempty"`
@@ -146,7 +158,8 @@ type UploadConfig struct {
 	AllowDangling bool         `json:"allowDangling,omitempty"`
 }
 
-// Defaults.
+// Defaults. Keys holds them for `jira-extractor schema`; Parse applies them
+// from Keys, so the two cannot differ.
 const (
 	DefaultRequestsPerSecond = 100.0
 	DefaultBurst             = 20
@@ -156,8 +169,12 @@ const (
 	DefaultMaxConnections    = 10
 	DefaultDestination       = "./out"
 	DefaultFormat            = "parquet"
-	DefaultBatchRows         = 20_000
-	DefaultBatchBytes        = 64 << 20
+	// DefaultParquetCompression and DefaultCSVCompression are
+	// output.compression's default for each format.
+	DefaultParquetCompression = "zstd"
+	DefaultCSVCompression     = "none"
+	DefaultBatchRows          = 20_000
+	DefaultBatchBytes         = 64 << 20
 )
 
 // Duration is a time.Duration written as "30s" or as a number of seconds.

@@ -35,13 +35,9 @@ func (o Output) ResolvedPermissions() []string {
 	return o.EffectivePermissions
 }
 
-// validateEffective checks output.effectivePermissions and fills its
-// default.
+// validateEffective checks output.effectivePermissions.
 func (o *Output) validateEffective() []Problem {
 	var probs []Problem
-	if o.EffectivePermissions == nil {
-		o.EffectivePermissions = append([]string(nil), DefaultEffectivePermissions...)
-	}
 	ps := o.EffectivePermissions
 	for i, p := range ps {
 		key := fmt.Sprintf("output.effectivePermissions[%d]", i)

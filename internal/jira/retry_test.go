@@ -124,7 +124,7 @@ func flaky(t *testing.T, fails int, fail func(w http.ResponseWriter, r *http.Req
 		}
 		writeJSON(w, 200, usersJSON(3, 0))
 	})
-	return newClient(t, srv.URL, clientOpts{retries: 3, timeout: "300ms"}), rec
+	return newClient(t, srv.URL, clientOpts{retries: 3, timeout: "1s"}), rec
 }
 
 func TestTransientFailuresAreRetried(t *testing.T) {
@@ -163,7 +163,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 			_, _ = w.Write([]byte(`<html>login</html>`))
 		},
 		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done() // the client gives up after 300ms
+			<-r.Context().Done() // the client gives up after 1s (the shortest appConfig.timeout)
 		},
 		"slow body": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")

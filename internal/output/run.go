@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output/store"
@@ -155,29 +156,24 @@ func withDefaults(o config.Output) config.Output {
 	return o
 }
 
-// newStore opens the store of DEST/RUN_ID.
+// newStore opens the store of DEST/RUN_ID: out.Location as config.Parse
+// left it, or out.Destination parsed for callers that build out by hand.
 func newStore(ctx context.Context, out config.Output, runID string, tune *tuning) (store.Store, error) {
-	dest := out.Destination
-	switch {
-	case strings.HasPrefix(dest, "s3://"):
-		bucket, prefix, err := store.ParseS3URL(dest)
-		if err != nil {
+	dest := out.Location
+	if dest.IsZero() {
+		var err error
+		if dest, err = location.Parse(out.Destination); err != nil {
 			return nil, fmt.Errorf("output.destination: %w", err)
 		}
-		if prefix != "" {
-			prefix += "/"
-		}
-		return newS3Store(ctx, bucket, prefix+runID, out.S3, tune)
-	case strings.HasPrefix(dest, "file://"):
-		p, err := filePath(dest)
-		if err != nil {
-			return nil, fmt.Errorf("output.destination: %w", err)
-		}
-		dest = p
-	case strings.Contains(dest, "://"):
-		return nil, fmt.Errorf("output.destination %q has an unsupported scheme (fix: use a local path, file:///path or s3://bucket/prefix)", dest)
 	}
-	l := store.NewLocal(filepath.Join(dest, runID), out.Private())
+	if err := location.ValidName(runID); err != nil {
+		return nil, fmt.Errorf("run id: %w", err)
+	}
+	run := dest.Join(runID)
+	if run.IsS3() {
+		return newS3Store(ctx, run.Bucket(), run.Prefix(), out.S3, tune)
+	}
+	l := store.NewLocal(run.Path(), out.Private())
 	if tune != nil {
 		l.WrapWriter = tune.localWrap
 	}

@@ -138,7 +138,7 @@ func TestValidate(t *testing.T) {
 	}
 
 	// insecureSkipVerify needs allow_insecure.
-	insecureJob := []byte(`{"appConfig":{"token":"a@b.c:t","siteName":"acme","insecureSkipVerify":true}}`)
+	insecureJob := []byte(`{"appConfig":{"token":"a@b.example:tok-long-enough","siteName":"acme","insecureSkipVerify":true}}`)
 	refused, err := c.Validate(ctx, &extractorv1.ValidateRequest{Job: &extractorv1.Job{JobJson: insecureJob}})
 	if err != nil {
 		t.Fatal(err)

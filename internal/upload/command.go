@@ -137,7 +137,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ChunkRows: *chunkRows, ChunkBytes: chunkBytes, MaxRetries: *maxRetries, RequestTimeout: *timeout, Logger: logger, Out: stdout}
 	var s3opts *config.S3Output
 	if *jobPath != "" {
-		job, err := config.Load(*jobPath, config.Options{AllowInsecure: true})
+		job, err := config.Load(ctx, *jobPath, config.Options{AllowInsecure: true})
 		if err != nil {
 			fmt.Fprintf(stderr, "upload: %v\n", err)
 			return exitUsage

@@ -142,7 +142,7 @@ func TestCommandWrongKey(t *testing.T) {
 func writeJob(t *testing.T, path, api, id, secret string) {
 	t.Helper()
 	job := map[string]any{
-		"appConfig": map[string]any{"token": "me@example.com:tok", "siteName": "acme"},
+		"appConfig": map[string]any{"token": "me@example.com:tok-long-enough", "siteName": "acme"},
 		"output":    map[string]any{"destination": t.TempDir()},
 		"upload":    map[string]any{"api": api, "keyId": id, "keySecret": secret, "app": "from-job"},
 	}
