@@ -12,6 +12,8 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/retry"
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
 const (
@@ -31,6 +33,8 @@ type clientOpts struct {
 	admin      string
 	logBuf     *simtest.SyncBuffer
 	slowBackof bool // keep the production backoff
+	// clock, if set, drives backoff, Retry-After and the rate limiter.
+	clock *retrytest.Fake
 	// email, token, orgID, orgKey override the test credentials.
 	email, token, orgID, orgKey string
 }
@@ -89,10 +93,13 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 	}
 	if !o.slowBackof {
 		c.backoff = backoffPolicy{
-			throttleBase: 20 * time.Millisecond, throttleCap: 80 * time.Millisecond,
-			failBase: 2 * time.Millisecond, failCap: 10 * time.Millisecond,
-			minWait: time.Millisecond, maxWait: time.Minute,
+			throttle: retry.Backoff{Base: 20 * time.Millisecond, Cap: 80 * time.Millisecond, JitterMin: 0.7, JitterMax: 1.3},
+			failure:  retry.Backoff{Base: 2 * time.Millisecond, Cap: 10 * time.Millisecond, JitterMin: 0.7, JitterMax: 1.3},
+			minWait:  time.Millisecond, maxWait: time.Minute,
 		}
+	}
+	if o.clock != nil {
+		c.setClock(o.clock)
 	}
 	return c
 }

@@ -142,6 +142,8 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 			writeJSON(w, 200, usersJSON(1, 0))
 		case "/rest/api/3/group/bulk":
 			writeJSON(w, 200, map[string]any{"values": []any{}, "isLast": true})
+		case "/admin/v2/orgs/org-1/directories/-/groups":
+			writeJSON(w, 200, map[string]any{"data": []any{}})
 		default:
 			writeJSON(w, 200, map[string]any{})
 		}

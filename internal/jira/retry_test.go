@@ -11,34 +11,6 @@ import (
 	"time"
 )
 
-func TestRetryAfterParsing(t *testing.T) {
-	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	cases := []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"1", time.Second, true},
-		{"2.5", 2500 * time.Millisecond, true},
-		{"0", 0, true},
-		{"-3", 0, true},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
-		{now.Add(-7 * time.Second).Format(http.TimeFormat), 0, true},
-		{"soon", 0, false},
-		{"", 0, false},
-	}
-	for _, c := range cases {
-		h := http.Header{}
-		if c.v != "" {
-			h.Set("Retry-After", c.v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != c.want || ok != c.ok {
-			t.Errorf("Retry-After %q = %v,%v want %v,%v", c.v, got, ok, c.want, c.ok)
-		}
-	}
-}
-
 func TestResetParsing(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 14, 0, 0, time.UTC)
 	cases := map[string]time.Duration{
@@ -86,7 +58,7 @@ func TestBackoffBoundsAndJitter(t *testing.T) {
 			if src != "backoff" || d < time.Duration(0.7*float64(want)) || d > time.Duration(1.3*float64(want)) {
 				t.Fatalf("n=%d: %v (%s), want %v ×[0.7,1.3]", n, d, src, want)
 			}
-			f := b.failure(n)
+			f := b.failure.Delay(n)
 			fw := min(200*time.Millisecond<<(n-1), 10*time.Second)
 			if f < time.Duration(0.7*float64(fw)) || f > time.Duration(1.3*float64(fw)) {
 				t.Fatalf("failure n=%d: %v, want %v ×[0.7,1.3]", n, f, fw)
@@ -277,7 +249,7 @@ func TestServiceUnavailableRetryAfterHonoured(t *testing.T) {
 
 func TestCancelStopsBackoffImmediately(t *testing.T) {
 	c, _ := flaky(t, 100, func(w http.ResponseWriter, r *http.Request) { jiraError(w, 500, "x") })
-	c.backoff.failBase, c.backoff.failCap = time.Hour, time.Hour
+	c.backoff.failure.Base, c.backoff.failure.Cap = time.Hour, time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := c.ServerInfo(ctx); done <- err }()

@@ -236,7 +236,7 @@ func TestSimWalkSurvivesFaultsAndThrottling(t *testing.T) {
 		RateTruncated: 0.04, Rate409UserSearch: 0.3, Rate429: 0.02, ShortUserPages: true})
 	srv.SetRateLimit(sim.RateLimit{PerSecond: 60, Burst: 10})
 	c := simClient(t, base, sim.DefaultToken, clientOpts{retries: 8, rps: 300, burst: 30, timeout: "5s"})
-	c.backoff.throttleBase, c.backoff.throttleCap = 200e6, 2e9 // 429s here always carry Retry-After
+	c.backoff.throttle.Base, c.backoff.throttle.Cap = 200e6, 2e9 // 429s here always carry Retry-After
 	got, err := walk(context.Background(), c, 8, true)
 	if err != nil {
 		t.Fatal(err)
