@@ -120,7 +120,7 @@ type run struct {
 	src   Source
 	log   *slog.Logger
 	conc  int
-	sem   chan struct{} // one slot per in-flight request
+	sem   chan struct{} // one slot per in-flight request; nil when the Source bounds them
 	out   *emitter
 	track *progress.Tracker
 
@@ -168,6 +168,12 @@ func newRun(opts Options) *run {
 		groupsDone: make(chan struct{}),
 		groupIDs:   map[string]struct{}{},
 	}
+	if b, ok := opts.Source.(inFlightBounded); ok && b.InFlightLimit() > 0 {
+		// The Source holds a slot only while a request is on the wire, not
+		// while it waits to retry: a second bound here would hold slots
+		// across backoffs and starve the run under heavy faults.
+		r.sem = nil
+	}
 	r.out = newEmitter(opts.Sink, opts.App, opts.Tracker, batch)
 	if len(opts.App.ProjectKeys) > 0 {
 		r.projectKeys = map[string]struct{}{}
@@ -205,10 +211,21 @@ func (r *run) phase(ctx context.Context, name string, f func(context.Context) er
 	return nil
 }
 
+// inFlightBounded is a Source that bounds its own requests on the wire
+// (*jira.Client does).
+type inFlightBounded interface{ InFlightLimit() int }
+
 // call runs one request under the in-flight bound. It is the only place a
 // request slot is held, and it never waits on anything else while holding it.
+// When the Source bounds its own requests (r.sem is nil) call adds none.
 func call[T any](ctx context.Context, r *run, f func(context.Context) (T, error)) (T, error) {
 	var zero T
+	if r.sem == nil {
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		return f(ctx)
+	}
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
