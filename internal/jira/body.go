@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/govextract/jira-extractor/internal/httpx"
 )
 
 // maxErrorBody is how much of an error body is read for its messages.
@@ -37,11 +39,12 @@ type errorBody struct {
 }
 
 // readErrorBody reads and parses an error body: Jira JSON, Admin API JSON,
-// XML, HTML or plain text. It never fails: an unreadable body gives no
-// messages.
-func readErrorBody(resp *http.Response) errorBody {
+// XML, HTML or plain text. scrub removes credentials from the raw text
+// before anything is parsed or cut. It never fails: an unreadable body
+// gives no messages.
+func readErrorBody(resp *http.Response, scrub func(string) string) errorBody {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return parseErrorBody(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	return parseErrorBody(resp.StatusCode, resp.Header.Get("Content-Type"), []byte(scrub(string(b))))
 }
 
 func parseErrorBody(status int, contentType string, b []byte) errorBody {
@@ -130,14 +133,10 @@ func xmlMessages(s string) []string {
 	return msgs
 }
 
-// oneLine collapses whitespace and caps the length of a server message.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxMessage {
-		s = strings.ToValidUTF8(s[:maxMessage], "") + "..."
-	}
-	return s
-}
+// oneLine collapses whitespace, drops control characters and caps the
+// length of a server message. Credentials are scrubbed from the raw body
+// before (readErrorBody), so the cap can never leave part of one behind.
+func oneLine(s string) string { return httpx.CleanText(s, maxMessage) }
 
 // shapeError is a 2xx body of the wrong JSON shape: null, or another kind
 // than the endpoint answers, or a page without its list. It is retried

@@ -33,6 +33,8 @@ type clientOpts struct {
 	admin      string
 	logBuf     *simtest.SyncBuffer
 	slowBackof bool // keep the production backoff
+	// concurrency is appConfig.concurrency (0: the default).
+	concurrency int
 	// clock, if set, drives backoff, Retry-After and the rate limiter.
 	clock *retrytest.Fake
 	// email, token, orgID, orgKey override the test credentials.
@@ -67,6 +69,9 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 		"burst":             o.burst,
 		"maxRetries":        o.retries,
 		"timeout":           o.timeout,
+	}
+	if o.concurrency > 0 {
+		app["concurrency"] = o.concurrency
 	}
 	if o.gateway != "" {
 		app["gatewayUrl"] = o.gateway

@@ -182,7 +182,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 		}
 		return outcome{class: retry.Success}
 	case status == http.StatusTooManyRequests:
-		body := readErrorBody(resp)
+		body := readErrorBody(resp, c.scrub)
 		reason := c.clean(resp.Header.Get("RateLimit-Reason"), maxReason)
 		msgs := c.scrubAll(body.messages)
 		if reason != "" {
@@ -192,7 +192,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 			err: &APIError{Method: req.Method, Endpoint: cl.route, Status: status, Messages: msgs}}
 	}
 
-	body := readErrorBody(resp)
+	body := readErrorBody(resp, c.scrub)
 	msgs := c.scrubAll(body.messages)
 	apiErr := &APIError{Method: req.Method, Endpoint: cl.route, Status: status, Messages: msgs, HTML: body.html}
 	switch {

@@ -270,6 +270,12 @@ type Reflection struct {
 	Body func(creds string) string
 	// From and To override CredentialHeaders and ReflectTo.
 	From, To []string
+	// Header builds each reflected header's value from the credentials
+	// (default: the credentials themselves), e.g. to prefix a
+	// RateLimit-Reason with "jira-quota-tenant-based ".
+	Header func(creds string) string
+	// Extra headers are set on the answer as they are.
+	Extra http.Header
 }
 
 // Reflect starts a proxy to upstream that answers the requests r.Match
@@ -301,8 +307,15 @@ func Reflect(tb testing.TB, upstream string, r Reflection) *Server {
 			return
 		}
 		creds := Credentials(req, from)
+		hv := creds
+		if r.Header != nil {
+			hv = r.Header(creds)
+		}
 		for _, h := range to {
-			w.Header().Set(h, creds)
+			w.Header().Set(h, hv)
+		}
+		for k, vs := range r.Extra {
+			w.Header()[k] = vs
 		}
 		status := r.Status
 		if status == 0 {
