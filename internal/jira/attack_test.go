@@ -29,9 +29,11 @@ func secretsOf(email, token, orgKey string) []string {
 
 var testSecrets = secretsOf(testEmail, testToken, testOrgKey)
 
+// leaks returns the secret s holds whole, or the first 8 bytes of (a cut
+// credential leaks too), or "".
 func leaks(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if strings.Contains(s, sec) {
+		if strings.Contains(s, sec) || (len(sec) >= 8 && strings.Contains(s, sec[:8])) {
 			return sec
 		}
 	}
@@ -253,7 +255,7 @@ func TestReflectedCredentialsNeverReachLogsOrErrors(t *testing.T) {
 		{"400", attack.Reflection{Match: attack.Match{Times: -1}, Status: 400}},
 		// The credential straddles the cut of a long message.
 		{"400 long", attack.Reflection{Match: attack.Match{Times: -1}, Status: 400,
-			Body: func(c string) string { return `{"message":"` + strings.Repeat("x", maxMessage-10) + c + `"}` }}},
+			Body: func(c string) string { return `{"message":"` + strings.Repeat("x", maxMessage-16) + c + `"}` }}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
