@@ -101,6 +101,9 @@ type Policy struct {
 	// MaxFailures and MaxThrottled bound the retries after Transient and
 	// Throttled outcomes (separately: a 429 is flow control, not a failure).
 	MaxFailures, MaxThrottled int
+	// MaxRetries, if positive, also bounds the retries of both kinds
+	// together.
+	MaxRetries int
 	// Write marks a non-idempotent request: see the package doc.
 	Write bool
 	// Reconcile is called after an ambiguous failure of a Write; nil means
@@ -201,6 +204,9 @@ func (p Policy) Do(ctx context.Context, attempt func(ctx context.Context, n int)
 			wait = max(r.Wait, p.Failure.Delay(failures))
 		default:
 			return fmt.Errorf("retry: unknown outcome class %d: %v", r.Class, r.Err)
+		}
+		if p.MaxRetries > 0 && n > p.MaxRetries {
+			return &ExhaustedError{Attempts: n, Err: r.Err}
 		}
 		if p.OnRetry != nil {
 			p.OnRetry(Retry{Attempt: n, Wait: wait, Result: r})

@@ -122,6 +122,13 @@ func TestDoBudgetsAreSeparateAndBounded(t *testing.T) {
 	if err := p.Do(context.Background(), att); !errors.As(err, &ex) || *calls != 4 {
 		t.Fatalf("429s: err %v after %d calls, want 1 + 3 retries", err, *calls)
 	}
+	// A total budget bounds both kinds together.
+	p.MaxRetries = 2
+	att, calls = script(thr, fail, thr, ok)
+	if err := p.Do(context.Background(), att); !errors.As(err, &ex) || *calls != 3 {
+		t.Fatalf("total budget: err %v after %d calls, want 1 + 2 retries", err, *calls)
+	}
+	p.MaxRetries = 0
 	fatal := errors.New("HTTP 404")
 	att, calls = script(retry.Result{Class: retry.Fatal, Err: fatal})
 	if err := p.Do(context.Background(), att); err != fatal || *calls != 1 {
