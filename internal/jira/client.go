@@ -170,6 +170,14 @@ func (c *Client) setClock(clk retry.Clock) {
 	c.lim.SetClock(c.clock)
 }
 
+// LimitRetries caps the retries of every request at n, 429s included
+// (whose budget is otherwise ThrottleRetryFactor times larger): for
+// commands that must answer in seconds, such as check.
+func (c *Client) LimitRetries(n int) {
+	c.retries = min(c.retries, max(n, 0))
+	c.throttleN = max(n, 0)
+}
+
 // Limiter returns the client's rate limiter (for inspection).
 func (c *Client) Limiter() *throttle.Limiter { return c.lim }
 
