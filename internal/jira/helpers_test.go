@@ -126,12 +126,17 @@ type hit struct {
 type recorder struct {
 	mu   sync.Mutex
 	hits []hit
+	now  func() time.Time // nil: time.Now
 }
 
 func (r *recorder) add(req *http.Request) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.hits = append(r.hits, hit{at: time.Now(), path: req.URL.Path, query: req.URL.RawQuery,
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	r.hits = append(r.hits, hit{at: now(), path: req.URL.Path, query: req.URL.RawQuery,
 		auth: req.Header.Get("Authorization"), ua: req.Header.Get("User-Agent")})
 	return len(r.hits)
 }
@@ -155,7 +160,17 @@ func (r *recorder) count(path string) int {
 // serve starts a test server whose handler gets the request number (from 1).
 func serve(t *testing.T, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
 	t.Helper()
+	return serveClock(t, nil, h)
+}
+
+// serveClock is serve with the recorder's times taken from clk (nil: real
+// time).
+func serveClock(t *testing.T, clk *retrytest.Fake, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
+	t.Helper()
 	rec := &recorder{}
+	if clk != nil {
+		rec.now = clk.Now
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h(w, r, rec.add(r))
 	}))

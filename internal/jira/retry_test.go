@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
 func TestResetParsing(t *testing.T) {
@@ -224,17 +226,18 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 }
 
 func TestServiceUnavailableRetryAfterHonoured(t *testing.T) {
+	clk := retrytest.NewFake(retrytest.Epoch)
 	var first atomic.Int64
-	srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
-			first.Store(time.Now().UnixNano())
+			first.Store(clk.Now().UnixNano())
 			jiraError(w, 503, "busy")
 			return
 		}
 		writeJSON(w, 200, map[string]any{"version": "1001"})
 	})
-	c := newClient(t, srv.URL, clientOpts{retries: 2})
+	c := newClient(t, srv.URL, clientOpts{retries: 2, clock: clk})
 	if _, err := c.ServerInfo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +245,7 @@ func TestServiceUnavailableRetryAfterHonoured(t *testing.T) {
 	if len(h) != 2 {
 		t.Fatalf("%d requests", len(h))
 	}
-	if gap := h[1].at.Sub(time.Unix(0, first.Load())); gap < 950*time.Millisecond {
+	if gap := h[1].at.Sub(time.Unix(0, first.Load())); gap < time.Second || gap > 1200*time.Millisecond {
 		t.Fatalf("retried %v after a 503 with Retry-After: 1", gap)
 	}
 }
