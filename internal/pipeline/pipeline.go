@@ -34,6 +34,13 @@ const (
 	ProjectsPageSize = 100
 )
 
+// FanOut is how many requests per in-flight slot the pipeline keeps
+// pending when the Source bounds its own requests on the wire: a request
+// waiting out a backoff or a Retry-After (a second or more under 429s,
+// against tens of milliseconds on the wire) holds no slot, so there must
+// be other requests ready to take it.
+const FanOut = 8
+
 // DefaultBatchRows is how many rows go to the sink in one call.
 const DefaultBatchRows = 1000
 
@@ -119,7 +126,8 @@ type run struct {
 	app   config.AppConfig
 	src   Source
 	log   *slog.Logger
-	conc  int
+	conc  int           // fan-out width: requests pending at once per phase
+	wire  int           // requests on the wire at once (appConfig.concurrency)
 	sem   chan struct{} // one slot per in-flight request; nil when the Source bounds them
 	out   *emitter
 	track *progress.Tracker
@@ -160,6 +168,7 @@ func newRun(opts Options) *run {
 		src:        opts.Source,
 		log:        log,
 		conc:       conc,
+		wire:       conc,
 		sem:        make(chan struct{}, conc),
 		track:      opts.Tracker,
 		userFilter: len(opts.App.AccountTypes) > 0 || !opts.App.InactiveUsers(),
@@ -171,8 +180,10 @@ func newRun(opts Options) *run {
 	if b, ok := opts.Source.(inFlightBounded); ok && b.InFlightLimit() > 0 {
 		// The Source holds a slot only while a request is on the wire, not
 		// while it waits to retry: a second bound here would hold slots
-		// across backoffs and starve the run under heavy faults.
+		// across backoffs and starve the run under heavy faults. Instead
+		// the fan-out widens, so requests are ready while others wait.
 		r.sem = nil
+		r.conc = conc * FanOut
 	}
 	r.out = newEmitter(opts.Sink, opts.App, opts.Tracker, batch)
 	if len(opts.App.ProjectKeys) > 0 {
@@ -187,7 +198,7 @@ func newRun(opts Options) *run {
 // run starts every phase and waits for all of them.
 func (r *run) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	r.log.Info("extraction started", "concurrency", r.conc, "org_access", r.app.HasOrgAccess(),
+	r.log.Info("extraction started", "concurrency", r.wire, "fan_out", r.conc, "org_access", r.app.HasOrgAccess(),
 		"entity_kinds", r.app.EntityKinds, "relation_kinds", r.app.RelationKinds, "project_keys", len(r.app.ProjectKeys))
 	g.Go(func() error { return r.phase(ctx, "users", r.users) })
 	g.Go(func() error { return r.phase(ctx, "groups", r.groups) })
