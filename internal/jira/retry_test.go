@@ -44,10 +44,16 @@ func TestResetParsing(t *testing.T) {
 			t.Errorf("reset %q = %v,%v want %v", v, got, ok, want)
 		}
 	}
-	// Clock skew: the server's Date is trusted when it gives a longer wait.
+	// Clock skew: the server's Date (whole seconds, so the server's time is
+	// at least Date) is trusted when it gives a longer wait.
 	h := http.Header{"X-Ratelimit-Reset": {"2026-11-22T10:15Z"}, "Date": {now.Add(-30 * time.Second).Format(http.TimeFormat)}}
-	if got, _ := resetIn(h, now); got != 90*time.Second {
-		t.Errorf("with server Date 30s behind: %v, want 90s", got)
+	if got, _ := resetIn(h, now); got != 89*time.Second {
+		t.Errorf("with server Date 30s behind: %v, want 89s", got)
+	}
+	// Clocks that agree: the Date's truncation adds nothing.
+	h = http.Header{"X-Ratelimit-Reset": {"2026-11-22T10:14:02Z"}, "Date": {now.Format(http.TimeFormat)}}
+	if got, _ := resetIn(h, now.Add(700*time.Millisecond)); got != 1300*time.Millisecond {
+		t.Errorf("with agreeing clocks: %v, want 1.3s", got)
 	}
 }
 
