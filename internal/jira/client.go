@@ -16,7 +16,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
-// Page sizes the client asks for (JIRA_API.md page caps). The server may
+// Page sizes the client asks for (the documented page caps). The server may
 // clamp them: callers use the response's maxResults and startAt+len(values).
 const (
 	UsersPageSize     = 1000

@@ -3,7 +3,7 @@ package jira
 import "errors"
 
 // The JSON shapes of the Jira Cloud REST API v3 and the Atlassian Admin API
-// that the extractor reads (see JIRA_API.md). Fields the extractor does not
+// that the extractor reads. Fields the extractor does not
 // use are left out; unknown fields are ignored when decoding.
 
 // User is a Jira user as returned by users/search and group/member.
