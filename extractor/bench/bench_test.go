@@ -56,6 +56,9 @@ func BenchmarkMatrix(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			if err := sc.CheckTarget(res, results); err != nil {
+				b.Error(err)
+			}
 			results = append(results, res)
 			b.ReportMetric(res.RequestRatio, "req/floor")
 			b.ReportMetric(res.TimeRatio, "wall/floor")

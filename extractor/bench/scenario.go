@@ -33,6 +33,28 @@ type Scenario struct {
 	// (output.effectiveAccess false): the baseline their cost is measured
 	// against.
 	NoEffectiveAccess bool
+	// Baseline, if set, names the clean row this one is held against: its
+	// wall time may be at most MaxBaselineRatio times the baseline's.
+	Baseline         string
+	MaxBaselineRatio float64
+}
+
+// CheckTarget holds res (a run of s) to s's target against the results
+// of the same matrix run; a missing baseline result is not an error (run
+// both rows to check it).
+func (s Scenario) CheckTarget(res Result, done []Result) error {
+	if s.Baseline == "" {
+		return nil
+	}
+	for _, b := range done {
+		if b.Scenario == s.Baseline && b.WallSeconds > 0 {
+			if r := res.WallSeconds / b.WallSeconds; r > s.MaxBaselineRatio {
+				return fmt.Errorf("scenario %s took %.1fs, %.2f× the %.1fs of %s: the target is at most %.1f×",
+					s.Name, res.WallSeconds, r, b.WallSeconds, s.Baseline, s.MaxBaselineRatio)
+			}
+		}
+	}
+	return nil
 }
 
 // LatencyBound reports whether the time floor is set by latency rather than
@@ -69,6 +91,15 @@ func Matrix() []Scenario {
 			Faults: sim.Faults{Latency: 10 * time.Millisecond}, Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000, NoEffectiveAccess: true},
 		Scenario{Name: "medium-rate100-faults", Site: "medium", Condition: "rate limit plus 10% 429s and 2% 5xx", RateLimit: rated,
 			Faults: sim.Faults{Rate429: 0.10, Rate500: 0.005, Rate502: 0.005, Rate503: 0.005, Rate504: 0.005}, Concurrency: 8, RequestsPerSecond: 100, Burst: 20},
+		// Heavy faults: a request waiting out its backoff must not hold a
+		// concurrency slot, or the run starves. Target: exact, and within
+		// 3× the clean run's wall time.
+		Scenario{Name: "medium-lat30ms-c16-heavyfaults", Site: "medium",
+			Condition: "30 ms latency, 30% 429s without Retry-After, 10% 5xx, 10% truncated bodies, 5% resets, concurrency 16",
+			RateLimit: sim.RateLimit{NoRetryAfter: true},
+			Faults: sim.Faults{Latency: 30 * time.Millisecond, Rate429: 0.30, Rate500: 0.025, Rate502: 0.025, Rate503: 0.025, Rate504: 0.025,
+				RateTruncated: 0.10, RateReset: 0.05},
+			Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000, Baseline: "medium-lat30ms-c16", MaxBaselineRatio: 3},
 	)
 	return out
 }

@@ -193,10 +193,21 @@ var probes = []probe{
 		}},
 }
 
+// MaxRetries is how often a check retries one request, whatever went wrong
+// (a 429 included), so the answer comes in seconds.
+const MaxRetries = 2
+
+// retryLimiter is a Client whose retries can be capped (*jira.Client).
+type retryLimiter interface{ LimitRetries(n int) }
+
 // Run detects the token kind and the account, then probes every kind. The
 // org probes run only when app has orgId and orgApiKey. A context error
-// stops it and is returned; everything else is in the report.
+// stops it and is returned; everything else is in the report. A client
+// that can cap its retries is held to MaxRetries.
 func Run(ctx context.Context, c Client, app config.AppConfig) (*Report, error) {
+	if l, ok := c.(retryLimiter); ok {
+		l.LimitRetries(MaxRetries)
+	}
 	rep := &Report{Site: app.SiteURL()}
 	id, err := c.Detect(ctx)
 	if err != nil {

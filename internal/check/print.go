@@ -17,7 +17,9 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(tw, "Site:\t%s\n", r.Site)
 	if r.AuthErr != nil {
 		_ = tw.Flush()
-		fmt.Fprintf(w, "\nThe credentials were refused or the site could not be reached:\n  %s\n", oneLine(r.AuthErr.Error()))
+		// Whole: the message says what to fix, and its server part is
+		// already bounded by the client.
+		fmt.Fprintf(w, "\nThe credentials were refused or the site could not be reached:\n  %s\n", strings.Join(strings.Fields(r.AuthErr.Error()), " "))
 		return
 	}
 	id := r.Identity

@@ -21,6 +21,14 @@ type adminPage[T any] struct {
 	} `json:"links"`
 }
 
+// check refuses a page without its data list (missing or null).
+func (p *adminPage[T]) check() error {
+	if p.Data == nil {
+		return errors.New("the page has no data list (missing or null)")
+	}
+	return nil
+}
+
 func (c *Client) adminCall(route, path string, q url.Values) call {
 	u := c.app.AdminBase() + path
 	if len(q) > 0 {
@@ -93,7 +101,7 @@ func (c *Client) cursorOf(next string) (string, error) {
 	}
 	if host != "" {
 		if own, err := url.Parse(c.app.AdminBase()); err == nil && !strings.EqualFold(own.Host, host) {
-			c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.scrub(host), "admin_host", own.Host)
+			c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.clean(host, maxReason), "admin_host", own.Host)
 		}
 	}
 	return cursor, nil

@@ -1,14 +1,19 @@
 package jira
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/govextract/jira-extractor/internal/httpx"
 )
 
 // maxErrorBody is how much of an error body is read for its messages.
@@ -34,11 +39,12 @@ type errorBody struct {
 }
 
 // readErrorBody reads and parses an error body: Jira JSON, Admin API JSON,
-// XML, HTML or plain text. It never fails: an unreadable body gives no
-// messages.
-func readErrorBody(resp *http.Response) errorBody {
+// XML, HTML or plain text. scrub removes credentials from the raw text
+// before anything is parsed or cut. It never fails: an unreadable body
+// gives no messages.
+func readErrorBody(resp *http.Response, scrub func(string) string) errorBody {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return parseErrorBody(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	return parseErrorBody(resp.StatusCode, resp.Header.Get("Content-Type"), []byte(scrub(string(b))))
 }
 
 func parseErrorBody(status int, contentType string, b []byte) errorBody {
@@ -127,11 +133,100 @@ func xmlMessages(s string) []string {
 	return msgs
 }
 
-// oneLine collapses whitespace and caps the length of a server message.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxMessage {
-		s = strings.ToValidUTF8(s[:maxMessage], "") + "..."
+// oneLine collapses whitespace, drops control characters and caps the
+// length of a server message. Credentials are scrubbed from the raw body
+// before (readErrorBody), so the cap can never leave part of one behind.
+func oneLine(s string) string { return httpx.CleanText(s, maxMessage) }
+
+// shapeError is a 2xx body of the wrong JSON shape: null, or another kind
+// than the endpoint answers, or a page without its list. It is retried
+// like a truncated body and fails the call when retries run out: it is
+// never read as "no more data".
+type shapeError struct{ msg string }
+
+func (e *shapeError) Error() string { return e.msg }
+
+// checker is a decoded answer that can tell whether it is complete.
+type checker interface{ check() error }
+
+// decodeStrict decodes one JSON value into v (a pointer), refusing a body
+// whose top-level kind does not match v's: an array for a slice, an object
+// for a struct or map. null, a string or a number is never a valid answer.
+// A decoded value that is a checker is then checked.
+func decodeStrict(r io.Reader, v any) error {
+	br := bufio.NewReader(r)
+	first, err := firstNonSpace(br)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return &shapeError{"the body is empty"}
+		}
+		return err
 	}
-	return s
+	if want := jsonKind(v); want != 0 && first != want && describeJSON(first) != "" {
+		return &shapeError{fmt.Sprintf("the body is %s, not the JSON %s this endpoint answers", describeJSON(first), kindName(want))}
+	}
+	if err := json.NewDecoder(br).Decode(v); err != nil {
+		return err
+	}
+	if c, ok := v.(checker); ok {
+		if err := c.check(); err != nil {
+			return &shapeError{err.Error()}
+		}
+	}
+	return nil
+}
+
+func firstNonSpace(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b, br.UnreadByte()
+	}
+}
+
+// jsonKind is the first byte of a valid answer for v: '[' for a slice,
+// '{' for a struct or map, 0 when anything goes.
+func jsonKind(v any) byte {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return 0
+	}
+	switch t.Elem().Kind() {
+	case reflect.Slice, reflect.Array:
+		return '['
+	case reflect.Struct, reflect.Map:
+		return '{'
+	}
+	return 0
+}
+
+func kindName(b byte) string {
+	if b == '[' {
+		return "array"
+	}
+	return "object"
+}
+
+func describeJSON(b byte) string {
+	switch {
+	case b == 'n':
+		return "null"
+	case b == '[':
+		return "an array"
+	case b == '{':
+		return "an object"
+	case b == '"':
+		return "a string"
+	case b == 't' || b == 'f':
+		return "a boolean"
+	case b == '-' || (b >= '0' && b <= '9'):
+		return "a number"
+	}
+	return "" // not JSON at all: the decoder says so
 }

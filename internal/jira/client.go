@@ -9,13 +9,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/secret"
-
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/httpx"
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
+	"github.com/govextract/jira-extractor/internal/retry"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
-// Page sizes the client asks for (JIRA_API.md page caps). The server may
+// Page sizes the client asks for (the documented page caps). The server may
 // clamp them: callers use the response's maxResults and startAt+len(values).
 const (
 	UsersPageSize     = 1000
@@ -37,7 +38,8 @@ type Options struct {
 	App config.AppConfig
 	// Logger receives debug logs per request and warnings; nil discards.
 	Logger *slog.Logger
-	// HTTPClient overrides the HTTP client built from App (tests).
+	// HTTPClient overrides the HTTP client built from App (tests). It is
+	// used through a copy that refuses redirects like the built one.
 	HTTPClient *http.Client
 	// Version goes into the User-Agent "jira-extractor/VERSION"; empty
 	// means "dev".
@@ -66,7 +68,8 @@ type Identity struct {
 
 // Client reads Jira Cloud and the Atlassian Admin API. It is safe for
 // concurrent use by many goroutines; every request waits on one adaptive
-// rate limiter.
+// rate limiter, then for one of appConfig.concurrency in-flight slots,
+// which it holds only while on the wire (never while waiting to retry).
 type Client struct {
 	app       config.AppConfig
 	log       *slog.Logger
@@ -80,6 +83,8 @@ type Client struct {
 	retries   int
 	throttleN int
 	backoff   backoffPolicy
+	clock     retry.Clock
+	slots     chan struct{} // one per request on the wire
 
 	mu sync.RWMutex
 	id Identity
@@ -101,9 +106,15 @@ func New(opts Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	conc := a.Concurrency
+	if conc <= 0 {
+		conc = config.DefaultConcurrency
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = newHTTPClient(a, log)
+		hc = newHTTPClient(a, conc, log)
+	} else {
+		hc = httpx.Harden(hc, httpx.RefuseRedirects)
 	}
 	version := opts.Version
 	if version == "" {
@@ -127,6 +138,8 @@ func New(opts Options) (*Client, error) {
 		retries:   a.Retries(),
 		throttleN: ThrottleRetryFactor * a.Retries(),
 		backoff:   defaultBackoff,
+		clock:     retry.System,
+		slots:     make(chan struct{}, conc),
 		id:        Identity{Kind: Unscoped, APIBase: a.SiteURL()},
 	}
 	if !a.OrgAPIKey.IsZero() {
@@ -144,6 +157,26 @@ func (c *Client) Identity() Identity {
 }
 
 func (c *Client) apiBase() string { return c.Identity().APIBase }
+
+// InFlightLimit returns how many requests the client keeps on the wire at
+// once (appConfig.concurrency). Callers need no bound of their own: a
+// request waiting to be retried holds no slot.
+func (c *Client) InFlightLimit() int { return cap(c.slots) }
+
+// setClock replaces the clock of backoff, Retry-After and the rate limiter
+// (tests).
+func (c *Client) setClock(clk retry.Clock) {
+	c.clock = retry.OrSystem(clk)
+	c.lim.SetClock(c.clock)
+}
+
+// LimitRetries caps the retries of every request at n, 429s included
+// (whose budget is otherwise ThrottleRetryFactor times larger): for
+// commands that must answer in seconds, such as check.
+func (c *Client) LimitRetries(n int) {
+	c.retries = min(c.retries, max(n, 0))
+	c.throttleN = max(n, 0)
+}
 
 // Limiter returns the client's rate limiter (for inspection).
 func (c *Client) Limiter() *throttle.Limiter { return c.lim }

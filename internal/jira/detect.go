@@ -7,7 +7,7 @@ import (
 	"net/url"
 )
 
-// Detect finds out the token kind (JIRA_API.md "Detection") and sets the
+// Detect finds out the token kind and sets the
 // API base of every later call:
 //
 //   - GET {site}/rest/api/3/myself: 200 → unscoped, base = site.

@@ -1,7 +1,7 @@
 // Package jira is the extractor's Jira Cloud and Atlassian Admin API client:
 // authentication and token-kind detection, one adaptive client-side rate
 // limiter for every request, bounded retries with backoff, and typed page
-// readers for each endpoint of JIRA_API.md.
+// readers for each endpoint the extractor reads.
 //
 // # Use
 //
@@ -15,9 +15,19 @@
 //		start = next
 //	}
 //
-// users/search is a bare array: stop on an empty page, not a short one.
-// The Admin API readers take and return cursors; links.next's host is never
-// followed. A Client is safe for concurrent use by many goroutines.
+// users/search is a bare array: stop on an empty page, not a short one. A
+// 2xx body of another shape (null, an object where an array is due, a page
+// without its values or data list) is a bad answer, retried and then an
+// error: it never ends a listing. The Admin API readers take and return
+// cursors; links.next's host is never followed. A Client is safe for
+// concurrent use by many goroutines.
+//
+// # Redirects
+//
+// Neither Jira's REST API nor the Admin API redirects: the HTTP client
+// (package httpx) refuses every redirect, so no credential follows one and
+// no foreign answer is taken as data. The error names only the target's
+// origin, is final and is never retried.
 //
 // # Auth
 //
@@ -25,12 +35,18 @@
 // Bearer orgApiKey; every request carries User-Agent jira-extractor/VERSION.
 // A 401 is an *AuthError (MissingScope when a scoped token lacks a scope)
 // and is never retried, nor is a 403; credentials never appear in errors or
-// logs (server messages that echo them are scrubbed).
+// logs: every server-supplied string (error bodies, RateLimit-Reason,
+// Content-Type, transport errors that quote the server) is scrubbed of them
+// before it is cut, and stripped of control characters.
 //
 // # Pacing and retries
 //
-// Every attempt waits on one golang.org/x/time/rate limiter
-// (requestsPerSecond, burst) that adapts (package throttle):
+// Every attempt waits on one golang.org/x/time/rate limiter, then for one of
+// appConfig.concurrency in-flight slots, held only while the request is on
+// the wire: a request waiting to be retried holds none, so heavy faults do
+// not starve the run. The retry loop, backoff and Retry-After parsing are
+// package retry's. The limiter (requestsPerSecond, burst) adapts (package
+// throttle):
 //   - a 429 whose RateLimit-Reason contains "quota" pauses every request
 //     until its reset;
 //   - any other 429 (jira-burst-based, unknown, none) slows only its route
@@ -56,8 +72,9 @@
 //
 // # Counting
 //
-// Counts and Stats count every attempt (total and by route template such as
-// "GET /rest/api/3/group/member"), retries and 429s. net/http may itself
-// replay a GET whose reused connection closed before any answer; such
-// replays are invisible to the counters.
+// Counts and Stats count every request that went on the wire (total and by
+// route template such as "GET /rest/api/3/group/member"), retries and 429s.
+// They count at the connection level (an httptrace per attempt), so the
+// GETs net/http re-sends by itself on a reset reused connection are counted
+// too, and the totals match what the server saw.
 package jira

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -148,13 +149,23 @@ func (c *Client) ApplicationRoles(ctx context.Context) ([]ApplicationRole, error
 // PermissionSchemes lists every permission scheme with its grants.
 func (c *Client) PermissionSchemes(ctx context.Context) ([]PermissionScheme, error) {
 	q := url.Values{"expand": {"permissions"}}
-	r, err := getJSON[struct {
-		PermissionSchemes []PermissionScheme `json:"permissionSchemes"`
-	}](ctx, c, c.jiraCall(routePermSchemes, "/rest/api/3/permissionscheme", q))
+	r, err := getJSON[permissionSchemes](ctx, c, c.jiraCall(routePermSchemes, "/rest/api/3/permissionscheme", q))
 	if err != nil {
 		return nil, fmt.Errorf("list permission schemes: %w", err)
 	}
 	return r.PermissionSchemes, nil
+}
+
+// permissionSchemes is the answer of permissionscheme.
+type permissionSchemes struct {
+	PermissionSchemes []PermissionScheme `json:"permissionSchemes"`
+}
+
+func (p *permissionSchemes) check() error {
+	if p.PermissionSchemes == nil {
+		return errors.New("the answer has no permissionSchemes list (missing or null)")
+	}
+	return nil
 }
 
 // ProjectPermissionScheme reads the scheme a project uses (id and name; its

@@ -77,7 +77,7 @@ func TestEndpointRequestsAndDecoding(t *testing.T) {
 	si, err := c.ServerInfo(ctx)
 	check("serverInfo", err, si["deploymentType"] == "Cloud")
 
-	// Queries as JIRA_API.md wants them.
+	// Queries as the API documents them.
 	q := map[string]url.Values{}
 	for _, h := range rec.all() {
 		v, _ := url.ParseQuery(h.query)

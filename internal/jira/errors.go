@@ -105,7 +105,12 @@ type RetryError struct {
 }
 
 func (e *RetryError) Error() string {
-	return fmt.Sprintf("%s: giving up after %d attempts: %v", e.Endpoint, e.Attempts, e.Err)
+	cause := ""
+	if e.Err != nil {
+		// The cause names the endpoint too: say it once.
+		cause = strings.TrimPrefix(e.Err.Error(), e.Endpoint+": ")
+	}
+	return fmt.Sprintf("%s: giving up after %d attempts: %s", e.Endpoint, e.Attempts, cause)
 }
 
 // Unwrap returns the last cause.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/retry"
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
 const (
@@ -31,6 +33,10 @@ type clientOpts struct {
 	admin      string
 	logBuf     *simtest.SyncBuffer
 	slowBackof bool // keep the production backoff
+	// concurrency is appConfig.concurrency (0: the default).
+	concurrency int
+	// clock, if set, drives backoff, Retry-After and the rate limiter.
+	clock *retrytest.Fake
 	// email, token, orgID, orgKey override the test credentials.
 	email, token, orgID, orgKey string
 }
@@ -64,6 +70,9 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 		"maxRetries":        o.retries,
 		"timeout":           o.timeout,
 	}
+	if o.concurrency > 0 {
+		app["concurrency"] = o.concurrency
+	}
 	if o.gateway != "" {
 		app["gatewayUrl"] = o.gateway
 	}
@@ -89,10 +98,13 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 	}
 	if !o.slowBackof {
 		c.backoff = backoffPolicy{
-			throttleBase: 20 * time.Millisecond, throttleCap: 80 * time.Millisecond,
-			failBase: 2 * time.Millisecond, failCap: 10 * time.Millisecond,
-			minWait: time.Millisecond, maxWait: time.Minute,
+			throttle: retry.Backoff{Base: 20 * time.Millisecond, Cap: 80 * time.Millisecond, JitterMin: 0.7, JitterMax: 1.3},
+			failure:  retry.Backoff{Base: 2 * time.Millisecond, Cap: 10 * time.Millisecond, JitterMin: 0.7, JitterMax: 1.3},
+			minWait:  time.Millisecond, maxWait: time.Minute,
 		}
+	}
+	if o.clock != nil {
+		c.setClock(o.clock)
 	}
 	return c
 }
@@ -114,12 +126,17 @@ type hit struct {
 type recorder struct {
 	mu   sync.Mutex
 	hits []hit
+	now  func() time.Time // nil: time.Now
 }
 
 func (r *recorder) add(req *http.Request) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.hits = append(r.hits, hit{at: time.Now(), path: req.URL.Path, query: req.URL.RawQuery,
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	r.hits = append(r.hits, hit{at: now(), path: req.URL.Path, query: req.URL.RawQuery,
 		auth: req.Header.Get("Authorization"), ua: req.Header.Get("User-Agent")})
 	return len(r.hits)
 }
@@ -143,7 +160,17 @@ func (r *recorder) count(path string) int {
 // serve starts a test server whose handler gets the request number (from 1).
 func serve(t *testing.T, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
 	t.Helper()
+	return serveClock(t, nil, h)
+}
+
+// serveClock is serve with the recorder's times taken from clk (nil: real
+// time).
+func serveClock(t *testing.T, clk *retrytest.Fake, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
+	t.Helper()
 	rec := &recorder{}
+	if clk != nil {
+		rec.now = clk.Now
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h(w, r, rec.add(r))
 	}))

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -34,10 +35,11 @@ func throttledCount(c *Client) int64 { _, _, th := c.Counts(); return th }
 // 1, like Jira for a 100/s bucket) when it is empty. Many goroutines pushing
 // far above its rate all succeed in the end: no request is lost.
 func TestThrottleStormNoLostRequests(t *testing.T) {
-	bucket := rate.NewLimiter(100, 10)
+	clk := retrytest.NewFake(retrytest.Epoch)
+	bucket := rate.NewLimiter(100, 10) // on the fake clock too
 	var served sync.Map
-	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if !bucket.Allow() {
+	srv, _ := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
+		if !bucket.AllowN(clk.Now(), 1) {
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("RateLimit-Reason", "jira-burst-based")
 			w.Header().Set("X-RateLimit-Limit", "100")
@@ -49,14 +51,16 @@ func TestThrottleStormNoLostRequests(t *testing.T) {
 		served.Store(start, true)
 		writeJSON(w, 200, usersJSON(1, start))
 	})
-	c := newClient(t, srv.URL, clientOpts{rps: 2000, burst: 100, retries: 6, slowBackof: true})
+	c := newClient(t, srv.URL, clientOpts{rps: 2000, burst: 100, retries: 6, slowBackof: true, clock: clk, concurrency: 16})
 	const workers, each = 12, 10
+	clk.SetWorkers(workers)
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
 	for wkr := 0; wkr < workers; wkr++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer clk.Leave()
 			for i := 0; i < each; i++ {
 				start := wkr*each + i
 				users, err := c.UsersPage(context.Background(), start, 1)
@@ -101,24 +105,25 @@ func TestThrottleStormNoLostRequests(t *testing.T) {
 // the 429 left the server.
 func TestRetryAfterIsTheMinimumWait(t *testing.T) {
 	for _, ra := range []string{"1", "1.5"} {
+		clk := retrytest.NewFake(retrytest.Epoch)
 		var sent atomic.Int64
-		srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
 			if n == 1 {
 				w.Header().Set("Retry-After", ra)
-				sent.Store(time.Now().UnixNano())
+				sent.Store(clk.Now().UnixNano())
 				jiraError(w, 429, "slow down")
 				return
 			}
 			writeJSON(w, 200, map[string]any{"version": "x"})
 		})
-		c := newClient(t, srv.URL, clientOpts{retries: 2})
+		c := newClient(t, srv.URL, clientOpts{retries: 2, clock: clk})
 		if _, err := c.ServerInfo(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		h := rec.all()
 		want, _ := strconv.ParseFloat(ra, 64)
 		gap := h[1].at.Sub(time.Unix(0, sent.Load()))
-		if len(h) != 2 || gap < time.Duration(want*float64(time.Second))-20*time.Millisecond {
+		if len(h) != 2 || gap < time.Duration(want*float64(time.Second)) || gap > time.Duration(want*retryAfterJitter*float64(time.Second)) {
 			t.Fatalf("Retry-After %s: %d requests, retry after %v", ra, len(h), gap)
 		}
 	}
@@ -127,10 +132,11 @@ func TestRetryAfterIsTheMinimumWait(t *testing.T) {
 // A quota 429 pauses every request, on every endpoint, until
 // X-RateLimit-Reset (here without Retry-After).
 func TestQuotaPausesEverythingUntilReset(t *testing.T) {
+	clk := retrytest.NewFake(retrytest.Epoch)
 	var reset atomic.Int64
-	srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
-			rs := time.Now().Add(1200 * time.Millisecond).Truncate(time.Second).Add(time.Second)
+			rs := clk.Now().Add(1200 * time.Millisecond).Truncate(time.Second).Add(time.Second)
 			reset.Store(rs.UnixNano())
 			w.Header().Set("X-RateLimit-Reset", rs.UTC().Format(time.RFC3339))
 			w.Header().Set("RateLimit-Reason", "jira-quota-tenant-based")
@@ -142,17 +148,24 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 			writeJSON(w, 200, usersJSON(1, 0))
 		case "/rest/api/3/group/bulk":
 			writeJSON(w, 200, map[string]any{"values": []any{}, "isLast": true})
+		case "/admin/v2/orgs/org-1/directories/-/groups":
+			writeJSON(w, 200, map[string]any{"data": []any{}})
 		default:
 			writeJSON(w, 200, map[string]any{})
 		}
 	})
-	c := newClient(t, srv.URL, clientOpts{retries: 2})
+	c := newClient(t, srv.URL, clientOpts{retries: 2, clock: clk})
+	// Five workers: the four callers and this test, until it has started
+	// them all; time moves only once all four wait.
+	clk.SetWorkers(5)
 	done := make(chan error, 4)
-	go func() { _, err := c.UsersPage(context.Background(), 0, 1); done <- err }()
+	leave := func(err error) { clk.Leave(); done <- err }
+	go func() { _, err := c.UsersPage(context.Background(), 0, 1); leave(err) }()
 	waitFor(t, "the quota 429", func() bool { return throttledCount(c) == 1 })
-	go func() { _, err := c.GroupsPage(context.Background(), 0, 50); done <- err }()
-	go func() { _, err := c.ServerInfo(context.Background()); done <- err }()
-	go func() { _, _, err := c.OrgGroupsPage(context.Background(), ""); done <- err }()
+	go func() { _, err := c.GroupsPage(context.Background(), 0, 50); leave(err) }()
+	go func() { _, err := c.ServerInfo(context.Background()); leave(err) }()
+	go func() { _, _, err := c.OrgGroupsPage(context.Background(), ""); leave(err) }()
+	clk.Leave()
 	for i := 0; i < 4; i++ {
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -164,7 +177,7 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 		t.Fatalf("%d requests, want 5", len(h))
 	}
 	for _, x := range h[1:] {
-		if x.at.Before(rs.Add(-10 * time.Millisecond)) {
+		if x.at.Before(rs) {
 			t.Errorf("%s sent %v before the quota reset", x.path, rs.Sub(x.at))
 		}
 	}
@@ -177,20 +190,22 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 func TestBurstSlowsOnlyThatEndpoint(t *testing.T) {
 	for _, reason := range []string{"jira-burst-based", "jira-something-new", ""} {
 		t.Run(reason, func(t *testing.T) {
+			clk := retrytest.NewFake(retrytest.Epoch)
 			var sent atomic.Int64
-			srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
 				if n == 1 {
 					w.Header().Set("Retry-After", "1")
 					if reason != "" {
 						w.Header().Set("RateLimit-Reason", reason)
 					}
-					sent.Store(time.Now().UnixNano())
+					sent.Store(clk.Now().UnixNano())
 					jiraError(w, 429, "burst")
 					return
 				}
 				writeJSON(w, 200, map[string]any{"values": []any{}, "isLast": true})
 			})
-			c := newClient(t, srv.URL, clientOpts{retries: 2})
+			c := newClient(t, srv.URL, clientOpts{retries: 2, clock: clk})
+			clk.SetWorkers(2) // the throttled caller and this test
 			done := make(chan error, 2)
 			go func() { _, err := c.GroupMembersPage(context.Background(), "g", true, 0, 50); done <- err }()
 			waitFor(t, "the burst 429", func() bool { return throttledCount(c) == 1 })
@@ -208,6 +223,7 @@ func TestBurstSlowsOnlyThatEndpoint(t *testing.T) {
 			if lim.Limit() != lim.Base() {
 				t.Fatalf("global rate cut to %v by a burst 429", lim.Limit())
 			}
+			clk.Leave()
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
@@ -216,10 +232,10 @@ func TestBurstSlowsOnlyThatEndpoint(t *testing.T) {
 			if len(h) != 3 || h[1].path != "/rest/api/3/serverInfo" || h[2].path != "/rest/api/3/group/member" {
 				t.Fatalf("order %+v", h)
 			}
-			if d := h[1].at.Sub(t429); d > 700*time.Millisecond {
+			if d := h[1].at.Sub(t429); d != 0 {
 				t.Errorf("other endpoint waited %v", d)
 			}
-			if d := h[2].at.Sub(t429); d < time.Second-20*time.Millisecond {
+			if d := h[2].at.Sub(t429); d < time.Second {
 				t.Errorf("throttled endpoint retried after %v", d)
 			}
 		})

@@ -3,7 +3,6 @@ package jira
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/jira/throttle"
+	"github.com/govextract/jira-extractor/internal/httpx"
+	"github.com/govextract/jira-extractor/internal/retry"
 )
 
 // authKind says which credential a request carries.
@@ -35,88 +36,105 @@ type call struct {
 	auth  authKind
 }
 
-// outcome classes of one attempt.
-type class int
-
-const (
-	classOK        class = iota
-	classFatal           // do not retry: 4xx, auth, cancelled
-	classTransient       // 5xx, 409, network, timeout, bad body
-	classThrottled       // 429: the limiter's gates are already set
-)
-
+// outcome of one attempt: its retry class, its error, a server-given
+// minimum wait for a transient failure (a 503's Retry-After), and the
+// header and reason of a 429.
 type outcome struct {
-	class class
-	err   error
-	// wait is a server-given minimum wait for a transient failure (a 503's
-	// Retry-After).
-	wait time.Duration
-	// header and reason of a 429.
+	class  retry.Class
+	err    error
+	wait   time.Duration
 	header http.Header
 	reason string
 }
 
+// maxReason caps a RateLimit-Reason in logs and errors.
+const maxReason = 100
+
 // getJSON runs a GET with pacing and retries and decodes the JSON answer
 // into a fresh T per attempt (a half-decoded body never leaks into the
-// result).
+// result). A body of another JSON kind than T (null, an object where an
+// array is due) is a bad answer, retried like a truncated one.
 func getJSON[T any](ctx context.Context, c *Client, cl call) (T, error) {
 	var v T
 	err := c.do(ctx, cl, func(r io.Reader) error {
 		v = *new(T)
-		return json.NewDecoder(r).Decode(&v)
+		return decodeStrict(r, &v)
 	})
 	return v, err
 }
 
-// do is the retry loop.
+// do is the retry loop of one call. Each attempt waits for the rate
+// limiter, then for one of the client's in-flight slots, and holds the slot
+// only while the request is on the wire: waiting out a backoff or a
+// Retry-After holds none, so the other requests keep the connection pool
+// busy.
 func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) error {
-	var failures, throttles int
-	for n := 1; ; n++ {
+	throttles := 0
+	p := retry.Policy{
+		Clock:        c.clock,
+		Failure:      c.backoff.failure,
+		MaxFailures:  c.retries,
+		MaxThrottled: c.throttleN,
+		OnRetry: func(r retry.Retry) {
+			c.stats.retries.Add(1)
+			if r.Result.Class == retry.Transient {
+				c.log.LogAttrs(ctx, slog.LevelDebug, "jira retry", slog.String("route", cl.route),
+					slog.Int("attempt", r.Attempt), slog.Duration("wait", r.Wait), slog.String("cause", r.Result.Err.Error()))
+			}
+		},
+	}
+	err := p.Do(ctx, func(ctx context.Context, n int) retry.Result {
 		if err := c.lim.Wait(ctx, cl.route); err != nil {
-			return fmt.Errorf("%s: waiting for the rate limiter: %w", cl.route, err)
+			return retry.Result{Class: retry.Fatal, Err: fmt.Errorf("%s: waiting for the rate limiter: %w", cl.route, err)}
+		}
+		if err := c.acquire(ctx); err != nil {
+			return retry.Result{Class: retry.Fatal, Err: fmt.Errorf("%s: waiting for a free connection slot: %w", cl.route, err)}
 		}
 		o := c.attempt(ctx, cl, n, decode)
-		switch o.class {
-		case classOK:
-			return nil
-		case classFatal:
-			return o.err
-		case classThrottled:
+		c.release()
+		if o.class == retry.Throttled {
 			throttles++
-			wait := c.throttle(ctx, cl, o, throttles)
-			if throttles > c.throttleN {
-				return &RetryError{Endpoint: cl.route, Attempts: n, Err: o.err}
-			}
-			if err := throttle.Sleep(ctx, wait); err != nil {
-				return fmt.Errorf("%s: waiting after a 429: %w", cl.route, err)
-			}
-		case classTransient:
-			failures++
-			if failures > c.retries {
-				return &RetryError{Endpoint: cl.route, Attempts: n, Err: o.err}
-			}
-			wait := max(o.wait, c.backoff.failure(failures))
-			c.log.LogAttrs(ctx, slog.LevelDebug, "jira retry", slog.String("route", cl.route),
-				slog.Int("attempt", n), slog.Duration("wait", wait), slog.String("cause", o.err.Error()))
-			if err := throttle.Sleep(ctx, wait); err != nil {
-				return fmt.Errorf("%s: %w", cl.route, err)
-			}
+			o.wait = c.throttle(ctx, cl, o, throttles)
 		}
-		c.stats.retries.Add(1)
+		return retry.Result{Class: o.class, Err: o.err, Wait: o.wait}
+	})
+	var ex *retry.ExhaustedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ex):
+		return &RetryError{Endpoint: cl.route, Attempts: ex.Attempts, Err: ex.Err}
+	case !strings.HasPrefix(err.Error(), cl.route): // ctx ended during a wait
+		return fmt.Errorf("%s: %w", cl.route, err)
+	}
+	return err
+}
+
+// acquire takes an in-flight slot.
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
+func (c *Client) release() { <-c.slots }
+
 // attempt sends one request and classifies the answer. The body is always
-// drained and closed.
+// drained and closed. Every time the request goes on the wire is counted,
+// including the re-sends Go's transport makes by itself.
 func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Reader) error) (o outcome) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
 	}
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url, nil)
+	tctx, _ := httpx.Trace(actx, func() { c.stats.request(cl.route) })
+	req, err := http.NewRequestWithContext(tctx, http.MethodGet, cl.url, nil)
 	if err != nil {
-		return outcome{class: classFatal, err: fmt.Errorf("%s: build request: %w", cl.route, stripURL(err))}
+		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: build request: %w", cl.route, c.cleanErr(err))}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -127,7 +145,6 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 		req.Header.Set("Authorization", c.bearer)
 	}
 
-	c.stats.request(cl.route)
 	start := time.Now()
 	status := 0
 	defer func() {
@@ -153,38 +170,42 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 	switch {
 	case status >= 200 && status < 300:
 		if err := decode(resp.Body); err != nil {
-			if o := c.transportFailure(ctx, actx, cl, err); o.class != classTransient || isTimeout(actx, err) {
+			if o := c.transportFailure(ctx, actx, cl, err); o.class != retry.Transient || isTimeout(actx, err) {
 				return o
 			}
-			return outcome{class: classTransient, err: fmt.Errorf("%s: HTTP %d but the body is not valid JSON (%s): %w",
-				cl.route, status, contentType(resp), stripURL(err))}
+			var se *shapeError
+			if errors.As(err, &se) {
+				return outcome{class: retry.Transient, err: fmt.Errorf("%s: HTTP %d but %w", cl.route, status, err)}
+			}
+			return outcome{class: retry.Transient, err: fmt.Errorf("%s: HTTP %d but the body is not valid JSON (%s): %w",
+				cl.route, status, c.contentType(resp), c.cleanErr(err))}
 		}
-		return outcome{class: classOK}
+		return outcome{class: retry.Success}
 	case status == http.StatusTooManyRequests:
-		body := readErrorBody(resp)
-		reason := resp.Header.Get("RateLimit-Reason")
+		body := readErrorBody(resp, c.scrub)
+		reason := c.clean(resp.Header.Get("RateLimit-Reason"), maxReason)
 		msgs := c.scrubAll(body.messages)
 		if reason != "" {
-			msgs = append(msgs, "RateLimit-Reason: "+oneLine(reason))
+			msgs = append(msgs, "RateLimit-Reason: "+reason)
 		}
-		return outcome{class: classThrottled, header: resp.Header, reason: reason,
+		return outcome{class: retry.Throttled, header: resp.Header, reason: reason,
 			err: &APIError{Method: req.Method, Endpoint: cl.route, Status: status, Messages: msgs}}
 	}
 
-	body := readErrorBody(resp)
+	body := readErrorBody(resp, c.scrub)
 	msgs := c.scrubAll(body.messages)
 	apiErr := &APIError{Method: req.Method, Endpoint: cl.route, Status: status, Messages: msgs, HTML: body.html}
 	switch {
 	case status == http.StatusUnauthorized:
-		return outcome{class: classFatal, err: c.authError(cl, status, body, msgs)}
+		return outcome{class: retry.Fatal, err: c.authError(cl, status, body, msgs)}
 	case status == http.StatusConflict || status >= 500:
-		o := outcome{class: classTransient, err: apiErr}
-		if ra, ok := retryAfter(resp.Header, time.Now()); ok {
-			o.wait = c.backoff.clamp(time.Duration(float64(ra) * jitter(1, 1.2)))
+		o := outcome{class: retry.Transient, err: apiErr}
+		if ra, ok := retry.RetryAfter(resp.Header, c.clock.Now()); ok {
+			o.wait = c.backoff.clamp(time.Duration(float64(ra) * retry.Jitter(1, 1.2)))
 		}
 		return o
 	default: // 403, 404, other 4xx, unexpected 1xx/3xx
-		return outcome{class: classFatal, err: apiErr}
+		return outcome{class: retry.Fatal, err: apiErr}
 	}
 }
 
@@ -193,9 +214,10 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 // X-RateLimit-Reset, else backoff). A quota reason also pauses every
 // request until then; any other reason (burst, or unknown) slows this
 // route's own rate (not the global one, not other routes). The throttled
-// counter moves only after the pause or slow-down is set.
+// counter moves only after the pause or slow-down is set. o.reason is
+// already scrubbed and cleaned.
 func (c *Client) throttle(ctx context.Context, cl call, o outcome, n int) time.Duration {
-	now := time.Now()
+	now := c.clock.Now()
 	quota := strings.Contains(strings.ToLower(o.reason), "quota")
 	wait, src := c.backoff.throttled(o.header, now, n, quota)
 	if quota {
@@ -217,24 +239,36 @@ func (c *Client) throttle(ctx context.Context, cl call, o outcome, n int) time.D
 }
 
 // transportFailure classifies an error from sending or reading: the
-// caller's cancellation is final, a per-attempt timeout or a network error
-// is transient.
+// caller's cancellation is final, and so are a refused redirect, an
+// untrusted certificate and an unknown host; a per-attempt timeout or
+// another network error is transient.
 func (c *Client) transportFailure(ctx, actx context.Context, cl call, err error) outcome {
 	if ctx.Err() != nil {
-		return outcome{class: classFatal, err: fmt.Errorf("%s: %w", cl.route, ctx.Err())}
+		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: %w", cl.route, ctx.Err())}
 	}
 	if isTimeout(actx, err) {
-		return outcome{class: classTransient, err: fmt.Errorf("%s: no complete answer within %s (appConfig.timeout)", cl.route, c.timeout)}
+		return outcome{class: retry.Transient, err: fmt.Errorf("%s: no complete answer within %s (appConfig.timeout)", cl.route, c.timeout)}
 	}
 	var certErr *tls.CertificateVerificationError
 	var dnsErr *net.DNSError
+	var redir *httpx.RedirectError
 	switch {
+	case errors.As(err, &redir):
+		r := *redir
+		r.To = c.clean(r.To, maxMessage)
+		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: %w", cl.route, &r)}
 	case errors.As(err, &certErr):
-		return outcome{class: classFatal, err: fmt.Errorf("%s: the server's TLS certificate is not trusted: %w", cl.route, stripURL(err))}
+		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: the server's TLS certificate is not trusted: %w", cl.route, c.cleanErr(err))}
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return outcome{class: classFatal, err: fmt.Errorf("%s: host %s not found: is siteName (or baseUrl/gatewayUrl) right? %w", cl.route, dnsErr.Name, stripURL(err))}
+		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: host %s not found: is siteName (or baseUrl/gatewayUrl) right? %w", cl.route, dnsErr.Name, c.cleanErr(err))}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		host := ""
+		if u, perr := url.Parse(cl.url); perr == nil {
+			host = u.Host
+		}
+		return outcome{class: retry.Transient, err: fmt.Errorf("%s: cannot connect to %s: %w (is siteName, or baseUrl/gatewayUrl, right and the server up?)", cl.route, host, c.cleanErr(err))}
 	}
-	return outcome{class: classTransient, err: fmt.Errorf("%s: %w", cl.route, stripURL(err))}
+	return outcome{class: retry.Transient, err: fmt.Errorf("%s: %w", cl.route, c.cleanErr(err))}
 }
 
 func isTimeout(actx context.Context, err error) bool {
@@ -255,9 +289,31 @@ func stripURL(err error) error {
 	return err
 }
 
-func contentType(resp *http.Response) string {
+// cleanError is an error whose text came (partly) from a server, scrubbed
+// of credentials and control characters; it unwraps to the original.
+type cleanError struct {
+	msg string
+	err error
+}
+
+func (e *cleanError) Error() string { return e.msg }
+func (e *cleanError) Unwrap() error { return e.err }
+
+// cleanErr drops *url.Error's URL and scrubs and cleans the rest: transport
+// errors quote what the server sent (a malformed status line, a header).
+func (c *Client) cleanErr(err error) error {
+	err = stripURL(err)
+	return &cleanError{msg: c.clean(err.Error(), maxMessage), err: err}
+}
+
+// clean scrubs credentials from a server-supplied string, then drops
+// control characters and caps it at max bytes (in that order, so a cut
+// never leaves part of a credential behind).
+func (c *Client) clean(s string, max int) string { return httpx.CleanText(c.scrub(s), max) }
+
+func (c *Client) contentType(resp *http.Response) string {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return "Content-Type " + ct
+		return "Content-Type " + c.clean(ct, maxReason)
 	}
 	return "no Content-Type"
 }

@@ -1,25 +1,28 @@
 package jira
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/govextract/jira-extractor/internal/retry"
 )
 
 // backoffPolicy holds the waits between attempts.
 //
 //   - A 429 waits at least its Retry-After (× a jitter in [1, 1.05], never
-//     less), else until X-RateLimit-Reset, else throttleBase doubling per
-//     throttled attempt up to throttleCap (2 s → 30 s), × a jitter in
-//     [0.7, 1.3] (Atlassian's recommendation).
-//   - 5xx, 409, network errors, timeouts and malformed bodies wait failBase
-//     doubling up to failCap (200 ms → 10 s), × a jitter in [0.7, 1.3]; a
-//     Retry-After on such a response (503) is the minimum.
+//     less), else until X-RateLimit-Reset, else the throttle backoff: 2 s
+//     doubling per throttled attempt up to 30 s, × a jitter in [0.7, 1.3]
+//     (Atlassian's recommendation, retry.Default).
+//   - 5xx, 409, network errors, timeouts and malformed bodies wait the
+//     failure backoff, 200 ms doubling up to 10 s, × a jitter in [0.7, 1.3];
+//     a Retry-After on such a response (503) is the minimum.
+//
+// A waiting request holds no concurrency slot (see Client.do), so these
+// waits delay only the request that got the answer, not the run.
 type backoffPolicy struct {
-	throttleBase, throttleCap time.Duration
-	failBase, failCap         time.Duration
+	throttle, failure retry.Backoff
 	// minWait is the floor of any wait (Retry-After: 0 must not spin).
 	minWait time.Duration
 	// maxWait caps any server-given wait (a sanity bound).
@@ -27,79 +30,45 @@ type backoffPolicy struct {
 }
 
 var defaultBackoff = backoffPolicy{
-	throttleBase: 2 * time.Second,
-	throttleCap:  30 * time.Second,
-	failBase:     200 * time.Millisecond,
-	failCap:      10 * time.Second,
-	minWait:      50 * time.Millisecond,
-	maxWait:      time.Hour,
+	throttle: retry.Default,
+	failure:  retry.Backoff{Base: 200 * time.Millisecond, Cap: 10 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
+	minWait:  50 * time.Millisecond,
+	maxWait:  retry.MaxServerWait,
 }
 
 // retryAfterJitter is the top of the jitter on a 429's Retry-After. It is
-// small: the waiting request holds a worker, and a herd of retries told the
-// same Retry-After is spread by the rate limiter's token buckets anyway.
+// small: a herd of retries told the same Retry-After is spread by the rate
+// limiter's token buckets anyway.
 const retryAfterJitter = 1.05
-
-// jitter returns a factor in [lo, hi).
-func jitter(lo, hi float64) float64 { return lo + rand.Float64()*(hi-lo) }
-
-// exp returns base·2^(n-1), capped, × a jitter in [0.7, 1.3].
-func exp(base, limit time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return time.Duration(float64(d) * jitter(0.7, 1.3))
-}
-
-// failure is the wait after the n-th failed attempt.
-func (b backoffPolicy) failure(n int) time.Duration { return exp(b.failBase, b.failCap, n) }
 
 // throttled is the wait after the n-th 429 of a request, from its headers.
 // src says which rule applied: "retry-after", "reset" or "backoff". For a
 // burst 429 Retry-After wins over X-RateLimit-Reset; for a quota 429 (whose
 // pause lasts until the quota resets) the later of the two wins.
 func (b backoffPolicy) throttled(h http.Header, now time.Time, n int, quota bool) (wait time.Duration, src string) {
-	ra, hasRA := retryAfter(h, now)
+	ra, hasRA := retry.RetryAfter(h, now)
 	reset, hasReset := resetIn(h, now)
 	switch {
 	case hasRA && hasReset && quota && reset > ra:
-		return b.clamp(time.Duration(float64(reset) * jitter(1, 1.05))), "reset"
+		return b.clamp(time.Duration(float64(reset) * retry.Jitter(1, 1.05))), "reset"
 	case hasRA:
-		return b.clamp(time.Duration(float64(ra) * jitter(1, retryAfterJitter))), "retry-after"
+		return b.clamp(time.Duration(float64(ra) * retry.Jitter(1, retryAfterJitter))), "retry-after"
 	case hasReset:
-		return b.clamp(time.Duration(float64(reset) * jitter(1, 1.05))), "reset"
+		return b.clamp(time.Duration(float64(reset) * retry.Jitter(1, 1.05))), "reset"
 	}
-	return b.clamp(exp(b.throttleBase, b.throttleCap, n)), "backoff"
+	return b.clamp(b.throttle.Delay(n)), "backoff"
 }
 
 func (b backoffPolicy) clamp(d time.Duration) time.Duration {
 	return min(max(d, b.minWait), b.maxWait)
 }
 
-// retryAfter parses Retry-After: delay seconds (decimals accepted) or an
-// HTTP-date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if f < 0 {
-			f = 0
-		}
-		return time.Duration(f * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
 // resetIn returns the time until X-RateLimit-Reset, when it is in the
-// future. To be robust to clock skew it takes the larger of reset−now and
-// reset−Date (the server's own clock, when it sent a Date).
+// future. To be robust to a local clock running ahead of the server's, it
+// also trusts the server's Date: Date has whole seconds, so the server's
+// time is at least Date and the wait at least reset−(Date+1s). (Taking
+// reset−Date itself would add up to a second to every wait when the
+// clocks agree, which under many 429s costs a large share of throughput.)
 func resetIn(h http.Header, now time.Time) (time.Duration, bool) {
 	reset, ok := parseReset(h.Get("X-RateLimit-Reset"), now)
 	if !ok {
@@ -107,12 +76,12 @@ func resetIn(h http.Header, now time.Time) (time.Duration, bool) {
 	}
 	d := reset.Sub(now)
 	if date, err := http.ParseTime(h.Get("Date")); err == nil {
-		d = max(d, reset.Sub(date))
+		d = max(d, reset.Sub(date.Add(time.Second)))
 	}
 	if d <= 0 {
 		return 0, false
 	}
-	return d, true
+	return min(d, retry.MaxServerWait), true
 }
 
 // resetLayouts are the ISO-8601 shapes seen in X-RateLimit-Reset, with and

@@ -9,35 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-func TestRetryAfterParsing(t *testing.T) {
-	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	cases := []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"1", time.Second, true},
-		{"2.5", 2500 * time.Millisecond, true},
-		{"0", 0, true},
-		{"-3", 0, true},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
-		{now.Add(-7 * time.Second).Format(http.TimeFormat), 0, true},
-		{"soon", 0, false},
-		{"", 0, false},
-	}
-	for _, c := range cases {
-		h := http.Header{}
-		if c.v != "" {
-			h.Set("Retry-After", c.v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != c.want || ok != c.ok {
-			t.Errorf("Retry-After %q = %v,%v want %v,%v", c.v, got, ok, c.want, c.ok)
-		}
-	}
-}
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
+)
 
 func TestResetParsing(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 14, 0, 0, time.UTC)
@@ -70,10 +44,16 @@ func TestResetParsing(t *testing.T) {
 			t.Errorf("reset %q = %v,%v want %v", v, got, ok, want)
 		}
 	}
-	// Clock skew: the server's Date is trusted when it gives a longer wait.
+	// Clock skew: the server's Date (whole seconds, so the server's time is
+	// at least Date) is trusted when it gives a longer wait.
 	h := http.Header{"X-Ratelimit-Reset": {"2026-11-22T10:15Z"}, "Date": {now.Add(-30 * time.Second).Format(http.TimeFormat)}}
-	if got, _ := resetIn(h, now); got != 90*time.Second {
-		t.Errorf("with server Date 30s behind: %v, want 90s", got)
+	if got, _ := resetIn(h, now); got != 89*time.Second {
+		t.Errorf("with server Date 30s behind: %v, want 89s", got)
+	}
+	// Clocks that agree: the Date's truncation adds nothing.
+	h = http.Header{"X-Ratelimit-Reset": {"2026-11-22T10:14:02Z"}, "Date": {now.Format(http.TimeFormat)}}
+	if got, _ := resetIn(h, now.Add(700*time.Millisecond)); got != 1300*time.Millisecond {
+		t.Errorf("with agreeing clocks: %v, want 1.3s", got)
 	}
 }
 
@@ -86,7 +66,7 @@ func TestBackoffBoundsAndJitter(t *testing.T) {
 			if src != "backoff" || d < time.Duration(0.7*float64(want)) || d > time.Duration(1.3*float64(want)) {
 				t.Fatalf("n=%d: %v (%s), want %v ×[0.7,1.3]", n, d, src, want)
 			}
-			f := b.failure(n)
+			f := b.failure.Delay(n)
 			fw := min(200*time.Millisecond<<(n-1), 10*time.Second)
 			if f < time.Duration(0.7*float64(fw)) || f > time.Duration(1.3*float64(fw)) {
 				t.Fatalf("failure n=%d: %v, want %v ×[0.7,1.3]", n, f, fw)
@@ -252,17 +232,18 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 }
 
 func TestServiceUnavailableRetryAfterHonoured(t *testing.T) {
+	clk := retrytest.NewFake(retrytest.Epoch)
 	var first atomic.Int64
-	srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
-			first.Store(time.Now().UnixNano())
+			first.Store(clk.Now().UnixNano())
 			jiraError(w, 503, "busy")
 			return
 		}
 		writeJSON(w, 200, map[string]any{"version": "1001"})
 	})
-	c := newClient(t, srv.URL, clientOpts{retries: 2})
+	c := newClient(t, srv.URL, clientOpts{retries: 2, clock: clk})
 	if _, err := c.ServerInfo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -270,14 +251,14 @@ func TestServiceUnavailableRetryAfterHonoured(t *testing.T) {
 	if len(h) != 2 {
 		t.Fatalf("%d requests", len(h))
 	}
-	if gap := h[1].at.Sub(time.Unix(0, first.Load())); gap < 950*time.Millisecond {
+	if gap := h[1].at.Sub(time.Unix(0, first.Load())); gap < time.Second || gap > 1200*time.Millisecond {
 		t.Fatalf("retried %v after a 503 with Retry-After: 1", gap)
 	}
 }
 
 func TestCancelStopsBackoffImmediately(t *testing.T) {
 	c, _ := flaky(t, 100, func(w http.ResponseWriter, r *http.Request) { jiraError(w, 500, "x") })
-	c.backoff.failBase, c.backoff.failCap = time.Hour, time.Hour
+	c.backoff.failure.Base, c.backoff.failure.Cap = time.Hour, time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := c.ServerInfo(ctx); done <- err }()

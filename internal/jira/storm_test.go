@@ -9,12 +9,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
 // A server that answers 10% of requests with a burst 429 (Retry-After: 1)
 // at random, whatever the pace, must not collapse the client's throughput:
 // every request succeeds in the end and the good-request rate, measured on
-// the server's clock, stays at least 40% of the configured rate (the
+// the (fake) clock the client waits on, stays at least 40% of the configured rate (the
 // route's slow-down has a floor of half the rate, so ~45% is the design
 // figure for one route; the global rate is not cut by 429s). Concurrency is
 // 16, not 8: each 429 holds its worker for Retry-After, so 8 workers alone
@@ -32,13 +34,14 @@ func TestRandom429StormKeepsThroughput(t *testing.T) {
 		rng  = rand.New(rand.NewPCG(7, 11))
 		good []time.Time
 		seen = map[int]int{}
+		clk  = retrytest.NewFake(retrytest.Epoch)
 	)
-	srv, rec := serve(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, _ int) {
 		mu.Lock()
 		throttle := rng.Float64() < 0.10
 		start, _ := strconv.Atoi(r.URL.Query().Get("startAt"))
 		if !throttle {
-			good = append(good, time.Now())
+			good = append(good, clk.Now())
 			seen[start]++
 		}
 		mu.Unlock()
@@ -51,18 +54,20 @@ func TestRandom429StormKeepsThroughput(t *testing.T) {
 		}
 		writeJSON(w, 200, usersJSON(1, start))
 	})
-	c := newClient(t, srv.URL, clientOpts{rps: rps, burst: 20, retries: 10})
+	c := newClient(t, srv.URL, clientOpts{rps: rps, burst: 20, retries: 10, clock: clk, concurrency: concurrency})
 
-	// Bounded: the old whole-endpoint gate + global halving needs minutes.
+	// Bounded in real time: the fake clock makes the waits instant.
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	jobs := make(chan int)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
+	clk.SetWorkers(concurrency)
 	for range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer clk.Leave()
 			for start := range jobs {
 				if _, err := c.UsersPage(ctx, start, 1); err != nil {
 					errs <- err

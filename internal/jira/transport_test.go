@@ -54,8 +54,9 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TLS certificate is not trusted") {
 		t.Fatalf("strict: %v", err)
 	}
-	if req, _, _ := strict.Counts(); req != 1 {
-		t.Fatalf("certificate error retried: %d requests", req)
+	// The handshake failed: nothing went on the wire, and nothing was retried.
+	if req, retries, _ := strict.Counts(); req != 0 || retries != 0 {
+		t.Fatalf("certificate error: %d requests, %d retries", req, retries)
 	}
 
 	logs := &simtest.SyncBuffer{}
@@ -75,5 +76,37 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 func TestNewRefusesMissingCredentials(t *testing.T) {
 	if _, err := New(Options{App: config.AppConfig{SiteName: "acme"}}); err == nil {
 		t.Fatal("New accepted an appConfig without token")
+	}
+}
+
+// The connection pool follows appConfig.concurrency unless maxConnections
+// is set (zero means unset); an explicit pool smaller than the concurrency
+// is warned about, since it caps the requests in flight.
+func TestPoolFollowsConcurrency(t *testing.T) {
+	pool := func(conc, maxConns int) (int, string) {
+		logs := &simtest.SyncBuffer{}
+		app := appFor(t, "https://x.example", map[string]any{"concurrency": conc}, config.Options{})
+		app.MaxConnections = maxConns
+		c, err := New(Options{App: app, Logger: newTextLogger(logs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := c.http.Transport.(*http.Transport)
+		if tr.MaxIdleConnsPerHost != tr.MaxConnsPerHost || c.InFlightLimit() != conc {
+			t.Fatalf("idle pool %d, pool %d, in flight %d", tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost, c.InFlightLimit())
+		}
+		return tr.MaxConnsPerHost, logs.String()
+	}
+	if n, logs := pool(16, 0); n != 16 || strings.Contains(logs, "WARN") {
+		t.Fatalf("concurrency 16, maxConnections unset: pool %d, logs %q", n, logs)
+	}
+	if n, _ := pool(4, 0); n != config.DefaultMaxConnections {
+		t.Fatalf("concurrency 4, maxConnections unset: pool %d, want the default %d", n, config.DefaultMaxConnections)
+	}
+	if n, logs := pool(16, 4); n != 4 || !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "maxConnections") {
+		t.Fatalf("explicit pool 4 under concurrency 16: pool %d, logs %q", n, logs)
+	}
+	if n, logs := pool(8, 32); n != 32 || strings.Contains(logs, "WARN") {
+		t.Fatalf("explicit pool 32: %d, logs %q", n, logs)
 	}
 }

@@ -1,7 +1,9 @@
 package jira
 
+import "errors"
+
 // The JSON shapes of the Jira Cloud REST API v3 and the Atlassian Admin API
-// that the extractor reads (see JIRA_API.md). Fields the extractor does not
+// that the extractor reads. Fields the extractor does not
 // use are left out; unknown fields are ignored when decoding.
 
 // User is a Jira user as returned by users/search and group/member.
@@ -23,6 +25,15 @@ type Page[T any] struct {
 	IsLast     bool   `json:"isLast"`
 	NextPage   string `json:"nextPage,omitempty"`
 	Values     []T    `json:"values"`
+}
+
+// check refuses a page without its values list (missing or null): only an
+// empty list, or isLast, or total, ends the paging.
+func (p *Page[T]) check() error {
+	if p.Values == nil {
+		return errors.New("the page has no values list (missing or null)")
+	}
+	return nil
 }
 
 // Group is a group as returned by group/bulk.

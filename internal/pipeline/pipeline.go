@@ -34,6 +34,13 @@ const (
 	ProjectsPageSize = 100
 )
 
+// FanOut is how many requests per in-flight slot the pipeline keeps
+// pending when the Source bounds its own requests on the wire: a request
+// waiting out a backoff or a Retry-After (a second or more under 429s,
+// against tens of milliseconds on the wire) holds no slot, so there must
+// be other requests ready to take it.
+const FanOut = 8
+
 // DefaultBatchRows is how many rows go to the sink in one call.
 const DefaultBatchRows = 1000
 
@@ -122,8 +129,9 @@ type run struct {
 	app   config.AppConfig
 	src   Source
 	log   *slog.Logger
-	conc  int
-	sem   chan struct{} // one slot per in-flight request
+	conc  int           // fan-out width: requests pending at once per phase
+	wire  int           // requests on the wire at once (appConfig.concurrency)
+	sem   chan struct{} // one slot per in-flight request; nil when the Source bounds them
 	out   *emitter
 	track *progress.Tracker
 
@@ -163,6 +171,7 @@ func newRun(opts Options) *run {
 		src:        opts.Source,
 		log:        log,
 		conc:       conc,
+		wire:       conc,
 		sem:        make(chan struct{}, conc),
 		track:      opts.Tracker,
 		userFilter: len(opts.App.AccountTypes) > 0 || !opts.App.InactiveUsers(),
@@ -170,6 +179,14 @@ func newRun(opts Options) *run {
 		excluded:   map[string]struct{}{},
 		groupsDone: make(chan struct{}),
 		groupIDs:   map[string]struct{}{},
+	}
+	if b, ok := opts.Source.(inFlightBounded); ok && b.InFlightLimit() > 0 {
+		// The Source holds a slot only while a request is on the wire, not
+		// while it waits to retry: a second bound here would hold slots
+		// across backoffs and starve the run under heavy faults. Instead
+		// the fan-out widens, so requests are ready while others wait.
+		r.sem = nil
+		r.conc = conc * FanOut
 	}
 	r.out = newEmitter(opts.Sink, opts.App, opts.Tracker, batch)
 	if len(opts.App.ProjectKeys) > 0 {
@@ -194,7 +211,7 @@ func (r *run) run(ctx context.Context) error {
 // fetchAll runs every phase concurrently and waits for all of them.
 func (r *run) fetchAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	r.log.Info("extraction started", "concurrency", r.conc, "org_access", r.app.HasOrgAccess(),
+	r.log.Info("extraction started", "concurrency", r.wire, "fan_out", r.conc, "org_access", r.app.HasOrgAccess(),
 		"entity_kinds", r.app.EntityKinds, "relation_kinds", r.app.RelationKinds, "project_keys", len(r.app.ProjectKeys))
 	g.Go(func() error { return r.phase(ctx, "users", r.users) })
 	g.Go(func() error { return r.phase(ctx, "groups", r.groups) })
@@ -217,10 +234,21 @@ func (r *run) phase(ctx context.Context, name string, f func(context.Context) er
 	return nil
 }
 
+// inFlightBounded is a Source that bounds its own requests on the wire
+// (*jira.Client does).
+type inFlightBounded interface{ InFlightLimit() int }
+
 // call runs one request under the in-flight bound. It is the only place a
 // request slot is held, and it never waits on anything else while holding it.
+// When the Source bounds its own requests (r.sem is nil) call adds none.
 func call[T any](ctx context.Context, r *run, f func(context.Context) (T, error)) (T, error) {
 	var zero T
+	if r.sem == nil {
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		return f(ctx)
+	}
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():

@@ -300,3 +300,31 @@ func TestOrgAccess(t *testing.T) {
 		t.Errorf("org group: %v", g)
 	}
 }
+
+// selfBounded is a Source that bounds its own requests on the wire, as
+// *jira.Client does.
+type selfBounded struct{ *fakeSite }
+
+func (selfBounded) InFlightLimit() int { return 1 }
+
+// A Source that bounds its own requests (and releases its slot while a
+// request waits to be retried) gets no second bound from the pipeline: a
+// pipeline slot would be held across the Source's whole retry loop.
+func TestSelfBoundedSourceIsNotBoundAgain(t *testing.T) {
+	app := config.AppConfig{Concurrency: 2}
+	if r := newRun(Options{App: app, Source: selfBounded{newFakeSite(10, 2, 2)}}); r.sem != nil {
+		t.Fatal("the pipeline holds its own slots around a self-bounded Source")
+	}
+	if r := newRun(Options{App: app, Source: newFakeSite(10, 2, 2)}); cap(r.sem) != 2 {
+		t.Fatalf("a plain Source is bound to %d in-flight requests, want 2", cap(r.sem))
+	}
+	// And a run through it is complete.
+	f := newFakeSite(345, 20, 30)
+	s := newMemSink(t, 50)
+	if _, err := Run(context.Background(), Options{App: app, Source: selfBounded{f}, Sink: s, BatchRows: 50,
+		IsNotFound: isStatus(404), IsForbidden: isStatus(403)}); err != nil {
+		t.Fatal(err)
+	}
+	wantE, wantR := expected(f, app, false)
+	compare(t, s, wantE, wantR)
+}

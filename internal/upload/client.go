@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/httpx"
+	"github.com/govextract/jira-extractor/internal/retry"
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
@@ -34,7 +34,13 @@ const (
 	DefaultMaxRetries     = 6
 	DefaultRequestTimeout = 5 * time.Minute
 	maxRetryAfter         = 5 * time.Minute
+	// maxMessage caps the platform's message in an error.
+	maxMessage = 500
 )
+
+// uploadBackoff is the wait after a 429 or 5xx without Retry-After, or a
+// dropped connection: 0.5 s doubling to 30 s, times a jitter in [0.5, 1].
+var uploadBackoff = retry.Backoff{Base: 500 * time.Millisecond, Cap: 30 * time.Second, JitterMin: 0.5, JitterMax: 1}
 
 // StatusError is a refusal by the platform: the step, the HTTP status and
 // the platform's message.
@@ -75,10 +81,12 @@ type client struct {
 	http       *http.Client
 	maxRetries int
 	timeout    time.Duration
-	backoff    time.Duration // first backoff; doubles up to maxBackoff
-	maxBackoff time.Duration
+	backoff    retry.Backoff
 	logger     *slog.Logger
-	sleep      func(ctx context.Context, d time.Duration) error
+	// sleep waits between attempts (tests replace it).
+	sleep func(ctx context.Context, d time.Duration) error
+	scrub secret.Scrubber
+	now   func() time.Time
 }
 
 func newClient(api string, keyID, keySecret secret.Value, hc *http.Client, maxRetries int, timeout time.Duration, logger *slog.Logger) (*client, error) {
@@ -87,26 +95,31 @@ func newClient(api string, keyID, keySecret secret.Value, hc *http.Client, maxRe
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--api %q is not an http(s) URL", api)
 	}
+	// The upload API never redirects: a redirect would carry the key
+	// headers (Go strips only Authorization and Cookie across hosts) or
+	// the chunk to another server, so every one is refused, whoever built
+	// the HTTP client.
 	if hc == nil {
-		hc = &http.Client{Transport: http.DefaultTransport}
+		hc = httpx.New(httpx.Options{})
+	} else {
+		hc = httpx.Harden(hc, httpx.RefuseRedirects)
 	}
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &client{api: api, apiURL: u, keyID: keyID, keySecret: keySecret, http: hc, maxRetries: maxRetries, timeout: timeout,
-		backoff: 500 * time.Millisecond, maxBackoff: 30 * time.Second, logger: logger, sleep: sleepCtx}, nil
+		backoff: uploadBackoff, logger: logger, sleep: retry.Sleep, now: time.Now,
+		scrub: secret.NewScrubber(keySecret.Reveal(), keyID.Reveal())}, nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// clock adapts the client's sleep to a retry.Clock.
+type clock struct{ c *client }
+
+func (k clock) Now() time.Time                                   { return k.c.now() }
+func (k clock) Sleep(ctx context.Context, d time.Duration) error { return k.c.sleep(ctx, d) }
 
 func endpoint(phase string) string {
 	if phase == PhaseRelations {
@@ -116,48 +129,62 @@ func endpoint(phase string) string {
 }
 
 // send delivers one chunk: a fresh upload URL, then the PUT, both retried
-// together on 429, 5xx and dropped connections.
+// together (retry.Policy) on 429, 5xx and dropped connections, after
+// Retry-After when the platform sends one, else the backoff. A chunk is
+// resent whole: the platform treats the same X-Upload-Chunk and
+// Content-Digest as a duplicate, so the PUT is safe to repeat. A refused
+// redirect and any other 4xx are final.
 func (c *client) send(ctx context.Context, ch Chunk) error {
-	for attempt := 0; ; attempt++ {
-		err := c.try(ctx, ch)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("send chunk %s: %w", ch.Name(), ctx.Err())
-		}
-		delay, retry := c.retryDelay(err, attempt)
-		if !retry || attempt >= c.maxRetries {
-			if retry {
-				return fmt.Errorf("send chunk %s: giving up after %d attempts: %w", ch.Name(), attempt+1, err)
-			}
-			return fmt.Errorf("send chunk %s: %w", ch.Name(), err)
-		}
-		c.logger.Warn("upload retry", "chunk", ch.Name(), "attempt", attempt+1, "delay", delay, "error", err.Error())
-		if err := c.sleep(ctx, delay); err != nil {
-			return fmt.Errorf("send chunk %s: %w", ch.Name(), err)
-		}
+	p := retry.Policy{
+		Clock:        clock{c},
+		Failure:      c.backoff,
+		Throttle:     c.backoff,
+		MaxFailures:  c.maxRetries,
+		MaxThrottled: c.maxRetries,
+		MaxRetries:   c.maxRetries,
+		OnRetry: func(r retry.Retry) {
+			c.logger.Warn("upload retry", "chunk", ch.Name(), "attempt", r.Attempt, "delay", r.Wait, "error", r.Result.Err.Error())
+		},
 	}
+	err := p.Do(ctx, func(ctx context.Context, _ int) retry.Result {
+		err := c.try(ctx, ch)
+		return c.classify(ctx, err)
+	})
+	var ex *retry.ExhaustedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ex):
+		return fmt.Errorf("send chunk %s: giving up after %d attempts: %w", ch.Name(), ex.Attempts, ex.Err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("send chunk %s: %w", ch.Name(), ctx.Err())
+	}
+	return fmt.Errorf("send chunk %s: %w", ch.Name(), err)
 }
 
-// retryDelay says whether err is worth retrying and after how long.
-func (c *client) retryDelay(err error, attempt int) (time.Duration, bool) {
+// classify says whether err is worth retrying and after how long at least.
+func (c *client) classify(ctx context.Context, err error) retry.Result {
 	var se *StatusError
-	if errors.As(err, &se) {
-		if !se.Retryable() {
-			return 0, false
+	switch {
+	case err == nil:
+		return retry.Result{Class: retry.Success}
+	case ctx.Err() != nil, httpx.IsRedirect(err):
+		return retry.Result{Class: retry.Fatal, Err: err}
+	case errors.As(err, &se):
+		r := retry.Result{Class: retry.Fatal, Err: err}
+		switch {
+		case se.Status == http.StatusTooManyRequests:
+			r.Class = retry.Throttled
+		case se.Status >= 500:
+			r.Class = retry.Transient
 		}
 		if se.HasRetryAfter {
-			return se.RetryAfter, true
+			r.Wait = max(se.RetryAfter, time.Millisecond) // Retry-After: 0 means now, not "use the backoff"
 		}
+		return r
 	}
-	// Network errors (a dropped connection, a reset, a timeout) and 429/5xx
-	// without Retry-After: exponential backoff with jitter.
-	d := c.backoff << min(attempt, 16)
-	if d > c.maxBackoff || d <= 0 {
-		d = c.maxBackoff
-	}
-	return d/2 + rand.N(d/2+1), true
+	// Network errors: a dropped connection, a reset, a timeout.
+	return retry.Result{Class: retry.Transient, Err: err}
 }
 
 func (c *client) try(ctx context.Context, ch Chunk) error {
@@ -181,12 +208,12 @@ func (c *client) uploadURL(ctx context.Context, ch Chunk) (*url.URL, error) {
 	req.Header.Set(HeaderChunk, ch.Name())
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("upload-url: %s", c.redact(err.Error()))
+		return nil, fmt.Errorf("upload-url: %w", c.cleanErr(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("upload-url: read response: %s", c.redact(err.Error()))
+		return nil, fmt.Errorf("upload-url: read response: %w", c.cleanErr(err))
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, c.statusError("upload-url", resp, body)
@@ -223,13 +250,7 @@ func (c *client) put(ctx context.Context, target *url.URL, ch Chunk) error {
 	req.Header.Set(HeaderChunk, ch.Name())
 	resp, err := c.http.Do(req)
 	if err != nil {
-		// The error text holds the upload URL, whose path or query is a
-		// credential (a one-time token, a signature): leave it out.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("put: %s", c.redact(err.Error()))
+		return fmt.Errorf("put: %w", c.cleanErr(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -266,33 +287,39 @@ func (c *client) statusError(step string, resp *http.Response, body []byte) *Sta
 			}
 		}
 	}
-	if len(msg) > 500 {
-		msg = msg[:500] + "…"
+	ra, ok := retryAfter(resp.Header.Get("Retry-After"), c.now())
+	return &StatusError{Step: step, Status: resp.StatusCode, Message: c.clean(msg), RetryAfter: ra, HasRetryAfter: ok}
+}
+
+// clean makes text that came from elsewhere (a server's message, an
+// error) safe to show: the API key is scrubbed first, then control
+// characters are dropped and the length capped.
+func (c *client) clean(s string) string { return httpx.CleanText(c.scrub.Scrub(s), maxMessage) }
+
+// cleanErr drops *url.Error's URL (an upload URL's path or query is a
+// credential: a one-time token, a signature) and cleans the rest; it
+// unwraps to the cause, so a refused redirect stays recognisable.
+func (c *client) cleanErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
 	}
-	ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
-	return &StatusError{Step: step, Status: resp.StatusCode, Message: c.redact(msg), RetryAfter: ra, HasRetryAfter: ok}
+	return &cleanError{msg: c.clean(err.Error()), err: err}
 }
 
-// redact removes the API key from text that came from elsewhere (a server's
-// message, an error), in case it was echoed.
-func (c *client) redact(s string) string {
-	return secret.NewScrubber(c.keySecret.Reveal(), c.keyID.Reveal()).Scrub(s)
+// cleanError is an error whose text was cleaned; it unwraps to the cause.
+type cleanError struct {
+	msg string
+	err error
 }
 
-// retryAfter parses a Retry-After value: seconds or an HTTP date. It
-// reports false when the value is absent or unreadable.
+func (e *cleanError) Error() string { return e.msg }
+func (e *cleanError) Unwrap() error { return e.err }
+
+// retryAfter parses a Retry-After value (seconds or an HTTP date), capped
+// at maxRetryAfter. It reports false when the value is absent or
+// unreadable.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-		d = time.Duration(n * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	return max(0, min(d, maxRetryAfter)), true
+	d, ok := retry.ParseRetryAfter(v, now)
+	return min(d, maxRetryAfter), ok
 }

@@ -25,9 +25,9 @@
 // waits its Retry-After; that is the caller's business (package jira), not
 // the limiter's. Only X-RateLimit-NearLimit lowers the global rate.
 //
-// Rates and pauses follow the limiter's clock (SetClock), token buckets
-// included, so tests can drive it with a fake clock; the waits themselves
-// are real timers.
+// Rates, pauses and waits follow the limiter's clock (SetClock), token
+// buckets included, so tests drive it with a fake clock and wait no real
+// time.
 package throttle
 
 import (
@@ -36,6 +36,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/govextract/jira-extractor/internal/retry"
 )
 
 // Limiter paces requests. Safe for concurrent use. The zero value is not
@@ -44,7 +46,7 @@ type Limiter struct {
 	global    *rate.Limiter
 	base      rate.Limit
 	baseBurst int
-	now       func() time.Time
+	clock     retry.Clock
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -75,14 +77,17 @@ func New(perSecond float64, burst int) *Limiter {
 		global:    rate.NewLimiter(base, burst),
 		base:      base,
 		baseBurst: burst,
-		now:       time.Now,
+		clock:     retry.System,
 		routes:    map[string]*route{},
 	}
 }
 
-// SetClock replaces the clock of pauses, token buckets and rate adaptation
-// (tests only; call it before any other method).
-func (l *Limiter) SetClock(now func() time.Time) { l.now = now }
+// SetClock replaces the clock of pauses, waits, token buckets and rate
+// adaptation (tests; call it before any other method). Nil means the
+// system clock.
+func (l *Limiter) SetClock(c retry.Clock) { l.clock = retry.OrSystem(c) }
+
+func (l *Limiter) now() time.Time { return l.clock.Now() }
 
 // Wait blocks until a request to key (a route template) may be sent: until
 // any global pause has passed and a token of key's bucket (while key is
@@ -113,7 +118,7 @@ func (l *Limiter) Wait(ctx context.Context, key string) error {
 func (l *Limiter) take(ctx context.Context, lim *rate.Limiter) error {
 	now := l.now()
 	r := lim.ReserveN(now, 1) // always OK: bursts are at least 1
-	if err := Sleep(ctx, r.DelayFrom(now)); err != nil {
+	if err := l.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
 		r.CancelAt(l.now())
 		return err
 	}
@@ -126,25 +131,9 @@ func (l *Limiter) waitPause(ctx context.Context) error {
 		if d <= 0 {
 			return ctx.Err()
 		}
-		if err := Sleep(ctx, d); err != nil {
+		if err := l.clock.Sleep(ctx, d); err != nil {
 			return err
 		}
-	}
-}
-
-// Sleep waits d of real time or until ctx is done, and returns ctx's error
-// in the second case.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -4,29 +4,26 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/govextract/jira-extractor/internal/retry/retrytest"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is a retry fake whose time moves only when a test says so:
+// the test goroutine counts as a worker that never sleeps on it.
+type fakeClock struct{ *retrytest.Fake }
 
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func (c *fakeClock) now() time.Time      { return c.Now() }
+func (c *fakeClock) add(d time.Duration) { c.Advance(d) }
 
 func newFake(rps float64, burst int) (*Limiter, *fakeClock) {
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := &fakeClock{retrytest.NewFake(retrytest.Epoch)}
+	clk.SetWorkers(2)
 	l := New(rps, burst)
-	l.SetClock(clk.now)
+	l.SetClock(clk)
 	return l, clk
 }
 
@@ -181,18 +178,19 @@ func TestRouteSlowDebounceFloorAndRecovery(t *testing.T) {
 	}
 }
 
-// Wait really waits on a slowed route's bucket (real time).
+// Wait really waits on a slowed route's bucket (on the clock).
 func TestSlowedRoutePacing(t *testing.T) {
+	clk := retrytest.NewFake(retrytest.Epoch) // jumps whenever Wait sleeps
 	l := New(1000, 1)
+	l.SetClock(clk)
 	l.Slow("GET /a") // 700/s, burst 1, empty
-	start := time.Now()
 	for range 36 {
 		if err := l.Wait(context.Background(), "GET /a"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if el := time.Since(start); el < 48*time.Millisecond {
-		t.Fatalf("36 requests at 700/s took %v, want >= 50 ms", el)
+	if el := clk.Since(retrytest.Epoch); el < 50*time.Millisecond || el > 53*time.Millisecond {
+		t.Fatalf("36 requests at 700/s took %v, want 36/700 s ≈ 51 ms", el)
 	}
 }
 
@@ -274,15 +272,16 @@ func TestUnlimited(t *testing.T) {
 }
 
 func TestPacing(t *testing.T) {
-	// 20 tokens at 200/s with burst 1 take at least ~95 ms of real time.
+	// 20 tokens at 200/s with burst 1: the first at once, 19 × 5 ms after.
+	clk := retrytest.NewFake(retrytest.Epoch)
 	l := New(200, 1)
-	start := time.Now()
+	l.SetClock(clk)
 	for i := 0; i < 20; i++ {
 		if err := l.Wait(context.Background(), "k"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if el := time.Since(start); el < 90*time.Millisecond {
-		t.Fatalf("20 requests at 200/s took %v", el)
+	if el := clk.Since(retrytest.Epoch); el != 95*time.Millisecond {
+		t.Fatalf("20 requests at 200/s took %v, want 95 ms", el)
 	}
 }
