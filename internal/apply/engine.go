@@ -21,6 +21,9 @@ const (
 	DefaultDrainTimeout = 30 * time.Second
 )
 
+// testHookJournal, when set by a test, sees the journal Run opened.
+var testHookJournal func(*journal)
+
 // ErrConfig marks a job-level problem found before any action ran (exit 2).
 var ErrConfig = errors.New("apply configuration")
 
@@ -144,6 +147,9 @@ func Run(ctx context.Context, p *plan.Plan, t Target, cfg Config) (Result, error
 			return Result{}, err
 		}
 		defer j.close()
+		if testHookJournal != nil {
+			testHookJournal(j)
+		}
 		e.journal = j
 		e.resume(recs)
 	}
@@ -350,7 +356,7 @@ func (e *engine) schedule(ctx context.Context) error {
 		for _, k := range keys(a) {
 			if j, ok := last[k]; ok && !seen[j] {
 				seen[j] = true
-				if !e.done[j] {
+				if !e.done[i] && !e.done[j] {
 					waits[i]++
 					next[j] = append(next[j], i)
 				}
@@ -379,7 +385,19 @@ func (e *engine) schedule(ctx context.Context) error {
 	stopped := false
 	var stopErr error
 	cancelled := ctx.Done()
+	stop := func(err error) {
+		if stopErr == nil {
+			stopErr = err
+		}
+		if !stopped && drain == nil && ctx.Err() != nil {
+			drain = time.AfterFunc(e.cfg.DrainTimeout, cancelActions)
+		}
+		stopped = true
+	}
 	for {
+		if ctx.Err() != nil && !stopped {
+			stop(ctx.Err()) // checked here too: select picks among ready cases at random
+		}
 		for !stopped && inflight < e.cfg.Workers && ready.Len() > 0 {
 			i := heap.Pop(ready).(int)
 			inflight++
@@ -391,8 +409,8 @@ func (e *engine) schedule(ctx context.Context) error {
 		select {
 		case r := <-results:
 			inflight--
-			if err := e.finish(r.i, r.o); err != nil && stopErr == nil {
-				stopErr, stopped = err, true
+			if err := e.finish(r.i, r.o); err != nil {
+				stop(err)
 			}
 			for _, j := range next[r.i] {
 				if waits[j]--; waits[j] == 0 {
@@ -400,11 +418,8 @@ func (e *engine) schedule(ctx context.Context) error {
 				}
 			}
 		case <-cancelled:
-			cancelled, stopped = nil, true
-			if stopErr == nil {
-				stopErr = ctx.Err()
-			}
-			drain = time.AfterFunc(e.cfg.DrainTimeout, cancelActions)
+			cancelled = nil
+			stop(ctx.Err())
 		}
 	}
 	now := e.cfg.Now().UTC()
