@@ -60,11 +60,11 @@ func (e *engine) runAction(ctx context.Context, a plan.Action) (o Outcome) {
 			switch {
 			case err != nil:
 				return failed(o, "outcome unknown: the write got %s and the re-read failed (%v); it was not retried: run the plan again, it reads before it writes", answer(res), err)
+			case now.NotFound != "":
+				return failed(o, "the write got %s and the re-read says %s", answer(res), now.NotFound)
 			case now.Has == want:
 				o.Status, o.Message = Applied, fmt.Sprintf("took effect although the write got %s; the re-read shows %s", answer(res), fact(a, now))
 				return o
-			case now.NotFound != "":
-				return failed(o, "the write got %s and the re-read says %s", answer(res), now.NotFound)
 			case attempt >= e.cfg.MaxAttempts:
 				return failed(o, "the write failed %d times (last: %s); the site shows %s", attempt, answer(res), fact(a, now))
 			}
@@ -82,6 +82,8 @@ func (e *engine) readBack(ctx context.Context, a plan.Action, o Outcome, status 
 	switch {
 	case err != nil:
 		return failed(o, "%s but the read-back failed (%v): run the plan again to confirm, it reads before it writes", did, err)
+	case st.NotFound != "":
+		return failed(o, "%s but the read-back says %s", did, st.NotFound)
 	case st.Has != wants(a.Op):
 		return failed(o, "%s but the read-back disagrees: the site shows %s", did, fact(a, st))
 	}

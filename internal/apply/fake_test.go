@@ -28,7 +28,7 @@ const (
 type fakeUser struct{ onSite, suspended, deactivated bool }
 
 // fakeSite is an in-memory Jira site with the semantics the engine relies
-// on (see the Writes table of the Jira API notes in the repository docs):
+// on (the Writes table of docs/jira-api.md):
 // "already a member" answers, role actors, users, suspension and
 // deactivation, plus scripted faults per action id, and checks that
 // actions on one target never overlap and run in plan order.
@@ -326,7 +326,7 @@ func (s *fakeSite) total(m map[string]int) int {
 	return n
 }
 
-// noReadsOrWrites hides GroupIDsOf, to test a Target without it.
+// noGroups hides GroupIDsOf, to test a Target without it.
 type noGroups struct{ Target }
 
 // fakeTickets opens issues PROJ-1, PROJ-2, ... once per action id.
