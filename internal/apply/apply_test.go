@@ -165,6 +165,7 @@ func TestAmbiguousWrites(t *testing.T) {
 		{"rejected: failed without retry", []fault{reject}, nil, Failed, 1, 1, nil, []string{"refused", "HTTP 403"}},
 		{"read-back disagrees", []fault{ghost}, nil, Failed, 1, 1, nil, []string{"read-back disagrees", `user "u1" is not a member of group "g1"`}},
 		{"change undone before the read-back", []fault{reverted}, nil, Failed, 1, 1, nil, []string{"read-back disagrees"}},
+		{"target deleted during the write", []fault{vanish}, nil, Failed, 1, 1, nil, []string{"re-read says", `group "g1" not found`}},
 		{"read-back fails", nil, []bool{false, true}, Failed, 1, 1, nil, []string{"read-back failed", "run the plan again"}},
 		{"first read fails: nothing written", nil, []bool{true}, Failed, 0, 0, nil, []string{"nothing was written"}},
 	}

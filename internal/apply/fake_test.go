@@ -23,6 +23,7 @@ const (
 	reject                    // change nothing, 403
 	ghost                     // answer 201 but change nothing (read-back disagrees)
 	reverted                  // make the change, then someone else undoes it before the read-back
+	vanish                    // someone deletes the group, and the write gets a 500
 )
 
 type fakeUser struct{ onSite, suspended, deactivated bool }
@@ -276,6 +277,9 @@ func (s *fakeSite) Write(ctx context.Context, a plan.Action) (WriteResult, error
 		s.change(a)
 		s.undo(a)
 		return WriteResult{Outcome: WriteDone, HTTPStatus: 201}, nil
+	case vanish:
+		delete(s.groups, a.ToID)
+		return WriteResult{HTTPStatus: 500}, errors.New("HTTP 500")
 	}
 	if !s.change(a) {
 		if a.Relation == plan.MemberOf && a.Op == plan.Grant {
