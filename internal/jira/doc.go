@@ -47,9 +47,10 @@
 // not starve the run. The retry loop, backoff and Retry-After parsing are
 // package retry's. The limiter (requestsPerSecond, burst) adapts (package
 // throttle):
-//   - a 429 whose RateLimit-Reason contains "quota" pauses every request
-//     until its reset;
-//   - any other 429 (jira-burst-based, unknown, none) slows only its route
+//   - a 429 whose RateLimit-Reason is a quota, a cost budget or any reason
+//     the client does not know pauses every request until its reset;
+//   - a burst 429 (jira-burst-based, jira-per-issue-on-write, or no reason)
+//     slows only its route
 //     (template): a per-route bucket cut ×0.7 at most once a second, to a
 //     floor of 50% of requestsPerSecond, recovering ×1.25 every 500 ms after
 //     1 s without a 429 on that route;

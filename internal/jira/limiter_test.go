@@ -130,8 +130,16 @@ func TestRetryAfterIsTheMinimumWait(t *testing.T) {
 }
 
 // A quota 429 pauses every request, on every endpoint, until
-// X-RateLimit-Reset (here without Retry-After).
+// X-RateLimit-Reset (here without Retry-After). A reason the client does not
+// know (a cost budget, a new system) is treated as a quota: pausing too much
+// costs a few seconds, hammering a spent budget costs the whole run.
 func TestQuotaPausesEverythingUntilReset(t *testing.T) {
+	for _, reason := range []string{"jira-quota-tenant-based", "jira-quota-global-based", "jira-cost-based", "jira-something-new"} {
+		t.Run(reason, func(t *testing.T) { testQuotaPause(t, reason) })
+	}
+}
+
+func testQuotaPause(t *testing.T, reason string) {
 	clk := retrytest.NewFake(retrytest.Epoch)
 	var reset atomic.Int64
 	srv, rec := serveClock(t, clk, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -139,7 +147,7 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 			rs := clk.Now().Add(1200 * time.Millisecond).Truncate(time.Second).Add(time.Second)
 			reset.Store(rs.UnixNano())
 			w.Header().Set("X-RateLimit-Reset", rs.UTC().Format(time.RFC3339))
-			w.Header().Set("RateLimit-Reason", "jira-quota-tenant-based")
+			w.Header().Set("RateLimit-Reason", reason)
 			jiraError(w, 429, "quota")
 			return
 		}
@@ -183,12 +191,12 @@ func TestQuotaPausesEverythingUntilReset(t *testing.T) {
 	}
 }
 
-// A burst 429 (or one with an unknown reason) slows only its endpoint's
+// A burst 429 (or one with no reason) slows only its endpoint's
 // own rate: another endpoint is served at once and keeps its full rate, the
 // global rate is not cut, and the throttled request is retried only after
 // Retry-After.
 func TestBurstSlowsOnlyThatEndpoint(t *testing.T) {
-	for _, reason := range []string{"jira-burst-based", "jira-something-new", ""} {
+	for _, reason := range []string{"jira-burst-based", "jira-per-issue-on-write", ""} {
 		t.Run(reason, func(t *testing.T) {
 			clk := retrytest.NewFake(retrytest.Epoch)
 			var sent atomic.Int64

@@ -209,16 +209,27 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 	}
 }
 
+// burstReasons are the RateLimit-Reason values of per-endpoint buckets. Any
+// other reason (a quota, a cost budget, one this client does not know yet)
+// is treated as a quota: it pauses everything until the reset.
+var burstReasons = map[string]bool{"": true, "jira-burst-based": true, "jira-per-issue-on-write": true}
+
+// isQuotaReason reports whether a 429's RateLimit-Reason calls for pausing
+// every request rather than slowing one route.
+func isQuotaReason(reason string) bool {
+	return !burstReasons[strings.ToLower(strings.TrimSpace(reason))]
+}
+
 // throttle handles the n-th 429 of a request and returns how long the
 // request itself must wait before its retry (Retry-After as a minimum, else
-// X-RateLimit-Reset, else backoff). A quota reason also pauses every
-// request until then; any other reason (burst, or unknown) slows this
+// X-RateLimit-Reset, else backoff). A quota reason (or an unknown one) also
+// pauses every request until then; a burst reason, or none, slows this
 // route's own rate (not the global one, not other routes). The throttled
 // counter moves only after the pause or slow-down is set. o.reason is
 // already scrubbed and cleaned.
 func (c *Client) throttle(ctx context.Context, cl call, o outcome, n int) time.Duration {
 	now := c.clock.Now()
-	quota := strings.Contains(strings.ToLower(o.reason), "quota")
+	quota := isQuotaReason(o.reason)
 	wait, src := c.backoff.throttled(o.header, now, n, quota)
 	if quota {
 		until := now.Add(wait)
