@@ -166,9 +166,11 @@ const (
 	DefaultConcurrency       = 8
 	DefaultMaxRetries        = 6
 	DefaultTimeout           = 30 * time.Second
-	DefaultMaxConnections    = 10
-	DefaultDestination       = "./out"
-	DefaultFormat            = "parquet"
+	// DefaultMaxConnections is the smallest pool when maxConnections is
+	// unset: the pool is max(concurrency, DefaultMaxConnections).
+	DefaultMaxConnections = 10
+	DefaultDestination    = "./out"
+	DefaultFormat         = "parquet"
 	// DefaultParquetCompression and DefaultCSVCompression are
 	// output.compression's default for each format.
 	DefaultParquetCompression = "zstd"

@@ -69,7 +69,7 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		t.Fatalf("bases: %s %s", a.SiteURL(), a.Gateway())
 	}
 	if a.RequestsPerSecond != DefaultRequestsPerSecond || a.Burst != DefaultBurst || a.Concurrency != DefaultConcurrency ||
-		a.Retries() != DefaultMaxRetries || a.Timeout.Duration != DefaultTimeout || a.MaxConnections != DefaultMaxConnections {
+		a.Retries() != DefaultMaxRetries || a.Timeout.Duration != DefaultTimeout || a.MaxConnections != 0 {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 	if !a.InactiveUsers() || !job.Output.Private() || job.Output.Format != "parquet" || job.Output.Compression != "zstd" {
@@ -135,7 +135,7 @@ func TestParseProblemsNameKeyAndFix(t *testing.T) {
 		{"concurrency zero", app(`"concurrency":0`), "appConfig.concurrency", "outside 1 to 256"},
 		{"burst negative", app(`"burst":-1`), "appConfig.burst", "outside"},
 		{"retries", app(`"maxRetries":51`), "appConfig.maxRetries", "outside 0 to 50"},
-		{"connections", app(`"maxConnections":0`), "appConfig.maxConnections", "outside"},
+		{"connections", app(`"maxConnections":2000`), "appConfig.maxConnections", "outside"},
 		{"batch rows", withOutput(`{"batchRows":0}`), "output.batchRows", "outside"},
 		{"batch bytes", withOutput(`{"batchBytes":10}`), "output.batchBytes", "outside"},
 		{"too large int", app(`"concurrency":1e30`), "appConfig.concurrency", "too large"},

@@ -46,7 +46,7 @@ var Keys = []KeyDoc{
 	{Key: "appConfig.concurrency", Type: "integer", Default: DefaultConcurrency, Doc: "requests in flight at once (1 to 256)"},
 	{Key: "appConfig.maxRetries", Type: "integer", Default: DefaultMaxRetries, Doc: "retries of one request on 429, 5xx and network errors (0 to 50), with Retry-After or exponential backoff"},
 	{Key: "appConfig.timeout", Type: "duration", Default: DefaultTimeout.String(), Doc: `timeout of one HTTP request, "30s" or a number of seconds (1s to 10m)`},
-	{Key: "appConfig.maxConnections", Type: "integer", Default: DefaultMaxConnections, Doc: "open connections per host (1 to 1024)"},
+	{Key: "appConfig.maxConnections", Type: "integer", Doc: "open connections per host (1 to 1024); unset or 0: follows appConfig.concurrency (at least 10); a smaller explicit pool caps the requests in flight and is warned about"},
 	{Key: "appConfig.disableCompression", Type: "boolean", Default: false, Doc: "do not ask for gzip-compressed responses"},
 	{Key: "appConfig.insecureSkipVerify", Type: "boolean", Default: false, Doc: "turn off TLS certificate checks; refused unless the command is started with --allow-insecure"},
 	{Key: "appConfig.projectKeys", Type: "array", Items: "string", Doc: "extract only these projects (and their roles and schemes); empty means every project"},

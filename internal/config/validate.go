@@ -68,7 +68,9 @@ func validate(j *Job, opts Options) []Problem {
 	if d := a.Timeout.Duration; d < MinTimeout || d > MaxTimeout {
 		add("appConfig.timeout", fmt.Sprintf("is %s, outside %s to %s", d, MinTimeout, MaxTimeout), `set e.g. "30s"`)
 	}
-	probs = append(probs, checkRange("appConfig.maxConnections", int64(a.MaxConnections), 1, MaxMaxConnections, "10")...)
+	if a.MaxConnections != 0 { // 0: the pool follows the concurrency
+		probs = append(probs, checkRange("appConfig.maxConnections", int64(a.MaxConnections), 1, MaxMaxConnections, "16, or leave it out to follow appConfig.concurrency")...)
+	}
 	if a.InsecureSkipVerify && !opts.AllowInsecure {
 		add("appConfig.insecureSkipVerify", "turns off TLS certificate checks and is refused by default", "remove it, or start the run with --allow-insecure if you really mean it")
 	}
