@@ -19,7 +19,8 @@ type pageFunc[T any] func(ctx context.Context, startAt, maxResults int) (jira.Pa
 // is cut into page-sized slices read in parallel (at most conc at a time, each
 // request under the in-flight bound); a short page inside a slice is followed
 // by a read from startAt+len until the slice is full or a page is empty.
-// Without total, pages follow one another until isLast or an empty page.
+// Without total, pages follow one another until isLast or an empty page;
+// once a list has shown itself long, pages are read ahead (readAhead).
 // nextPage is never followed: the next startAt is always startAt+len(values).
 func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch pageFunc[T], handle func(context.Context, []T) error) error {
 	get := func(ctx context.Context, startAt int) (jira.Page[T], error) {
@@ -46,27 +47,10 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 	got := len(first.Values)
 
 	if first.Total == nil {
-		// Sequential: no way to know where the end is.
 		if got == 0 || first.IsLast {
 			return nil
 		}
-		for cur := got; ; {
-			p, err := get(ctx, cur)
-			if err != nil {
-				return err
-			}
-			if len(p.Values) == 0 {
-				return nil
-			}
-			r.plan(1)
-			if err := handle(ctx, p.Values); err != nil {
-				return err
-			}
-			cur += len(p.Values)
-			if p.IsLast {
-				return nil
-			}
-		}
+		return readAhead(ctx, r, got, step, get, handle)
 	}
 
 	total := *first.Total
@@ -110,4 +94,75 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 		g.Go(func() error { return slice(gctx, start, min(start+step, total)) })
 	}
 	return g.Wait()
+}
+
+// Read-ahead of PageBean lists without a total.
+const (
+	// seqPages full pages are read one after another before read-ahead
+	// starts: short lists (most groups) never cost a speculative request.
+	seqPages = 3
+	// maxAhead bounds the pages read at once, so a long list wastes at most
+	// maxAhead-1 requests past its end.
+	maxAhead = 8
+)
+
+// readAhead reads a PageBean list whose size is unknown, from cur on, in
+// page-sized steps. The first seqPages pages go one at a time; after that
+// the window doubles (2, 4, ... maxAhead pages read concurrently), because
+// under latency or faults a long list read one page at a time is the run's
+// critical path. Each window slot reads [start, start+step) and follows a
+// short page from startAt+len, so a server that returns fewer values than
+// asked loses nothing. The list ends at a window whose last slot met an
+// empty page or isLast.
+func readAhead[T any](ctx context.Context, r *run, cur, step int,
+	get func(context.Context, int) (jira.Page[T], error), handle func(context.Context, []T) error) error {
+	// slot reads [start, end) and reports whether it met the list's end.
+	slot := func(ctx context.Context, start, end int) (ended bool, err error) {
+		for c := start; c < end; {
+			p, err := get(ctx, c)
+			if err != nil {
+				return false, err
+			}
+			if len(p.Values) == 0 {
+				return true, nil
+			}
+			vals := p.Values
+			if len(vals) > end-c {
+				// The rest belongs to the next slot, so this page's
+				// isLast says nothing about this slot.
+				return false, handle(ctx, vals[:end-c])
+			}
+			if err := handle(ctx, vals); err != nil {
+				return false, err
+			}
+			c += len(vals)
+			if p.IsLast {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	width := 1
+	for n := 0; ; n++ {
+		if n >= seqPages {
+			width = min(2*width, maxAhead, max(r.conc, 1))
+		}
+		ended := make([]bool, width)
+		g, gctx := errgroup.WithContext(ctx)
+		for i := range width {
+			start := cur + i*step
+			g.Go(func() (err error) {
+				ended[i], err = slot(gctx, start, start+step)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		if ended[width-1] {
+			return nil
+		}
+		r.plan(width)
+		cur += width * step
+	}
 }

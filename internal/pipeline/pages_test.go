@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/jira"
+)
+
+// listServer serves n ints as a PageBean list without a total, at most
+// cap values a page (fewer than asked: a short page inside the list), and
+// records requests and the most in flight at once.
+type listServer struct {
+	n, cap            int
+	requests          atomic.Int64
+	mu                sync.Mutex
+	inFlight, maxSeen int
+	release           chan struct{} // nil: answer at once
+}
+
+func (s *listServer) fetch(_ context.Context, startAt, maxResults int) (jira.Page[int], error) {
+	s.requests.Add(1)
+	s.mu.Lock()
+	s.inFlight++
+	s.maxSeen = max(s.maxSeen, s.inFlight)
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
+	var vals []int
+	for i := startAt; i < min(s.n, startAt+min(maxResults, s.cap)); i++ {
+		vals = append(vals, i)
+	}
+	return jira.Page[int]{StartAt: startAt, MaxResults: maxResults, Values: vals, IsLast: startAt+len(vals) >= s.n}, nil
+}
+
+func readList(t *testing.T, s *listServer, conc int) []int {
+	t.Helper()
+	r := newRun(Options{App: config.AppConfig{Concurrency: conc}, Source: newFakeSite(1, 1, 0)})
+	var mu sync.Mutex
+	seen := make([]int, s.n)
+	err := pageBeans(context.Background(), r, "list", 50, s.fetch, func(_ context.Context, vs []int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range vs {
+			seen[v]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// A long list without a total is read ahead (several pages at once), every
+// value exactly once, and at most maxAhead-1 requests past its end.
+func TestReadAheadWithoutTotal(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n, cap int
+	}{
+		{"full pages", 1308, 50},
+		{"ends exactly at a page", 1300, 50},
+		{"short pages inside", 1308, 37},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &listServer{n: tc.n, cap: tc.cap}
+			for v, c := range readList(t, s, 16) {
+				if c != 1 {
+					t.Fatalf("value %d read %d times", v, c)
+				}
+			}
+			// Each 50-slot costs ceil(50/cap) requests; past the end at
+			// most maxAhead-1 slots, each of one (empty) request.
+			perSlot := (50 + tc.cap - 1) / tc.cap
+			slots := (tc.n + 49) / 50
+			if got, limit := s.requests.Load(), int64(slots*perSlot+maxAhead); got > limit {
+				t.Errorf("%d requests for %d values, limit %d", got, tc.n, limit)
+			}
+			if s.maxSeen < 2 {
+				t.Errorf("pages were read one at a time (at most %d in flight)", s.maxSeen)
+			}
+		})
+	}
+}
+
+// A short list (most groups) costs no speculative request: its pages are
+// read one after another and it ends on isLast.
+func TestReadAheadShortListNoWaste(t *testing.T) {
+	for n := 1; n <= (seqPages+1)*50; n += 37 {
+		s := &listServer{n: n, cap: 50}
+		readList(t, s, 16)
+		if want := int64((n + 49) / 50); s.requests.Load() != want {
+			t.Errorf("%d values: %d requests, want %d", n, s.requests.Load(), want)
+		}
+	}
+}
