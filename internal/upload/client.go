@@ -91,10 +91,10 @@ type client struct {
 
 func newClient(api string, keyID, keySecret secret.Value, hc *http.Client, maxRetries int, timeout time.Duration, logger *slog.Logger) (*client, error) {
 	api = strings.TrimRight(api, "/")
-	u, err := url.Parse(api)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--api %q is not an http(s) URL", api)
+	if err := CheckAPI(api); err != nil {
+		return nil, err
 	}
+	u, _ := url.Parse(api) // checked above
 	// The upload API never redirects: a redirect would carry the key
 	// headers (Go strips only Authorization and Cookie across hosts) or
 	// the chunk to another server, so every one is refused, whoever built
@@ -322,4 +322,22 @@ func (e *cleanError) Unwrap() error { return e.err }
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	d, ok := retry.ParseRetryAfter(v, now)
 	return min(d, maxRetryAfter), ok
+}
+
+// CheckAPI checks the platform's API base URL: http(s), a host, and no
+// user or password (a credential in a URL would be written to the upload
+// state file and into messages; the key goes in the key settings). The
+// error never echoes the URL's password.
+func CheckAPI(api string) error {
+	u, err := url.Parse(api)
+	switch {
+	case err != nil:
+		return &usageError{"--api is not a valid URL: write it as https://platform.example.com/api"}
+	case u.User != nil:
+		u.User = nil
+		return &usageError{fmt.Sprintf("--api %q carries a user or password: remove it; the API key goes in ENTITY_API_KEY_ID/ENTITY_API_KEY_SECRET or upload.keyId/keySecret", u.String())}
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return &usageError{fmt.Sprintf("--api %q is not an http(s) URL: write it as https://platform.example.com/api", u.String())}
+	}
+	return nil
 }

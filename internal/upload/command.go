@@ -158,6 +158,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !opts.DryRun && opts.API == "" {
 		return bad("--api URL is required (or upload.api in the --config job file)")
 	}
+	if opts.API != "" {
+		if err := CheckAPI(opts.API); err != nil {
+			return bad("%s", err.Error())
+		}
+	}
 
 	if _, err := uploadFrom(ctx, *from, s3opts, opts); err != nil {
 		fmt.Fprintf(stderr, "upload: %v\n", err)

@@ -55,8 +55,13 @@ func TestCommandHelpAndUsage(t *testing.T) {
 		{[]string{"--from", "x", "--chunk-rows", "0"}, "--chunk-rows must be positive"},
 		{[]string{"--from", "x"}, "--api URL is required"},
 		{[]string{"--from", "x", "--config", "/does/not/exist.json"}, "cannot read job file"},
+		{[]string{"--from", "x", "--api", "https://ops:hunter2-pass@platform.example.com/api"}, "carries a user or password"},
+		{[]string{"--from", "x", "--api", "ftp://platform.example.com/api"}, "not an http(s) URL"},
 	} {
 		code, _, errOut := runCommand(c.args...)
+		if strings.Contains(errOut, "hunter2") {
+			t.Errorf("%v: the password is echoed: %s", c.args, errOut)
+		}
 		if code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
 		}
