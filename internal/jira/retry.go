@@ -12,9 +12,14 @@ import (
 // backoffPolicy holds the waits between attempts.
 //
 //   - A 429 waits at least its Retry-After (× a jitter in [1, 1.05], never
-//     less), else until X-RateLimit-Reset, else the throttle backoff: 2 s
-//     doubling per throttled attempt up to 30 s, × a jitter in [0.7, 1.3]
-//     (Atlassian's recommendation, retry.Default).
+//     less), else until X-RateLimit-Reset, else a backoff × a jitter in
+//     [0.7, 1.3]. For a quota 429 that is Atlassian's recommendation,
+//     retry.Default: 2 s doubling per throttled attempt up to 30 s. A burst
+//     429 (a per-second bucket, which refills within a second) waits 1 s
+//     doubling up to 8 s: the route's adaptive rate (package throttle)
+//     already slows every request of that route, so one request's retry
+//     need not also wait half a minute; under a storm of header-less 429s
+//     the longer schedule made a few unlucky requests the run's whole tail.
 //   - 5xx, 409, network errors, timeouts and malformed bodies wait the
 //     failure backoff, 200 ms doubling up to 10 s, × a jitter in [0.7, 1.3];
 //     a Retry-After on such a response (503) is the minimum.
@@ -22,7 +27,9 @@ import (
 // A waiting request holds no concurrency slot (see Client.do), so these
 // waits delay only the request that got the answer, not the run.
 type backoffPolicy struct {
-	throttle, failure retry.Backoff
+	// throttle is for quota 429s, burst for the others, failure for 5xx,
+	// network errors and bad bodies.
+	throttle, burst, failure retry.Backoff
 	// minWait is the floor of any wait (Retry-After: 0 must not spin).
 	minWait time.Duration
 	// maxWait caps any server-given wait (a sanity bound).
@@ -31,6 +38,7 @@ type backoffPolicy struct {
 
 var defaultBackoff = backoffPolicy{
 	throttle: retry.Default,
+	burst:    retry.Backoff{Base: time.Second, Cap: 8 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
 	failure:  retry.Backoff{Base: 200 * time.Millisecond, Cap: 10 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
 	minWait:  50 * time.Millisecond,
 	maxWait:  retry.MaxServerWait,
@@ -56,7 +64,10 @@ func (b backoffPolicy) throttled(h http.Header, now time.Time, n int, quota bool
 	case hasReset:
 		return b.clamp(time.Duration(float64(reset) * retry.Jitter(1, 1.05))), "reset"
 	}
-	return b.clamp(b.throttle.Delay(n)), "backoff"
+	if quota {
+		return b.clamp(b.throttle.Delay(n)), "backoff"
+	}
+	return b.clamp(b.burst.Delay(n)), "backoff"
 }
 
 func (b backoffPolicy) clamp(d time.Duration) time.Duration {

@@ -60,11 +60,17 @@ func TestResetParsing(t *testing.T) {
 func TestBackoffBoundsAndJitter(t *testing.T) {
 	b := defaultBackoff
 	for n := 1; n <= 8; n++ {
-		want := min(2*time.Second<<(n-1), 30*time.Second)
+		quotaWant := min(2*time.Second<<(n-1), 30*time.Second)
+		burstWant := min(time.Second<<(n-1), 8*time.Second)
 		for i := 0; i < 200; i++ {
-			d, src := b.throttled(http.Header{}, time.Now(), n, false)
-			if src != "backoff" || d < time.Duration(0.7*float64(want)) || d > time.Duration(1.3*float64(want)) {
-				t.Fatalf("n=%d: %v (%s), want %v ×[0.7,1.3]", n, d, src, want)
+			for _, c := range []struct {
+				quota bool
+				want  time.Duration
+			}{{true, quotaWant}, {false, burstWant}} {
+				d, src := b.throttled(http.Header{}, time.Now(), n, c.quota)
+				if src != "backoff" || d < time.Duration(0.7*float64(c.want)) || d > time.Duration(1.3*float64(c.want)) {
+					t.Fatalf("n=%d quota=%v: %v (%s), want %v ×[0.7,1.3]", n, c.quota, d, src, c.want)
+				}
 			}
 			f := b.failure.Delay(n)
 			fw := min(200*time.Millisecond<<(n-1), 10*time.Second)
