@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
@@ -18,16 +19,31 @@ type listServer struct {
 	requests          atomic.Int64
 	mu                sync.Mutex
 	inFlight, maxSeen int
-	release           chan struct{} // nil: answer at once
+	// gate opens when two requests are in flight at once. Requests past
+	// the sequential pages wait for it (at most gateWait), so a read-ahead
+	// shows as overlap however fast the fake answers.
+	gate     chan struct{}
+	gateOnce sync.Once
 }
+
+const gateWait = 5 * time.Second
 
 func (s *listServer) fetch(_ context.Context, startAt, maxResults int) (jira.Page[int], error) {
 	s.requests.Add(1)
 	s.mu.Lock()
 	s.inFlight++
 	s.maxSeen = max(s.maxSeen, s.inFlight)
+	if s.inFlight >= 2 {
+		s.gateOnce.Do(func() { close(s.gate) })
+	}
 	s.mu.Unlock()
 	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
+	if startAt >= (seqPages+1)*50 {
+		select {
+		case <-s.gate:
+		case <-time.After(gateWait): // no overlap came: the test fails on maxSeen
+		}
+	}
 	var vals []int
 	for i := startAt; i < min(s.n, startAt+min(maxResults, s.cap)); i++ {
 		vals = append(vals, i)
@@ -66,7 +82,7 @@ func TestReadAheadWithoutTotal(t *testing.T) {
 		{"short pages inside", 1308, 37},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &listServer{n: tc.n, cap: tc.cap}
+			s := &listServer{n: tc.n, cap: tc.cap, gate: make(chan struct{})}
 			for v, c := range readList(t, s, 16) {
 				if c != 1 {
 					t.Fatalf("value %d read %d times", v, c)
@@ -90,7 +106,7 @@ func TestReadAheadWithoutTotal(t *testing.T) {
 // read one after another and it ends on isLast.
 func TestReadAheadShortListNoWaste(t *testing.T) {
 	for n := 1; n <= (seqPages+1)*50; n += 37 {
-		s := &listServer{n: n, cap: 50}
+		s := &listServer{n: n, cap: 50, gate: make(chan struct{})}
 		readList(t, s, 16)
 		if want := int64((n + 49) / 50); s.requests.Load() != want {
 			t.Errorf("%d values: %d requests, want %d", n, s.requests.Load(), want)
