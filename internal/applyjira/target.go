@@ -198,7 +198,20 @@ func (t *Target) Write(ctx context.Context, a plan.Action) (apply.WriteResult, e
 	default:
 		return apply.WriteResult{Outcome: apply.WriteRejected, Message: fmt.Sprintf("op %q is not supported", a.Op)}, nil
 	}
-	return apply.WriteResult{Outcome: outcomeOf(r.Class), HTTPStatus: r.Status, RetryAfter: r.RetryAfter, Message: r.Message}, nil
+	res := apply.WriteResult{Outcome: outcomeOf(r.Class), HTTPStatus: r.Status, RetryAfter: r.RetryAfter, Message: r.Message}
+	if res.Outcome == apply.WriteUnknown {
+		// The engine reads a nil error with no outcome as done: an unknown
+		// outcome must come with its error.
+		return res, errors.New(cmpOr(r.Message, "no answer"))
+	}
+	return res, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func outcomeOf(c jira.WriteClass) apply.WriteOutcome {
