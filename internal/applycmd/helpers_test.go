@@ -204,3 +204,9 @@ func actionOf(id string, op plan.Op, r model.Relation) plan.Action {
 func userAction(id string, op plan.Op, account string) plan.Action {
 	return plan.Action{ID: id, Op: op, Entity: "user", ToID: account}
 }
+
+func sortRels(rs []model.Relation) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Key() < rs[j].Key() })
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
