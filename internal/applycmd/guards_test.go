@@ -2,6 +2,7 @@ package applycmd
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestSelfLockoutGuardAndAllowSelf(t *testing.T) {
 	}
 	if st := s.srv.Stats(); st.WriteRequests != 0 {
 		t.Errorf("%d write requests under the guard", st.WriteRequests)
+	}
+	if _, err := os.Stat(res.Journal); res.JournalKept || !os.IsNotExist(err) {
+		t.Errorf("an apply that went through every action kept its journal %s (%v)", res.Journal, err)
 	}
 	checkRelations(t, s.state(), wantAfter(before, &plan.Plan{}))
 

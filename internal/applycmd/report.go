@@ -106,7 +106,7 @@ func WriteSummary(w io.Writer, r Result) {
 		fmt.Fprintf(&b, "actions table and manifest: %s\n", r.Location)
 	}
 	if r.JournalKept {
-		fmt.Fprintf(&b, "journal kept at %s: run the same plan again to finish it (done actions are not repeated)\n", r.Journal)
+		fmt.Fprintf(&b, "the apply was interrupted; journal kept at %s: run the same plan again to finish it (done actions are not repeated)\n", r.Journal)
 	}
 	_, _ = io.WriteString(w, b.String())
 }

@@ -17,9 +17,10 @@
 // STATE/jira-extractor/apply-journal/KEY.jsonl for S3, where STATE is
 // $XDG_STATE_HOME or ~/.local/state, and KEY is derived from the site and
 // the plan's content; Options.JournalPath replaces it. Once an apply has
-// finished every action (applied, unchanged or ticketed) its journal is
+// gone through every action (whatever their outcome) its journal is
 // removed, so running the same plan again reads every target anew and
-// reports it unchanged.
+// reports what is done as unchanged; only an interrupted apply (killed,
+// cancelled, a journal write failed) leaves it for the next run.
 package applycmd
 
 import (
@@ -103,7 +104,7 @@ type Result struct {
 	Location string
 	Manifest *Manifest
 	// Journal is the journal used ("" in a dry run); JournalKept says it
-	// is still there (some action is not finished).
+	// is still there (the apply was interrupted).
 	Journal     string
 	JournalKept bool
 	// ExitCode is the process exit code (0, 1, 2 or 3; see apply.ExitCode).
@@ -239,7 +240,7 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 	}
 	res.Location, res.Manifest = out.Location(), m
 	res.JournalKept = journal != ""
-	if journal != "" && allFinal(ar) {
+	if journal != "" && aerr == nil {
 		if err := os.Remove(journal); err == nil || os.IsNotExist(err) {
 			res.JournalKept = false
 		}
@@ -255,15 +256,6 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
-}
-
-func allFinal(r apply.Result) bool {
-	for _, o := range r.Outcomes {
-		if o.Status != apply.Applied && o.Status != apply.Unchanged && o.Status != apply.Ticketed {
-			return false
-		}
-	}
-	return true
 }
 
 // warnings names the actions that failed or a guard skipped, the first

@@ -66,7 +66,7 @@ is DEST/.apply-journal/KEY.jsonl; for S3 it is
 $XDG_STATE_HOME/jira-extractor/apply-journal/KEY.jsonl (default
 ~/.local/state); KEY comes from the site and the plan. Run the same plan
 again after an interruption: finished actions are not done again. The
-journal is removed once every action is finished.`,
+journal is removed when an apply goes through every action.`,
 		"jira-extractor apply --config job.json --plan plan.json --dry-run\njira-extractor apply --config job.json --plan plan.csv --out ./applied --format csv")}
 	f.exits = applyExits
 	f.job.register(f.fs)
