@@ -60,6 +60,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'BenchmarkEffectiveAccess' -benchtime 1x -timeout 10m ./extractor/ ./internal/cli/
 	$(GO) test -run '^$$' -bench BenchmarkServe -benchtime 20000x -timeout 10m ./cmd/jirasim/sim/
 	$(GO) test -run '^$$' -bench BenchmarkGenerateLarge -benchtime 1x -timeout 10m ./cmd/jirasim/sim/
+	$(GO) test -run '^$$' -bench BenchmarkApplyMixed -benchtime 1x -timeout 10m ./internal/applycmd/
 
 bench-quick: build
 	BENCH_QUICK=1 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 10m ./extractor/bench/

@@ -90,6 +90,8 @@ type Client struct {
 	id Identity
 
 	stats stats
+
+	writeLim writeLimits // per-route buckets of writes (writes.go)
 }
 
 // New builds a client from a validated appConfig. It does no I/O: call

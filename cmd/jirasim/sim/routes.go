@@ -71,6 +71,8 @@ func (s *Server) buildRoutes() {
 		{"", "/permissionscheme", scopeConfig, permAdmin, s.hPermissionSchemes},
 		// Writes and what a writing client reads back.
 		{"", "/user/groups", scopeUser, permUsers, s.hUserGroups},
+		{"", "/user", scopeUser, permUsers, s.hUserGet},
+		{"", "/user/search", scopeUser, permUsers, s.hUserSearch},
 		{"POST", "/group/user", scopeConfig, permAdmin, s.hGroupUserAdd},
 		{"DELETE", "/group/user", scopeConfig, permAdmin, s.hGroupUserRemove},
 		{"POST", "/project/{projectIdOrKey}/role/{id}", scopeProject, permProjectAdmin, s.hRoleActorsAdd},
@@ -119,6 +121,7 @@ func (s *Server) buildRoutes() {
 		{"", dir + "/users", s.hAdminV2Users},
 		{"", dir + "/groups", s.hAdminV2Groups},
 		{"", "/admin/v2/orgs/{orgId}/directories", s.hAdminDirectories},
+		{"", dir + "/users/{accountId}", s.hAdminV2User},
 		{"POST", dir + "/users/{accountId}/suspend", s.hAdminSuspend},
 		{"POST", dir + "/users/{accountId}/restore", s.hAdminRestore},
 		{"POST", dir + "/groups/{groupId}/memberships", s.hAdminMembershipAdd},

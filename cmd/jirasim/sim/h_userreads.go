@@ -1,0 +1,91 @@
+package sim
+
+import (
+	"net/http"
+	"strings"
+)
+
+// hUserGet: GET /user?accountId= → the user, 404 when not on the site.
+func (s *Server) hUserGet(c *call) {
+	id := c.r.URL.Query().Get("accountId")
+	if id == "" {
+		c.jiraError(http.StatusBadRequest, "You must specify the account ID of the user (accountId).")
+		return
+	}
+	ui, ok := s.site.siteUser(id)
+	if !ok {
+		userNotFound(c, id)
+		return
+	}
+	c.userAnswer(http.StatusOK, ui)
+}
+
+// hUserSearch: GET /user/search?query= → the site's users whose email
+// address (hidden or not) or display name starts with the query, case
+// insensitive, at most 50 (maxResults). Like Jira, a user whose email is
+// private matches on it but is shown without it.
+func (s *Server) hUserSearch(c *call) {
+	q := strings.ToLower(strings.TrimSpace(c.r.URL.Query().Get("query")))
+	if q == "" {
+		c.jiraError(http.StatusBadRequest, "The query parameter 'query' is required.")
+		return
+	}
+	st := s.site
+	b := getBuf()
+	defer putBuf(b)
+	*b = append(*b, '[')
+	n := 0
+	for i := range st.users {
+		u := &st.users[i]
+		if u.removed || n >= 50 {
+			continue
+		}
+		if !strings.HasPrefix(strings.ToLower(u.email), q) && !strings.HasPrefix(strings.ToLower(u.displayName), q) {
+			continue
+		}
+		if n > 0 {
+			*b = append(*b, ',')
+		}
+		*b = append(*b, st.userBytes(int32(i))...)
+		n++
+	}
+	*b = append(*b, ']')
+	c.json(http.StatusOK, *b)
+}
+
+// hAdminV2User: GET /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}
+// → {"data": {accountId, accountType, accountStatus, membershipStatus,
+// status, name, email}}; "-" is accepted as the directory for reads.
+func (s *Server) hAdminV2User(c *call) {
+	ou := s.orgAccount(c)
+	if ou == nil {
+		return
+	}
+	membership, status := "active", ou.status
+	if ou.suspended {
+		membership = "suspended"
+	}
+	switch {
+	case ou.status == "inactive":
+		status = "deactivated"
+	case ou.suspended && ou.status == "active":
+		status = "suspended"
+	}
+	b := append([]byte(nil), `{"data":{"accountId":`...)
+	b = appendJSONString(b, ou.accountID)
+	b = append(b, `,"accountType":`...)
+	b = appendJSONString(b, ou.accountType)
+	b = append(b, `,"accountStatus":`...)
+	b = appendJSONString(b, ou.status)
+	b = append(b, `,"membershipStatus":`...)
+	b = appendJSONString(b, membership)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, status)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, ou.name)
+	if ou.email != "" {
+		b = append(b, `,"email":`...)
+		b = appendJSONString(b, ou.email)
+	}
+	c.json(http.StatusOK, append(b, "}}"...))
+}

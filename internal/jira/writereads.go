@@ -1,0 +1,128 @@
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Route templates of the reads a writing client makes.
+const (
+	routeUserGroups     = "GET /rest/api/3/user/groups"
+	routeUser           = "GET /rest/api/3/user"
+	routeUserSearch     = "GET /rest/api/3/user/search"
+	routeOrgDirectories = "GET /admin/v2/orgs/{orgId}/directories"
+	routeOrgUser        = "GET /admin/v2/orgs/{orgId}/directories/-/users/{accountId}"
+)
+
+// UserGroups lists the groups an account is a member of
+// (GET /user/groups): the cheap read-back of a membership change. A user
+// not on the site is an error for which IsNotFound is true.
+func (c *Client) UserGroups(ctx context.Context, accountID string) ([]Group, error) {
+	q := url.Values{"accountId": {accountID}}
+	g, err := getJSON[[]Group](ctx, c, c.jiraCall(routeUserGroups, "/rest/api/3/user/groups", q))
+	if err != nil {
+		return nil, fmt.Errorf("list groups of user %s: %w", accountID, err)
+	}
+	return g, nil
+}
+
+// UserByID reads one user of the site (GET /user?accountId=); a user not on
+// the site is an error for which IsNotFound is true.
+func (c *Client) UserByID(ctx context.Context, accountID string) (User, error) {
+	u, err := getJSON[User](ctx, c, c.jiraCall(routeUser, "/rest/api/3/user", url.Values{"accountId": {accountID}}))
+	if err != nil {
+		return u, fmt.Errorf("read user %s: %w", accountID, err)
+	}
+	return u, nil
+}
+
+// UsersByEmail returns the site's users with this email address (GET
+// /user/search?query=). Jira matches a private address too but leaves it
+// out of the answer: a single match without an address is taken as the
+// user with that address.
+func (c *Client) UsersByEmail(ctx context.Context, email string) ([]User, error) {
+	us, err := getJSON[[]User](ctx, c, c.jiraCall(routeUserSearch, "/rest/api/3/user/search", url.Values{"query": {email}}))
+	if err != nil {
+		return nil, fmt.Errorf("search users by email: %w", err)
+	}
+	var out []User
+	for _, u := range us {
+		if strings.EqualFold(u.EmailAddress, email) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 && len(us) == 1 && us[0].EmailAddress == "" {
+		out = us
+	}
+	return out, nil
+}
+
+// Directory is one of the organization's user directories.
+type Directory struct {
+	DirectoryID string `json:"directoryId"`
+	Name        string `json:"name"`
+}
+
+// Directories lists the organization's directories (Admin API v2): writes
+// need a real directory id, "-" is refused.
+func (c *Client) Directories(ctx context.Context) ([]Directory, error) {
+	if !c.app.HasOrgAccess() {
+		return nil, ErrNoOrgAccess
+	}
+	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories"
+	p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, nil))
+	if err != nil {
+		return nil, fmt.Errorf("list org directories: %w", err)
+	}
+	return p.Data, nil
+}
+
+// DirectoryUser is one account as the Admin API v2 shows it.
+type DirectoryUser struct {
+	AccountID        string `json:"accountId"`
+	AccountType      string `json:"accountType"`
+	AccountStatus    string `json:"accountStatus"`    // active, inactive (deactivated), closed
+	MembershipStatus string `json:"membershipStatus"` // active, suspended, no_membership
+	Status           string `json:"status"`           // active, suspended, deactivated, ...
+	Name             string `json:"name"`
+	Email            string `json:"email,omitempty"`
+}
+
+// Suspended reports whether the account's access is suspended.
+func (u DirectoryUser) Suspended() bool {
+	return strings.EqualFold(u.MembershipStatus, "suspended") || strings.EqualFold(u.Status, "suspended")
+}
+
+// Deactivated reports whether the Atlassian account is deactivated.
+func (u DirectoryUser) Deactivated() bool {
+	return strings.EqualFold(u.AccountStatus, "inactive") || strings.EqualFold(u.Status, "deactivated")
+}
+
+type directoryUserAnswer struct {
+	Data *DirectoryUser `json:"data"`
+}
+
+func (a *directoryUserAnswer) check() error {
+	if a.Data == nil {
+		return errors.New("the answer has no data object (missing or null)")
+	}
+	return nil
+}
+
+// DirectoryUserByID reads one account of the organization (Admin API v2,
+// any directory); an unknown account is an error for which IsNotFound is
+// true.
+func (c *Client) DirectoryUserByID(ctx context.Context, accountID string) (DirectoryUser, error) {
+	if !c.app.HasOrgAccess() {
+		return DirectoryUser{}, ErrNoOrgAccess
+	}
+	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories/-/users/" + url.PathEscape(accountID)
+	a, err := getJSON[directoryUserAnswer](ctx, c, c.adminCall(routeOrgUser, path, nil))
+	if err != nil {
+		return DirectoryUser{}, fmt.Errorf("read org account %s: %w", accountID, err)
+	}
+	return *a.Data, nil
+}
