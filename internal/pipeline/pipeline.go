@@ -183,19 +183,21 @@ func newRun(opts Options) *run {
 
 // run starts every phase and waits for all of them.
 func (r *run) run(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	r.log.Info("extraction started", "concurrency", r.conc, "org_access", r.app.HasOrgAccess(),
 		"entity_kinds", r.app.EntityKinds, "relation_kinds", r.app.RelationKinds, "project_keys", len(r.app.ProjectKeys))
-	g.Go(func() error { return r.phase(ctx, "users", r.users) })
-	g.Go(func() error { return r.phase(ctx, "groups", r.groups) })
-	g.Go(func() error { return r.phase(ctx, "org groups", r.orgGroups) })
-	g.Go(func() error { return r.phase(ctx, "projects", r.projects) })
-	g.Go(func() error { return r.phase(ctx, "global roles", r.globalRoles) })
-	g.Go(func() error { return r.phase(ctx, "application roles", r.applicationRoles) })
-	g.Go(func() error { return r.phase(ctx, "permission schemes", r.permissionSchemes) })
+	g.Go(func() error { return r.phase(gctx, "users", r.users) })
+	g.Go(func() error { return r.phase(gctx, "groups", r.groups) })
+	g.Go(func() error { return r.phase(gctx, "org groups", r.orgGroups) })
+	g.Go(func() error { return r.phase(gctx, "projects", r.projects) })
+	g.Go(func() error { return r.phase(gctx, "global roles", r.globalRoles) })
+	g.Go(func() error { return r.phase(gctx, "application roles", r.applicationRoles) })
+	g.Go(func() error { return r.phase(gctx, "permission schemes", r.permissionSchemes) })
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	// The partial batches go out under the caller's ctx: Wait has
+	// cancelled gctx.
 	return r.out.flush(ctx)
 }
 
