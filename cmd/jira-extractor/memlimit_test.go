@@ -13,7 +13,7 @@ func TestMemoryLimitFor(t *testing.T) {
 	}{
 		{0, defaultMemoryLimit},
 		{40 << 20, defaultMemoryLimit},
-		{64 << 20, defaultMemoryLimit}, // 1.5 × 64 MiB is the default
+		{50 << 20, defaultMemoryLimit}, // 1.5 × 50 MiB is below the default
 		{100 << 20, 150 << 20},         // a live heap above two thirds of the default raises it
 		{1 << 30, 3 << 29},             // no ceiling: the limit is soft
 	} {
@@ -21,8 +21,8 @@ func TestMemoryLimitFor(t *testing.T) {
 			t.Errorf("memoryLimitFor(%d MiB) = %d MiB, want %d MiB", tc.live>>20, got>>20, tc.want>>20)
 		}
 	}
-	if defaultMemoryLimit != 96<<20 {
-		t.Errorf("defaultMemoryLimit = %d MiB; the README's memory figures were measured at 96 MiB", defaultMemoryLimit>>20)
+	if defaultMemoryLimit != 80<<20 {
+		t.Errorf("defaultMemoryLimit = %d MiB; the README's memory figures were measured at 80 MiB", defaultMemoryLimit>>20)
 	}
 }
 

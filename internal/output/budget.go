@@ -17,7 +17,7 @@ import (
 // largest table is cut early (its part file gets fewer rows than
 // output.batchRows); above 1.5 times it writers wait for a part file to be
 // written. The budget grows with output.batchRows (BufferBudget).
-const DefaultBufferBudget = 24 << 20
+const DefaultBufferBudget = 16 << 20
 
 // BufferBudget is the Arrow memory budget of a run writing batches of
 // batchRows rows: DefaultBufferBudget, scaled up when batchRows is above
