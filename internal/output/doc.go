@@ -13,7 +13,7 @@
 // file when a table reaches output.batchRows rows or about output.batchBytes
 // bytes. All tables share one Arrow memory budget (BufferBudget): above it
 // the largest table is flushed early, above 1.5 times it writers wait for a
-// part file to be written, and at most min(GOMAXPROCS, 4) part files are
+// part file to be written, and at most one part file per core (2 to 4) is
 // encoded at once. So memory depends on the budget, not on the size of the
 // site or on how many tables fill at the same time.
 package output
