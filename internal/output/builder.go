@@ -20,6 +20,11 @@ type batchBuilder struct {
 	rb     *array.RecordBuilder
 	rows   int
 	bytes  int64
+
+	// The size of the last batch, reserved up front for the next one so its
+	// buffers are allocated once instead of doubling from empty.
+	lastRows int
+	lastData []int // per column: string bytes (0 for other types)
 }
 
 func newBatchBuilder(mem memory.Allocator, schema *arrow.Schema, cols []model.Column) *batchBuilder {
@@ -27,15 +32,36 @@ func newBatchBuilder(mem memory.Allocator, schema *arrow.Schema, cols []model.Co
 	for i, c := range cols {
 		idx[c.Name] = i
 	}
-	return &batchBuilder{schema: schema, cols: cols, index: idx, rb: array.NewRecordBuilder(mem, schema)}
+	return &batchBuilder{schema: schema, cols: cols, index: idx, rb: array.NewRecordBuilder(mem, schema), lastData: make([]int, len(cols))}
 }
 
 // record returns the rows built so far as a record (possibly empty) and
 // resets the builder. The caller releases the record.
 func (b *batchBuilder) record() arrow.RecordBatch {
+	b.lastRows = b.rows
+	for i := range b.lastData {
+		b.lastData[i] = 0
+		if sb, ok := b.rb.Field(i).(*array.StringBuilder); ok {
+			b.lastData[i] = sb.DataLen()
+		}
+	}
 	rec := b.rb.NewRecordBatch()
 	b.rows, b.bytes = 0, 0
 	return rec
+}
+
+// reserve sizes an empty builder for a batch like the last one, with an
+// eighth more string space so a slightly larger batch does not double it.
+func (b *batchBuilder) reserve() {
+	if b.lastRows == 0 {
+		return
+	}
+	b.rb.Reserve(b.lastRows)
+	for i, n := range b.lastData {
+		if n > 0 {
+			b.rb.Field(i).(*array.StringBuilder).ReserveData(n + n/8)
+		}
+	}
 }
 
 func (b *batchBuilder) release() { b.rb.Release() }
@@ -45,6 +71,9 @@ func (b *batchBuilder) release() { b.rb.Release() }
 func (b *batchBuilder) appendEntity(kind model.SourceType, e model.Entity) error {
 	if e.SourceType != kind {
 		return fmt.Errorf("entity %q has source_type %q in a batch of %q", e.SourceID, e.SourceType, kind)
+	}
+	if b.rows == 0 {
+		b.reserve()
 	}
 	common := len(model.CommonEntityColumns)
 	vals := make([]any, len(b.cols)-common)
@@ -81,6 +110,9 @@ func (b *batchBuilder) appendEntity(kind model.SourceType, e model.Entity) error
 func (b *batchBuilder) appendRelation(kind model.RelationKind, r model.Relation) error {
 	if r.Kind != kind {
 		return fmt.Errorf("relation %s %q → %s %q has kind %q in a batch of %q", r.FromType, r.FromID, r.ToType, r.ToID, r.Kind, kind)
+	}
+	if b.rows == 0 {
+		b.reserve()
 	}
 	for i, s := range []string{string(r.Kind), r.FromType, r.FromID, r.ToType, r.ToID, r.Metadata} {
 		b.appendString(i, s)

@@ -11,5 +11,9 @@
 //
 // Rows are buffered per table in Arrow builders and flushed to a new part
 // file when a table reaches output.batchRows rows or about output.batchBytes
-// bytes, so memory depends on the batch size, not on the size of the site.
+// bytes. All tables share one Arrow memory budget (BufferBudget): above it
+// the largest table is flushed early, above 1.5 times it writers wait for a
+// part file to be written, and at most one part file per core (2 to 4) is
+// encoded at once. So memory depends on the budget, not on the size of the
+// site or on how many tables fill at the same time.
 package output

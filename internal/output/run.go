@@ -37,10 +37,11 @@ type Options struct {
 	tune *tuning
 }
 
-// tuning are knobs the tests turn: allocator, S3 retries and HTTP client,
+// tuning are knobs the tests turn: allocator, memory budget, S3 retries and HTTP client,
 // fault injection on local files.
 type tuning struct {
 	mem       memory.Allocator
+	budget    int64 // soft Arrow memory budget; 0: BufferBudget
 	s3        func(*store.S3Options)
 	localWrap func(io.Writer) io.Writer
 }
@@ -55,6 +56,7 @@ type Run struct {
 	enc    encoder
 	mem    memory.Allocator
 	limits limits
+	budget *budget
 
 	entities  map[model.SourceType]*table
 	relations map[model.RelationKind]*table
@@ -90,9 +92,15 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var mem memory.Allocator = memory.NewGoAllocator()
+	var base memory.Allocator = memory.NewGoAllocator()
 	if opts.tune != nil && opts.tune.mem != nil {
-		mem = opts.tune.mem
+		base = opts.tune.mem
+	}
+	acct := &countingAllocator{mem: base}
+	var mem memory.Allocator = acct
+	soft := BufferBudget(out.BatchRows)
+	if opts.tune != nil && opts.tune.budget > 0 {
+		soft = opts.tune.budget
 	}
 	st, err := newStore(ctx, out, opts.RunID, opts.tune)
 	if err != nil {
@@ -111,6 +119,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 		opts: opts, out: out, log: log.With("component", "output", "location", st.Location()),
 		store: st, enc: enc, mem: mem,
 		limits:    limits{rows: out.BatchRows, bytes: out.BatchBytes},
+		budget:    newBudget(acct, soft),
 		entities:  map[model.SourceType]*table{},
 		relations: map[model.RelationKind]*table{},
 	}
@@ -250,6 +259,10 @@ func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch
 	return r.write(ctx, t, len(batch), func(i int) error { return t.b.appendRelation(kind, batch[i]) })
 }
 
+// appendChunk is how many rows a writer appends between looks at the
+// memory budget.
+const appendChunk = 1024
+
 func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) error {
 	r.writers.RLock()
 	defer r.writers.RUnlock()
@@ -257,18 +270,20 @@ func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) e
 		return err
 	}
 	for i := 0; i < n; {
+		r.budget.waitRoom()
 		t.mu.Lock()
 		if t.b == nil {
 			t.mu.Unlock()
 			return r.usable()
 		}
-		for i < n && !t.full(r.limits) {
+		for stop := min(n, i+appendChunk); i < stop && !t.full(r.limits); i++ {
 			if err := add(i); err != nil {
+				t.size.Store(t.b.bytes)
 				t.mu.Unlock()
 				return fmt.Errorf("write %s: %w", t.Name, err)
 			}
-			i++
 		}
+		t.size.Store(t.b.bytes)
 		var rec arrow.RecordBatch
 		part := 0
 		if t.full(r.limits) {
@@ -276,18 +291,59 @@ func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) e
 		}
 		t.mu.Unlock()
 		if rec != nil {
-			err := r.flush(ctx, t, rec, part)
-			<-t.flushSlot
-			if err != nil {
-				return r.fail(err)
+			if err := r.flushCut(ctx, t, rec, part); err != nil {
+				return err
+			}
+		}
+		if r.budget.over() {
+			if err := r.relieve(ctx); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
+// relieve cuts the table holding the most rows in memory, if it holds at
+// least the budget's minimum part, and writes it: called when the run holds
+// more than its memory budget, so that the number of tables being filled at
+// once does not add up.
+func (r *Run) relieve(ctx context.Context) error {
+	var big *table
+	var most int64
+	for _, t := range r.tables {
+		if s := t.size.Load(); s > most {
+			big, most = t, s
+		}
+	}
+	if big == nil || most < r.budget.minPart {
+		return nil
+	}
+	big.mu.Lock()
+	// Another writer may have cut it meanwhile.
+	if big.b == nil || big.b.bytes < r.budget.minPart || !r.budget.over() {
+		big.mu.Unlock()
+		return nil
+	}
+	rec, part := big.cut()
+	big.mu.Unlock()
+	return r.flushCut(ctx, big, rec, part)
+}
+
+// flushCut writes a record cut from t and frees t's flush slot.
+func (r *Run) flushCut(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+	err := r.flush(ctx, t, rec, part)
+	<-t.flushSlot
+	if err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
 // flush writes rec as part file number part and releases it.
 func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+	r.budget.flushStarted()
+	defer r.budget.flushDone()
 	defer rec.Release()
 	name := t.partName(part, r.enc.ext())
 	w, err := r.store.Create(ctx, name)
@@ -296,7 +352,7 @@ func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part i
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	hw := newHashWriter(bw)
-	err = r.enc.write(hw, t.Schema, rec)
+	err = r.budget.encode(ctx, func() error { return r.enc.write(hw, t.Schema, rec) })
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -368,7 +424,7 @@ func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
 	r.state = stateCommitted
 	r.mu.Unlock()
 	r.release()
-	r.log.Info("output committed", "tables", len(m.Tables))
+	r.log.Info("output committed", "tables", len(m.Tables), "arrow_peak_mib", float64(r.budget.mem.peak.Load())/(1<<20))
 	return nil
 }
 

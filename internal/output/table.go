@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -19,6 +20,7 @@ type table struct {
 	mu       sync.Mutex
 	b        *batchBuilder
 	nextPart int
+	size     atomic.Int64 // b.bytes, for choosing a table to cut without its lock
 
 	flushSlot chan struct{} // capacity 1: one flush at a time
 
@@ -34,6 +36,7 @@ func (t *table) full(o limits) bool {
 // reserves the flush slot. Called with mu held.
 func (t *table) cut() (arrow.RecordBatch, int) {
 	rec := t.b.record()
+	t.size.Store(0)
 	part := t.nextPart
 	t.nextPart++
 	t.flushSlot <- struct{}{}

@@ -9,15 +9,14 @@ import (
 	"github.com/govextract/jira-extractor/internal/model"
 )
 
-// adminUser is the compact part of an Admin API account the extractor keeps
-// in memory while users/search runs.
+// adminUser is what the extractor uses of an Admin API account.
 type adminUser struct {
 	accountType   string
 	status        string
 	name          string
 	email         string
 	lastActive    time.Time
-	productAccess []string
+	productAccess []string // never nil: an org account always says its products
 }
 
 // enrich fills what Jira does not say of a user from the Admin API: the
@@ -32,9 +31,10 @@ func (a *adminUser) enrich(rec *model.UserRecord) {
 	rec.ProductAccess = a.productAccess
 }
 
-// readAdminUsers reads every Admin API v1 account page into a map.
-func (r *run) readAdminUsers(ctx context.Context) (map[string]*adminUser, error) {
-	out := map[string]*adminUser{}
+// readAdminUsers reads every Admin API v1 account page into a compact
+// store (the only per-user state besides the users/search id set).
+func (r *run) readAdminUsers(ctx context.Context) (*orgAccounts, error) {
+	out := newOrgAccounts()
 	cursor := ""
 	for pages := 0; ; pages++ {
 		cur := cursor
@@ -48,25 +48,16 @@ func (r *run) readAdminUsers(ctx context.Context) (map[string]*adminUser, error)
 		r.plan(1)
 		r.log.Debug("page", "endpoint", "admin org users", "page", pages+1, "values", len(users.users))
 		for _, u := range users.users {
-			if u.AccountID == "" {
-				continue
+			if u.AccountID != "" {
+				out.add(u)
 			}
-			a := &adminUser{accountType: u.AccountType, status: u.AccountStatus, name: u.Name, email: u.Email,
-				productAccess: make([]string, 0, len(u.ProductAccess))}
-			if t, ok := model.Time(u.LastActive); ok {
-				a.lastActive = t
-			}
-			for _, p := range u.ProductAccess {
-				a.productAccess = append(a.productAccess, p.Key)
-			}
-			out[u.AccountID] = a
 		}
 		if users.next == "" || users.next == cur {
 			break
 		}
 		cursor = users.next
 	}
-	r.log.Info("org accounts read", "users", len(out))
+	r.log.Info("org accounts read", "users", out.Len())
 	return out, nil
 }
 

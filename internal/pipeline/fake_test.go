@@ -445,7 +445,11 @@ func newMemSink(t *testing.T, max int) *memSink {
 	return &memSink{t: t, max: max, ents: map[string]model.Entity{}, rels: map[string]model.Relation{}}
 }
 
+// WriteEntities fails on a cancelled ctx, as a sink writing to S3 would.
 func (s *memSink) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if kind == s.failKind {
 		return errors.New("disk full")
 	}
@@ -465,6 +469,9 @@ func (s *memSink) WriteEntities(ctx context.Context, kind model.SourceType, batc
 }
 
 func (s *memSink) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.biggest = max(s.biggest, len(batch))

@@ -28,18 +28,30 @@ func (r *run) users(ctx context.Context) error {
 		close(r.usersDone)
 		return nil
 	}
-	var admin map[string]*adminUser
+	var admin *orgAccounts
 	if r.app.HasOrgAccess() && r.app.WantsEntity(model.User) {
 		var err error
 		if admin, err = r.readAdminUsers(ctx); err != nil {
 			return err
 		}
 	}
+	// seen holds the users/search ids the org does not have; admin marks
+	// the ones it has as claimed.
 	seen := newIDSet()
+	listed := 0
 	err := r.userPages(ctx, func(u jira.User) error {
-		if u.AccountID == "" || !seen.Add(u.AccountID) {
+		if u.AccountID == "" {
 			return nil
 		}
+		var a adminUser
+		inOrg, first := false, false
+		if admin != nil {
+			a, inOrg, first = admin.claim(u.AccountID)
+		}
+		if inOrg && !first || !inOrg && !seen.Add(u.AccountID) {
+			return nil
+		}
+		listed++
 		if !r.wantsUser(u.AccountType, u.Active) {
 			r.excludeUser(u.AccountID)
 			return nil
@@ -48,7 +60,7 @@ func (r *run) users(ctx context.Context) error {
 			AccountID: u.AccountID, AccountType: u.AccountType, DisplayName: u.DisplayName, Active: u.Active,
 			Email: u.EmailAddress, TimeZone: u.TimeZone, Locale: u.Locale,
 		}
-		if a := admin[u.AccountID]; a != nil {
+		if inOrg {
 			a.enrich(&rec)
 		}
 		return r.out.entity(ctx, model.NewUser(rec))
@@ -56,24 +68,22 @@ func (r *run) users(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info("users read", "users", seen.Len())
-	extra := 0
-	for id, a := range admin {
-		if seen.Has(id) {
-			continue
-		}
-		if !r.wantsUser(a.accountType, a.status == "active") {
-			r.excludeUser(id)
-			continue
-		}
-		rec := model.UserRecord{AccountID: id, AccountType: a.accountType, DisplayName: a.name, Active: a.status == "active"}
-		a.enrich(&rec)
-		if err := r.out.entity(ctx, model.NewUser(rec)); err != nil {
+	r.log.Info("users read", "users", listed)
+	if admin != nil {
+		extra := 0
+		err := admin.unclaimed(func(id string, a adminUser) error {
+			if !r.wantsUser(a.accountType, a.status == "active") {
+				r.excludeUser(id)
+				return nil
+			}
+			rec := model.UserRecord{AccountID: id, AccountType: a.accountType, DisplayName: a.name, Active: a.status == "active"}
+			a.enrich(&rec)
+			extra++
+			return r.out.entity(ctx, model.NewUser(rec))
+		})
+		if err != nil {
 			return err
 		}
-		extra++
-	}
-	if admin != nil {
 		r.log.Info("org accounts not listed by Jira added", "users", extra)
 	}
 	close(r.usersDone)
