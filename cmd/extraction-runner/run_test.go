@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/govextract/jira-extractor/internal/location"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,18 +29,18 @@ func TestRunEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	location := strings.TrimSpace(stdout)
-	if filepath.Dir(location) != dest {
+	run := strings.TrimSpace(stdout)
+	if filepath.Dir(run) != dest {
 		t.Fatalf("stdout %q is not a run folder under %s", stdout, dest)
 	}
 	ctx := context.Background()
-	rr, err := output.OpenRun(ctx, location, nil)
+	rr, err := output.OpenRun(ctx, location.MustParse(run), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	simtest.RequireTruth(t, ctx, rr, srv.Truth(sim.TruthOptions{}))
 	// The summary names the status, the output and every table.
-	for _, want := range []string{"complete", location, "requests", string(model.User), string(model.HoldsPermission)} {
+	for _, want := range []string{"complete", run, "requests", string(model.User), string(model.HoldsPermission)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary does not mention %q:\n%s", want, stderr)
 		}

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
+	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
@@ -97,9 +99,6 @@ func (a AppConfig) AdminBase() string {
 	return a.Gateway() + "/admin"
 }
 
-// HasOrgAccess reports whether Admin API enrichment is configured.
-func (a AppConfig) HasOrgAccess() bool { return a.OrgID != "" && !a.OrgAPIKey.IsZero() }
-
 // InactiveUsers reports whether inactive users are extracted (default true).
 func (a AppConfig) InactiveUsers() bool {
 	return a.IncludeInactiveUsers == nil || *a.IncludeInactiveUsers
@@ -161,20 +160,20 @@ type UploadConfig struct {
 // Defaults. Keys holds them for `jira-extractor schema`; Parse applies them
 // from Keys, so the two cannot differ.
 const (
-	DefaultRequestsPerSecond = 100.0
+	DefaultRequestsPerSecond = jira.DefaultRequestsPerSecond
 	DefaultBurst             = 20
-	DefaultConcurrency       = 8
+	DefaultConcurrency       = jira.DefaultConcurrency
 	DefaultMaxRetries        = 6
 	DefaultTimeout           = 30 * time.Second
-	DefaultMaxConnections    = 10
+	DefaultMaxConnections    = jira.DefaultMaxConnections
 	DefaultDestination       = "./out"
-	DefaultFormat            = "parquet"
+	DefaultFormat            = output.DefaultFormat
 	// DefaultParquetCompression and DefaultCSVCompression are
 	// output.compression's default for each format.
 	DefaultParquetCompression = "zstd"
 	DefaultCSVCompression     = "none"
-	DefaultBatchRows          = 20_000
-	DefaultBatchBytes         = 64 << 20
+	DefaultBatchRows          = output.DefaultBatchRows
+	DefaultBatchBytes         = output.DefaultBatchBytes
 )
 
 // Duration is a time.Duration written as "30s" or as a number of seconds.

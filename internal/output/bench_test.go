@@ -77,7 +77,7 @@ func benchWrite(b *testing.B, format string, rows int, write func(ctx context.Co
 			}
 		}()
 		start := time.Now()
-		r, err := Open(ctx, Options{Output: outputCfg(dest, format, "", 0), RunID: "BENCH"})
+		r, err := Open(ctx, withRun(outputCfg(dest, format, "", 0), "BENCH", nil))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,29 +4,47 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
-// Options say where and how a run is written.
+// Defaults Open applies to options left zero.
+const (
+	DefaultFormat     = "parquet"
+	DefaultBatchRows  = 20_000
+	DefaultBatchBytes = 64 << 20
+)
+
+// Options say where and how a run is written. Zero fields take the
+// defaults (parquet, zstd for parquet and none for csv, DefaultBatchRows,
+// DefaultBatchBytes).
 type Options struct {
-	// Output is the job file's output section (config.Parse fills defaults;
-	// Open fills them again for callers that build it by hand).
-	Output config.Output
+	// Destination is the folder the run folder Destination/RunID is
+	// created in (required).
+	Destination location.Location
+	// Format is "parquet" or "csv".
+	Format string
+	// Compression: parquet zstd, snappy, gzip, none; csv none or gzip.
+	Compression string
+	// BatchRows and BatchBytes bound a batch of rows before it is encoded.
+	BatchRows  int
+	BatchBytes int64
+	// OwnerOnly keeps local files 0600 and folders 0700.
+	OwnerOnly bool
+	// S3 holds the S3 options of an s3:// destination (nil: the defaults).
+	S3 *store.S3Options
 	// RunID names the run folder under the destination.
 	RunID string
 	// Site is the Jira site, for logs.
@@ -49,9 +67,10 @@ type tuning struct {
 // and WriteRelations are safe for concurrent use.
 type Run struct {
 	opts   Options
-	out    config.Output
+	out    Options
 	log    *slog.Logger
 	store  store.Store
+	loc    location.Location // the run folder
 	enc    encoder
 	mem    memory.Allocator
 	limits limits
@@ -85,7 +104,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 	if err := validRunID(opts.RunID); err != nil {
 		return nil, err
 	}
-	out := withDefaults(opts.Output)
+	out := withDefaults(opts)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -94,7 +113,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 	if opts.tune != nil && opts.tune.mem != nil {
 		mem = opts.tune.mem
 	}
-	st, err := newStore(ctx, out, opts.RunID, opts.tune)
+	loc, st, err := newStore(ctx, out, opts.RunID, opts.tune)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +127,8 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 		}
 	}
 	r := &Run{
-		opts: opts, out: out, log: log.With("component", "output", "location", st.Location()),
-		store: st, enc: enc, mem: mem,
+		opts: opts, out: out, log: log.With("component", "output", "location", loc.String()),
+		store: st, loc: loc, enc: enc, mem: mem,
 		limits:    limits{rows: out.BatchRows, bytes: out.BatchBytes},
 		entities:  map[model.SourceType]*table{},
 		relations: map[model.RelationKind]*table{},
@@ -134,12 +153,9 @@ func validRunID(id string) error {
 	return nil
 }
 
-func withDefaults(o config.Output) config.Output {
-	if o.Destination == "" {
-		o.Destination = config.DefaultDestination
-	}
+func withDefaults(o Options) Options {
 	if o.Format == "" {
-		o.Format = config.DefaultFormat
+		o.Format = DefaultFormat
 	}
 	if o.Compression == "" {
 		o.Compression = "zstd"
@@ -148,42 +164,39 @@ func withDefaults(o config.Output) config.Output {
 		}
 	}
 	if o.BatchRows <= 0 {
-		o.BatchRows = config.DefaultBatchRows
+		o.BatchRows = DefaultBatchRows
 	}
 	if o.BatchBytes <= 0 {
-		o.BatchBytes = config.DefaultBatchBytes
+		o.BatchBytes = DefaultBatchBytes
 	}
 	return o
 }
 
-// newStore opens the store of DEST/RUN_ID: out.Location as config.Parse
-// left it, or out.Destination parsed for callers that build out by hand.
-func newStore(ctx context.Context, out config.Output, runID string, tune *tuning) (store.Store, error) {
-	dest := out.Location
+// newStore opens the store of DEST/RUN_ID.
+func newStore(ctx context.Context, out Options, runID string, tune *tuning) (location.Location, store.Store, error) {
+	dest := out.Destination
 	if dest.IsZero() {
-		var err error
-		if dest, err = location.Parse(out.Destination); err != nil {
-			return nil, fmt.Errorf("output.destination: %w", err)
-		}
+		return dest, nil, errors.New("output.destination is not set: name a folder, file:///path or s3://bucket/prefix")
 	}
 	if err := location.ValidName(runID); err != nil {
-		return nil, fmt.Errorf("run id: %w", err)
+		return dest, nil, fmt.Errorf("run id: %w", err)
 	}
 	run := dest.Join(runID)
 	if run.IsS3() {
-		return newS3Store(ctx, run.Bucket(), run.Prefix(), out.S3, tune)
+		s, err := newS3Store(ctx, run.Bucket(), run.Prefix(), out.S3, tune)
+		return run, s, err
 	}
-	l := store.NewLocal(run.Path(), out.Private())
+	l := store.NewLocal(run.Path(), out.OwnerOnly)
 	if tune != nil {
 		l.WrapWriter = tune.localWrap
 	}
-	return l, nil
+	return run, l, nil
 }
 
-func newS3Store(ctx context.Context, bucket, prefix string, s3o *config.S3Output, tune *tuning) (*store.S3, error) {
+func newS3Store(ctx context.Context, bucket, prefix string, s3o *store.S3Options, tune *tuning) (*store.S3, error) {
 	var so store.S3Options
 	if s3o != nil {
-		so = store.S3Options{Region: s3o.Region, Endpoint: s3o.Endpoint, UsePathStyle: s3o.UsePathStyle, SSE: s3o.SSE, KMSKeyID: s3o.KMSKeyID}
+		so = *s3o
 	}
 	if tune != nil && tune.s3 != nil {
 		tune.s3(&so)
@@ -191,17 +204,8 @@ func newS3Store(ctx context.Context, bucket, prefix string, s3o *config.S3Output
 	return store.NewS3(ctx, bucket, prefix, so)
 }
 
-func filePath(u string) (string, error) {
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Host != "" && pu.Host != "localhost") || pu.Path == "" {
-		return "", fmt.Errorf("%q is not a file:///absolute/path URL", u)
-	}
-	return filepath.FromSlash(pu.Path), nil
-}
-
-// Location is the run folder as a user would type it: DEST/RUN_ID or
-// s3://bucket/prefix/RUN_ID.
-func (r *Run) Location() string { return r.store.Location() }
+// Location is the run folder DEST/RUN_ID the run writes to.
+func (r *Run) Location() location.Location { return r.loc }
 
 // usable reports whether writes may go on.
 func (r *Run) usable() error {
