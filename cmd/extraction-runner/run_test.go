@@ -211,6 +211,36 @@ func TestRunChecksum(t *testing.T) {
 	}
 }
 
+// TestFileLocalhostDestination: a run to file://localhost/DIR reports the
+// run folder DIR/RUN_ID everywhere: in the start line, on stdout (from the
+// plugin's result) and in the upload after the run, which reads it back.
+func TestFileLocalhostDestination(t *testing.T) {
+	_, url := startSim(t, sim.Faults{})
+	const keyID, keySecret = "pkid-5e7a9c1b", "pks-8f6d4b2a-S3CRET"
+	platform := uploadtest.New(uploadtest.Options{KeyID: keyID, KeySecret: keySecret})
+	defer platform.Close()
+	dir := t.TempDir()
+	job := writeJob(t, url, "file://localhost"+filepath.ToSlash(dir), map[string]any{
+		"upload": map[string]any{"api": platform.URL, "app": "jira", "keyId": keyID, "keySecret": keySecret, "afterRun": true}})
+
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", job)
+	run := strings.TrimSpace(stdout)
+	if code != 0 || filepath.Dir(run) != dir {
+		t.Fatalf("exit %d, stdout %q is not a run folder in %s\n%s", code, stdout, dir, stderr)
+	}
+	for _, want := range []string{"into " + run + "\n", "uploading " + run + " ", "uploaded " + run + " "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(run, "manifest.json")); err != nil {
+		t.Errorf("no manifest in the reported run folder: %v", err)
+	}
+	if len(platform.Entities()) == 0 {
+		t.Error("the platform received no entities")
+	}
+}
+
 // TestUploadAfterRun: with upload.afterRun the plugin uploads a complete
 // run to the platform as part of the run, and the runner reports it.
 func TestUploadAfterRun(t *testing.T) {
