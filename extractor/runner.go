@@ -88,7 +88,7 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 
 	oo := job.Output
 	oo.RunID, oo.Site, oo.Logger = runID, job.Jira.SiteName, log
-	sink, err := output.Open(ctx, oo)
+	sink, err := output.Create(ctx, oo)
 	if err != nil {
 		m.Requests = client.Stats()
 		return fail(manifest.StatusFailed, fmt.Errorf("run: open output: %w", err))

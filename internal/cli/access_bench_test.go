@@ -28,7 +28,7 @@ func BenchmarkEffectiveAccessLarge(b *testing.B) {
 	}
 	tr := srv.Truth(sim.TruthOptions{})
 	dest := b.TempDir()
-	run, err := output.Open(ctx, output.Options{Destination: location.MustParse(dest), OwnerOnly: true, RunID: "r"})
+	run, err := output.Create(ctx, output.Options{Destination: location.MustParse(dest), OwnerOnly: true, RunID: "r"})
 	if err != nil {
 		b.Fatal(err)
 	}

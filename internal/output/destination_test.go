@@ -23,7 +23,7 @@ func TestOpenRefusesMalformedDestinations(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.Chdir(wd) })
 	for _, dest := range []string{"s3:/bucket/x", "file://relative/x", "s3://Bad_Bucket/x"} {
-		_, err := Open(context.Background(), withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
+		_, err := Create(context.Background(), withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
 		if err == nil || !strings.Contains(err.Error(), "output.destination") {
 			t.Errorf("%s: %v", dest, err)
 		}
@@ -40,7 +40,7 @@ func TestOpenUsesParsedLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(context.Background(), Options{Destination: loc, RunID: "R"})
+	r, err := Create(context.Background(), Options{Destination: loc, RunID: "R"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestPermissions(t *testing.T) {
 			dest := filepath.Join(t.TempDir(), "new", "out")
 			out := outputCfg(dest, "csv", "gzip", 10)
 			out.OwnerOnly = private
-			r, err := Open(ctx, withRun(out, "R", nil))
+			r, err := Create(ctx, withRun(out, "R", nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestDestinationNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(blocker, "out")
-	_, err := Open(ctx, withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
+	_, err := Create(ctx, withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
 	if err == nil {
 		t.Fatal("Open under a file succeeded")
 	}
@@ -85,11 +85,11 @@ func TestDestinationNotWritable(t *testing.T) {
 	if _, err := location.Parse("ftp://x/y"); err == nil || !strings.Contains(err.Error(), "unsupported scheme") {
 		t.Fatalf("ftp destination: %v", err)
 	}
-	_, err = Open(ctx, withRun(Options{Format: "parquet"}, "R", nil))
+	_, err = Create(ctx, withRun(Options{Format: "parquet"}, "R", nil))
 	if err == nil || !strings.Contains(err.Error(), "output.destination") {
 		t.Fatalf("no destination: %v", err)
 	}
-	_, err = Open(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "../escape", nil))
+	_, err = Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "../escape", nil))
 	if err == nil {
 		t.Fatal("a run id with a slash was accepted")
 	}
@@ -136,7 +136,7 @@ func checkDiskFull(t *testing.T, dest string, tune *tuning) {
 	t.Helper()
 	ctx := context.Background()
 	out := outputCfg(dest, "parquet", "none", 5000)
-	r, err := Open(ctx, withRun(out, "R", tune))
+	r, err := Create(ctx, withRun(out, "R", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func checkDiskFull(t *testing.T, dest string, tune *tuning) {
 
 func TestBadRows(t *testing.T) {
 	ctx := context.Background()
-	r, err := Open(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "R", nil))
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestBadRows(t *testing.T) {
 func TestConcurrentSameKind(t *testing.T) {
 	ctx := context.Background()
 	tune, mem := checkedTune()
-	r, err := Open(ctx, withRun(outputCfg(t.TempDir(), "parquet", "snappy", 97), "R", tune))
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "snappy", 97), "R", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestVerifyFindsProblems(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ctx := context.Background()
 			dest := t.TempDir()
-			r, err := Open(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
+			r, err := Create(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +350,7 @@ func TestVerifyFindsProblems(t *testing.T) {
 func replaceWithRows(t *testing.T, run, name, format string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := Open(ctx, withRun(outputCfg(t.TempDir(), format, "", 10), "X", nil))
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), format, "", 10), "X", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func replaceWithRows(t *testing.T, run, name, format string) {
 func TestOpenRunIncomplete(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
-	r, err := Open(ctx, withRun(outputCfg(dest, "parquet", "", 2), "R", nil))
+	r, err := Create(ctx, withRun(outputCfg(dest, "parquet", "", 2), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}

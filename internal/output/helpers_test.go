@@ -87,7 +87,7 @@ func makeRelations(kind model.RelationKind, n int) []model.Relation {
 
 // writeAll writes ents and rels concurrently, one goroutine per kind, in
 // batches of batch.
-func writeAll(t *testing.T, r *Run, ents map[model.SourceType][]model.Entity, rels map[model.RelationKind][]model.Relation, batch int) {
+func writeAll(t *testing.T, r *Writer, ents map[model.SourceType][]model.Entity, rels map[model.RelationKind][]model.Relation, batch int) {
 	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup

@@ -50,7 +50,7 @@ func TestRoundTrip(t *testing.T) {
 			ctx := context.Background()
 			tune, mem := checkedTune()
 			dest := t.TempDir()
-			r, err := Open(ctx, withRun(outputCfg(dest, tc.format, tc.compression, batchRows), "RUN1", tune))
+			r, err := Create(ctx, withRun(outputCfg(dest, tc.format, tc.compression, batchRows), "RUN1", tune))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +166,7 @@ func checkFileSchema(t *testing.T, path string, want *arrow.Schema) {
 func TestCSVHostileStringsDirect(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
-	r, err := Open(ctx, withRun(outputCfg(dest, "csv", "none", 1000), "R", nil))
+	r, err := Create(ctx, withRun(outputCfg(dest, "csv", "none", 1000), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestCSVCRLFInsideField(t *testing.T) {
 	ctx := context.Background()
 	for _, format := range []string{"csv", "parquet"} {
 		dest := t.TempDir()
-		r, err := Open(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
+		r, err := Create(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func TestEmptyKindsGetFiles(t *testing.T) {
 			ctx := context.Background()
 			tune, mem := checkedTune()
 			dest := t.TempDir()
-			r, err := Open(ctx, withRun(outputCfg(dest, format, "", 100), "R", tune))
+			r, err := Create(ctx, withRun(outputCfg(dest, format, "", 100), "R", tune))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +299,7 @@ func TestFlushByBytes(t *testing.T) {
 	dest := t.TempDir()
 	out := outputCfg(dest, "parquet", "", 1_000_000)
 	out.BatchBytes = 4096
-	r, err := Open(ctx, withRun(out, "R", nil))
+	r, err := Create(ctx, withRun(out, "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestManifestFile(t *testing.T) {
 	var texts [][]byte
 	for i := 0; i < 2; i++ {
 		dest := t.TempDir()
-		r, err := Open(ctx, withRun(outputCfg("file://"+dest, "parquet", "", 10), "R", nil))
+		r, err := Create(ctx, withRun(outputCfg("file://"+dest, "parquet", "", 10), "R", nil))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,9 +63,9 @@ type tuning struct {
 	localWrap func(io.Writer) io.Writer
 }
 
-// Run is one run being written. It implements extractor.Sink: WriteEntities
+// Writer writes one run. It implements extractor.Sink: WriteEntities
 // and WriteRelations are safe for concurrent use.
-type Run struct {
+type Writer struct {
 	opts   Options
 	out    Options
 	log    *slog.Logger
@@ -98,9 +98,9 @@ const (
 	stateAborted
 )
 
-// Open prepares a run folder DEST/RUN_ID and proves it writable (a clear
+// Create prepares a run folder DEST/RUN_ID and proves it writable (a clear
 // error naming the location and the fix otherwise).
-func Open(ctx context.Context, opts Options) (*Run, error) {
+func Create(ctx context.Context, opts Options) (*Writer, error) {
 	if err := validRunID(opts.RunID); err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 			return nil, fmt.Errorf("output.compression: %w", err)
 		}
 	}
-	r := &Run{
+	r := &Writer{
 		opts: opts, out: out, log: log.With("component", "output", "location", loc.String()),
 		store: st, loc: loc, enc: enc, mem: mem,
 		limits:    limits{rows: out.BatchRows, bytes: out.BatchBytes},
@@ -205,10 +205,10 @@ func newS3Store(ctx context.Context, bucket, prefix string, s3o *store.S3Options
 }
 
 // Location is the run folder DEST/RUN_ID the run writes to.
-func (r *Run) Location() location.Location { return r.loc }
+func (r *Writer) Location() location.Location { return r.loc }
 
 // usable reports whether writes may go on.
-func (r *Run) usable() error {
+func (r *Writer) usable() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch r.state {
@@ -223,7 +223,7 @@ func (r *Run) usable() error {
 	}
 }
 
-func (r *Run) fail(err error) error {
+func (r *Writer) fail(err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err == nil {
@@ -237,7 +237,7 @@ func (r *Run) fail(err error) error {
 
 // WriteEntities appends entities of one kind; full batches are written as
 // part files on the way.
-func (r *Run) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
+func (r *Writer) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
 	t := r.entities[kind]
 	if t == nil {
 		return fmt.Errorf("write entities: unknown kind %q", kind)
@@ -246,7 +246,7 @@ func (r *Run) WriteEntities(ctx context.Context, kind model.SourceType, batch []
 }
 
 // WriteRelations appends relations of one kind.
-func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
+func (r *Writer) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
 	t := r.relations[kind]
 	if t == nil {
 		return fmt.Errorf("write relations: unknown kind %q", kind)
@@ -254,7 +254,7 @@ func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch
 	return r.write(ctx, t, len(batch), func(i int) error { return t.b.appendRelation(kind, batch[i]) })
 }
 
-func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) error {
+func (r *Writer) write(ctx context.Context, t *table, n int, add func(int) error) error {
 	r.writers.RLock()
 	defer r.writers.RUnlock()
 	if err := r.usable(); err != nil {
@@ -291,7 +291,7 @@ func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) e
 }
 
 // flush writes rec as part file number part and releases it.
-func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+func (r *Writer) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
 	defer rec.Release()
 	name := t.partName(part, r.enc.ext())
 	w, err := r.store.Create(ctx, name)
@@ -320,7 +320,7 @@ func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part i
 // with its schema), fills m.Tables in model order with m.Format and
 // m.Compression, and writes manifest.json last. On error no manifest is
 // written; call Abort to discard the files.
-func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
+func (r *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	if err := r.usable(); err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
 	return nil
 }
 
-func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
+func (r *Writer) writeManifest(ctx context.Context, m *manifest.Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)
@@ -398,7 +398,7 @@ func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
 
 // PartFiles is how many part files the run has written so far (what Abort
 // would remove).
-func (r *Run) PartFiles() int {
+func (r *Writer) PartFiles() int {
 	n := 0
 	for _, t := range r.tables {
 		t.filesMu.Lock()
@@ -411,7 +411,7 @@ func (r *Run) PartFiles() int {
 // Abort stops the run and removes what it wrote where it can; no manifest is
 // written. Safe after a failed write or Commit; a no-op after a successful
 // Commit.
-func (r *Run) Abort(ctx context.Context) error {
+func (r *Writer) Abort(ctx context.Context) error {
 	r.mu.Lock()
 	if r.state == stateCommitted || r.state == stateAborted {
 		r.mu.Unlock()
@@ -435,7 +435,7 @@ func (r *Run) Abort(ctx context.Context) error {
 }
 
 // release frees the builders of every table.
-func (r *Run) release() {
+func (r *Writer) release() {
 	for _, t := range r.tables {
 		t.mu.Lock()
 		if t.b != nil {

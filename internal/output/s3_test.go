@@ -102,7 +102,7 @@ func TestS3RoundTrip(t *testing.T) {
 	for _, format := range []string{"parquet", "csv"} {
 		runID := "RUN-" + format
 		out := s3Output(srv, format, 4)
-		r, err := Open(ctx, withRun(out, runID, tune))
+		r, err := Create(ctx, withRun(out, runID, tune))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestS3MultipartAndSSE(t *testing.T) {
 		out := s3Output(srv, "csv", 1_000_000)
 		out.S3.SSE, out.S3.KMSKeyID = sse.mode, sse.key
 		runID := "BIG-" + strings.ReplaceAll(sse.mode, ":", "")
-		r, err := Open(ctx, withRun(out, runID, tune))
+		r, err := Create(ctx, withRun(out, runID, tune))
 		if err != nil {
 			t.Fatalf("%s: %v", sse.mode, err)
 		}
@@ -220,7 +220,7 @@ func TestS3ServerStoppedMidRun(t *testing.T) {
 	srv, _, tune, spill := s3EnvSpill(t)
 	ctx := context.Background()
 	out := s3Output(srv, "parquet", 5)
-	r, err := Open(ctx, withRun(out, "DIES", tune))
+	r, err := Create(ctx, withRun(out, "DIES", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestS3NotWritable(t *testing.T) {
 	srv, _, tune := s3Env(t)
 	out := s3Output(srv, "parquet", 5)
 	out.Destination = location.MustParse("s3://no-such-bucket/x")
-	_, err := Open(context.Background(), withRun(out, "R", tune))
+	_, err := Create(context.Background(), withRun(out, "R", tune))
 	if err == nil {
 		t.Fatal("Open on a missing bucket succeeded")
 	}

@@ -98,7 +98,7 @@ func writeRun(t *testing.T, dir, format string, f fixture) string {
 	if len(runID) > 26 {
 		runID = runID[:26]
 	}
-	sink, err := output.Open(ctx, output.Options{Destination: location.MustParse(dir), Format: format, BatchRows: 25, OwnerOnly: true, RunID: runID, Site: "acme"})
+	sink, err := output.Create(ctx, output.Options{Destination: location.MustParse(dir), Format: format, BatchRows: 25, OwnerOnly: true, RunID: runID, Site: "acme"})
 	if err != nil {
 		t.Fatalf("open output: %v", err)
 	}
@@ -126,7 +126,7 @@ func writeRun(t *testing.T, dir, format string, f fixture) string {
 }
 
 // openRun opens a run for Upload.
-func openRun(t *testing.T, loc string) Run {
+func openRun(t *testing.T, loc string) Source {
 	t.Helper()
 	run, err := OpenRun(context.Background(), location.MustParse(loc), nil)
 	if err != nil {

@@ -15,7 +15,7 @@ const StateFileName = ".upload-state.json"
 // OpenRun opens the finished run at loc for Upload. The run's Verify
 // ignores hidden files at the top of the run folder, so the state file can
 // live there.
-func OpenRun(ctx context.Context, loc location.Location, s3opts *store.S3Options) (Run, error) {
+func OpenRun(ctx context.Context, loc location.Location, s3opts *store.S3Options) (Source, error) {
 	rr, err := output.OpenRun(ctx, loc, s3opts)
 	if err != nil {
 		return nil, err

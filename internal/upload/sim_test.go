@@ -47,7 +47,7 @@ func simRun(t *testing.T) string {
 }
 
 // readFixture reads a run back as a fixture, for comparison.
-func readFixture(t *testing.T, run Run) fixture {
+func readFixture(t *testing.T, run Source) fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := fixture{entities: map[model.SourceType][]model.Entity{}, relations: map[model.RelationKind][]model.Relation{}}
