@@ -1,7 +1,9 @@
 // Package config reads and validates the job file: the credentials and site in
 // appConfig, the output destination and format, and the tuning and filter
 // options. Every problem names its key and the fix; credentials are Secrets
-// and never print.
+// and never print. Resolve turns a Job into the plain options of the
+// packages that run it; only the command layer (internal/cli,
+// internal/pluginserver, cmd/*) imports this package.
 package config
 
 import (

@@ -134,16 +134,6 @@ func (r *recorder) all() []hit {
 	return append([]hit(nil), r.hits...)
 }
 
-func (r *recorder) count(path string) int {
-	n := 0
-	for _, h := range r.all() {
-		if h.path == path {
-			n++
-		}
-	}
-	return n
-}
-
 // serve starts a test server whose handler gets the request number (from 1).
 func serve(t *testing.T, h func(w http.ResponseWriter, r *http.Request, n int)) (*httptest.Server, *recorder) {
 	t.Helper()

@@ -126,9 +126,6 @@ func (s *Server) Stop() {
 	})
 }
 
-// Output returns what the server printed (for failure messages).
-func (s *Server) Output() string { return s.out.String() }
-
 // SetEnv points the AWS SDK's default credential chain at this server's
 // keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) and keeps it
 // off shared config files and the instance metadata service.
