@@ -3,6 +3,7 @@ package extractor_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/govextract/jira-extractor/internal/location"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -221,14 +222,14 @@ func runAccess(t testing.TB, cfg sim.Config, out map[string]any) (sim.Truth, *ou
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Status != manifest.StatusComplete || len(m.Notes) != 0 {
 		t.Fatalf("status %s, notes %v", m.Status, m.Notes)
 	}
-	rr, err := output.OpenRun(context.Background(), filepath.Join(dest, "r"), nil)
+	rr, err := output.OpenRun(context.Background(), location.MustParse(filepath.Join(dest, "r")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +329,7 @@ func TestEffectiveAccessFilteredKindsNoted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func TestEffectiveAccessFilteredKindsNoted(t *testing.T) {
 		}
 	}
 	want := expectedAccess(sim.Truth{Entities: tr.Entities, Relations: kept}, nil)
-	rr, err := output.OpenRun(context.Background(), filepath.Join(dest, "r"), nil)
+	rr, err := output.OpenRun(context.Background(), location.MustParse(filepath.Join(dest, "r")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

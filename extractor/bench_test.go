@@ -18,7 +18,7 @@ func BenchmarkRunMedium(b *testing.B) {
 		srv.ResetStats()
 		dest := b.TempDir()
 		job := newJob(b, url, dest, nil)
-		m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+		m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 		if err != nil || m.Status != manifest.StatusComplete {
 			b.Fatalf("status %v err %v", m.Status, err)
 		}

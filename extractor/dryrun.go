@@ -3,7 +3,6 @@ package extractor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,9 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/pipeline"
 )
 
 // Plan is what a dry run found out: what a run of the job would fetch,
@@ -108,16 +108,15 @@ func (p *Plan) ExitCode() int {
 //
 // A scope that cannot be read becomes a Problem; only a failure to
 // authenticate (or a cancelled ctx) is an error.
-func DryRun(ctx context.Context, job *config.Job, opts RunOptions) (*Plan, error) {
-	if job == nil {
-		return nil, errors.New("dry run: no job")
-	}
+func DryRun(ctx context.Context, job Job, opts RunOptions) (*Plan, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	app := job.AppConfig
-	client, err := jira.New(jira.Options{App: app, Logger: log, Version: Version})
+	app := job.Filter
+	jo := job.Jira
+	jo.Logger, jo.Version = log, Version
+	client, err := jira.New(jo)
 	if err != nil {
 		return nil, fmt.Errorf("dry run: %w", err)
 	}
@@ -127,22 +126,19 @@ func DryRun(ctx context.Context, job *config.Job, opts RunOptions) (*Plan, error
 	}
 	detect, _, _ := client.Counts()
 	p := &Plan{
-		Site: app.Site(), TokenKind: string(id.Kind), OrgAccess: app.HasOrgAccess(),
+		Site: jo.SiteName, TokenKind: string(id.Kind), OrgAccess: jo.HasOrgAccess(),
 		Account:           fmt.Sprintf("%s (%s)", id.Myself.DisplayName, id.Myself.AccountID),
 		Counts:            map[string]int64{},
-		RequestsPerSecond: app.RequestsPerSecond,
-		Destination:       job.Output.Destination,
+		RequestsPerSecond: jo.RequestsPerSecond,
+		Destination:       job.Output.Destination.String(),
 		Format:            job.Output.Format,
 		Problems:          []Problem{},
 	}
 	if p.RequestsPerSecond <= 0 {
-		p.RequestsPerSecond = config.DefaultRequestsPerSecond
+		p.RequestsPerSecond = jira.DefaultRequestsPerSecond
 	}
 	if p.Format == "" {
-		p.Format = config.DefaultFormat
-	}
-	if p.Destination == "" {
-		p.Destination = config.DefaultDestination
+		p.Format = output.DefaultFormat
 	}
 	for _, k := range model.SourceTypes {
 		if app.WantsEntity(k) {
@@ -158,7 +154,7 @@ func DryRun(ctx context.Context, job *config.Job, opts RunOptions) (*Plan, error
 	p.add(Step{Kinds: []string{"(token kind)"}, Endpoint: "GET /rest/api/3/myself", Requests: detect, Items: -1,
 		Note: map[bool]string{true: "with the tenant_info and gateway look-ups of a scoped token"}[detect > 1]})
 
-	d := &dryRun{ctx: ctx, p: p, c: client, app: app}
+	d := &dryRun{ctx: ctx, p: p, c: client, app: app, orgAccess: jo.HasOrgAccess()}
 	for _, f := range []func() error{d.users, d.groups, d.projects, d.globals, d.org} {
 		if err := f(); err != nil {
 			return nil, err
@@ -179,10 +175,11 @@ func (p *Plan) add(s Step) {
 
 // dryRun is the state of one dry run.
 type dryRun struct {
-	ctx context.Context
-	p   *Plan
-	c   *jira.Client
-	app config.AppConfig
+	ctx       context.Context
+	p         *Plan
+	c         *jira.Client
+	app       pipeline.Filter
+	orgAccess bool
 }
 
 // read records the outcome of reading a scope: nil counts it readable; an
@@ -201,7 +198,7 @@ func (d *dryRun) read(scope string, err error) (ok bool, fatal error) {
 
 func (d *dryRun) users() error {
 	a := d.app
-	userFilter := len(a.AccountTypes) > 0 || !a.InactiveUsers()
+	userFilter := len(a.AccountTypes) > 0 || !a.IncludeInactive()
 	need := a.WantsEntity(model.User) ||
 		userFilter && (a.WantsRelation(model.HasRole) || a.WantsRelation(model.LeadOf) || a.WantsRelation(model.HoldsPermission))
 	if !need {
@@ -402,7 +399,7 @@ func (d *dryRun) one(scope string, err error, n int, s Step) error {
 
 // org reads the first page of each Admin API list a run reads.
 func (d *dryRun) org() error {
-	if !d.app.HasOrgAccess() {
+	if !d.orgAccess {
 		return nil
 	}
 	if d.app.WantsEntity(model.User) {

@@ -50,7 +50,7 @@ func TestDryRunPlanEqualsRun(t *testing.T) {
 			srv, url := simtest.StartSim(t, tc.cfg)
 			dest := t.TempDir()
 			job := newJob(t, url, dest, tc.extra)
-			p, err := extractor.DryRun(context.Background(), job, extractor.RunOptions{})
+			p, err := extractor.DryRun(context.Background(), job.Resolve().Job, extractor.RunOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestDryRunPlanEqualsRun(t *testing.T) {
 				t.Errorf("dry run says it made %d requests, the simulator saw %d", p.Requests, st.Requests)
 			}
 
-			m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+			m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +113,7 @@ func TestDryRunPlanEqualsRun(t *testing.T) {
 // those scopes and its exit code is 3 (a run would be partial).
 func TestDryRunForbiddenScopes(t *testing.T) {
 	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1, Permissions: sim.Permissions{BrowseUsers: true, BrowseProjects: true}})
-	p, err := extractor.DryRun(context.Background(), newJob(t, url, t.TempDir(), nil), extractor.RunOptions{})
+	p, err := extractor.DryRun(context.Background(), newJob(t, url, t.TempDir(), nil).Resolve().Job, extractor.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestDryRunExitCodes(t *testing.T) {
 // document with the same steps and total.
 func TestDryRunPrintAndJSON(t *testing.T) {
 	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
-	p, err := extractor.DryRun(context.Background(), newJob(t, url, t.TempDir(), nil), extractor.RunOptions{})
+	p, err := extractor.DryRun(context.Background(), newJob(t, url, t.TempDir(), nil).Resolve().Job, extractor.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

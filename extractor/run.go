@@ -5,10 +5,15 @@
 package extractor
 
 import (
+	"errors"
 	"log/slog"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/access"
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/pipeline"
 	"github.com/govextract/jira-extractor/internal/progress"
 )
 
@@ -50,6 +55,29 @@ type Event struct {
 	Cleanup  Cleanup
 }
 
+// Job is one extraction job, resolved from the job file by the command
+// layer: the client, the output, the filter and effective access.
+type Job struct {
+	// Jira configures the client.
+	Jira jira.Options
+	// Output says where and how the run is written; its RunID, Site and
+	// Logger are set by Run.
+	Output output.Options
+	// Filter says which rows the run keeps.
+	Filter pipeline.Filter
+	// Access says whether and how effective access is resolved.
+	Access access.Options
+}
+
+// Result is what a run reports: its manifest and where it was written.
+type Result struct {
+	// Manifest is the run's manifest; nil when the run did not start.
+	Manifest *manifest.Manifest
+	// Location is the run folder DEST/RUN_ID; zero when the run did not
+	// start.
+	Location location.Location
+}
+
 // RunOptions are the caller's side of a run.
 type RunOptions struct {
 	// Logger receives structured logs; nil discards them.
@@ -69,10 +97,21 @@ const (
 	ExitPartial  = 3
 )
 
+// usageError is an error that is the caller's to fix (a bad job file):
+// the config package's InvalidError is one.
+type usageError interface{ IsUsage() bool }
+
+// IsUsage reports whether err is (or wraps) a usage or configuration
+// error.
+func IsUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u) && u.IsUsage()
+}
+
 // ExitCode maps a run's result to the process exit code.
 func ExitCode(m *manifest.Manifest, err error) int {
 	switch {
-	case err != nil && config.IsInvalid(err):
+	case err != nil && IsUsage(err):
 		return ExitUsage
 	case err != nil:
 		return ExitFailed

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 )
 
+// badJob is a usage error, as the config package's InvalidError is.
+type badJob struct{}
+
+func (badJob) Error() string { return "invalid job file" }
+func (badJob) IsUsage() bool { return true }
+
 func TestExitCode(t *testing.T) {
-	_, invalid := config.Parse([]byte(`{"appConfig":{}}`), config.Options{})
+	var invalid error = badJob{}
 	cases := []struct {
 		name string
 		m    *manifest.Manifest

@@ -10,8 +10,8 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/govextract/jira-extractor/internal/access"
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
@@ -28,39 +28,45 @@ func NewRunID() string { return ulid.Make().String() }
 // Run extracts one job: it detects the token kind, opens the output, runs
 // the pipeline, and commits the manifest last.
 //
-// The manifest is returned in every case once the run has started: status
-// complete or partial (warnings) with a nil error; failed with the error (no
-// manifest.json is written, the output is aborted); cancelled with the
-// context's error when ctx ends first.
-func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manifest, error) {
-	if job == nil {
-		return nil, errors.New("run: no job")
-	}
+// The result is never nil. Its manifest and location are set in every case
+// once the run has started: status complete or partial (warnings) with a
+// nil error; failed with the error (no manifest.json is written, the output
+// is aborted); cancelled with the context's error when ctx ends first.
+func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	app := job.AppConfig
 	runID := opts.RunID
 	if runID == "" {
 		runID = NewRunID()
 	}
+	if job.Output.Destination.IsZero() {
+		return &Result{}, errors.New("run: no output destination")
+	}
+	if err := location.ValidName(runID); err != nil {
+		return &Result{}, fmt.Errorf("run id: %w", err)
+	}
+	res := &Result{Location: job.Output.Destination.Join(runID)}
 	m := &manifest.Manifest{
 		SchemaVersion: manifest.SchemaVersion,
 		RunID:         runID,
 		Extractor:     manifest.Extractor{Name: Name, Version: Version},
-		Site:          app.Site(),
+		Site:          job.Jira.SiteName,
 		StartedAt:     time.Now().UTC(),
 		Status:        manifest.StatusFailed,
 		Warnings:      []manifest.Warning{},
 	}
-	fail := func(status string, err error) (*manifest.Manifest, error) {
+	res.Manifest = m
+	fail := func(status string, err error) (*Result, error) {
 		m.Status = status
 		m.FinishedAt = time.Now().UTC()
-		return m, err
+		return res, err
 	}
 
-	client, err := jira.New(jira.Options{App: app, Logger: log, Version: Version})
+	jo := job.Jira
+	jo.Logger, jo.Version = log, Version
+	client, err := jira.New(jo)
 	if err != nil {
 		return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
 	}
@@ -77,10 +83,12 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 		return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
 	}
 	tracker.Plan(1)
-	log.Info("run started", "site", app.Site(), "token_kind", string(id.Kind), "run_id", runID,
-		"destination", job.Output.Destination, "format", job.Output.Format, "org_access", app.HasOrgAccess())
+	log.Info("run started", "site", job.Jira.SiteName, "token_kind", string(id.Kind), "run_id", runID,
+		"destination", job.Output.Destination.String(), "format", job.Output.Format, "org_access", job.Jira.HasOrgAccess())
 
-	sink, err := output.Open(ctx, output.Options{Output: job.Output, RunID: runID, Site: app.Site(), Logger: log})
+	oo := job.Output
+	oo.RunID, oo.Site, oo.Logger = runID, job.Jira.SiteName, log
+	sink, err := output.Create(ctx, oo)
 	if err != nil {
 		m.Requests = client.Stats()
 		return fail(manifest.StatusFailed, fmt.Errorf("run: open output: %w", err))
@@ -88,7 +96,7 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 	abort := func() {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 		defer cancel()
-		c := Cleanup{Location: sink.Location()}
+		c := Cleanup{Location: sink.Location().String()}
 		c.Err = sink.Abort(actx)
 		// Counted after Abort, which waits for part files being flushed.
 		c.Removed = sink.PartFiles()
@@ -104,12 +112,13 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 	// the builder indexes them on their way to the output.
 	var dst pipeline.Sink = sink
 	var ab *access.Builder
-	if job.Output.EffectiveAccessOn() {
+	if !job.Access.Skip {
 		ab = access.NewBuilder(access.BuildOptions{})
 		dst = access.Tee(sink, ab)
 	}
-	res, err := pipeline.Run(ctx, pipeline.Options{
-		App: app, Source: client, Sink: dst, Tracker: tracker, Logger: log,
+	pres, err := pipeline.Run(ctx, pipeline.Options{
+		Filter: job.Filter, Concurrency: job.Jira.Concurrency, OrgAccess: job.Jira.HasOrgAccess(),
+		Source: client, Sink: dst, Tracker: tracker, Logger: log,
 		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
 		OnWarning: ev.warning,
 	})
@@ -135,7 +144,7 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 		}
 	}
 
-	m.Warnings = res.Warnings
+	m.Warnings = pres.Warnings
 	m.Status = manifest.StatusComplete
 	if len(m.Warnings) > 0 {
 		m.Status = manifest.StatusPartial
@@ -158,23 +167,23 @@ func Run(ctx context.Context, job *config.Job, opts RunOptions) (*manifest.Manif
 	if peak, ok := progress.PeakRSS(); ok {
 		log = log.With("peak_rss_mib", float64(peak)/(1<<20))
 	}
-	log.Info("run finished", "run_id", runID, "status", m.Status, "location", sink.Location(), "rows", rows,
+	log.Info("run finished", "run_id", runID, "status", m.Status, "location", sink.Location().String(), "rows", rows,
 		"requests", m.Requests.Total, "retries", m.Requests.Retries, "throttled", m.Requests.Throttled,
 		"warnings", len(m.Warnings), "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond).String())
-	return m, nil
+	return res, nil
 }
 
 // writeEffective resolves the index ab built from the run's rows and writes
 // the effective_role and effective_permission tables to sink; the paths the
 // job's filters leave unresolvable become notes of m.
-func writeEffective(ctx context.Context, log *slog.Logger, ab *access.Builder, job *config.Job, sink access.RelationWriter, m *manifest.Manifest) error {
+func writeEffective(ctx context.Context, log *slog.Logger, ab *access.Builder, job Job, sink access.RelationWriter, m *manifest.Manifest) error {
 	start := time.Now()
 	ix := ab.Index()
-	st, err := access.Write(ctx, ix, job.Output.ResolvedPermissions(), sink)
+	st, err := access.Write(ctx, ix, job.Access.Permissions, sink)
 	if err != nil {
 		return fmt.Errorf("resolve effective access: %w", err)
 	}
-	m.Notes = access.Notes(job.AppConfig)
+	m.Notes = access.Notes(job.Filter)
 	for _, n := range m.Notes {
 		log.Info("effective access note", "scope", n.Scope, "message", n.Message)
 	}

@@ -28,7 +28,7 @@ func TestRunSmallEqualsTruth(t *testing.T) {
 	var inEvent atomic.Bool
 	var mu sync.Mutex
 	var evs []extractor.Event
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "run-small", OnEvent: func(e extractor.Event) {
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "run-small", OnEvent: func(e extractor.Event) {
 		if !inEvent.CompareAndSwap(false, true) {
 			t.Error("events delivered concurrently")
 		}
@@ -98,7 +98,7 @@ func TestRunMediumishWithinFloor(t *testing.T) {
 	}
 	srv, url := simtest.StartSim(t, sim.Config{Seed: 7, Users: 3500, Groups: 120, Projects: 130, MeanMembersPerGroup: 40})
 	dest := t.TempDir()
-	m, err := extractor.Run(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r"})
 	if err != nil || m.Status != manifest.StatusComplete {
 		t.Fatalf("status %v, err %v", m.Status, err)
 	}
@@ -114,7 +114,7 @@ func TestRunWithFaultsEqualsTruth(t *testing.T) {
 	srv.SetFaults(sim.Faults{Rate500: 0.03, Rate503: 0.03, RateReset: 0.02, RateTruncated: 0.03, Rate409UserSearch: 0.2,
 		ShortUserPages: true, Rate429: 0.03})
 	dest := t.TempDir()
-	m, err := extractor.Run(context.Background(), newJob(t, url, dest, map[string]any{"maxRetries": 10}), extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), newJob(t, url, dest, map[string]any{"maxRetries": 10}), extractor.RunOptions{RunID: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestRunPartial(t *testing.T) {
 	dest := t.TempDir()
 	var mu sync.Mutex
 	var warned []string
-	m, err := extractor.Run(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r", OnEvent: func(e extractor.Event) {
+	m, err := runJob(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r", OnEvent: func(e extractor.Event) {
 		if e.Type == extractor.EventWarning {
 			mu.Lock()
 			warned = append(warned, e.Warning.Scope)
@@ -225,7 +225,7 @@ func TestRunOrgEqualsTruth(t *testing.T) {
 	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2})
 	dest := t.TempDir()
 	job := newJob(t, url, dest, map[string]any{"orgId": sim.DefaultOrgID, "orgApiKey": sim.DefaultOrgAPIKey})
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 	if err != nil || m.Status != manifest.StatusComplete {
 		t.Fatalf("status %v err %v", m.Status, err)
 	}
@@ -256,11 +256,11 @@ func TestRunFilters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dest := t.TempDir()
 			job := newJob(t, url, dest, extra)
-			m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+			m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 			if err != nil || m.Status != manifest.StatusComplete {
 				t.Fatalf("status %v err %v", m.Status, err)
 			}
-			diff(t, readRun(t, runDir(dest, "r")), truthRows(filterTruth(tr, job.AppConfig)))
+			diff(t, readRun(t, runDir(dest, "r")), truthRows(filterTruth(tr, job)))
 		})
 	}
 }
@@ -272,7 +272,7 @@ func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var cancelledAt atomic.Int64
-	m, err := extractor.Run(ctx, newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r", OnEvent: func(e extractor.Event) {
+	m, err := runJob(ctx, newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r", OnEvent: func(e extractor.Event) {
 		if e.Type == extractor.EventProgress && e.Progress.Requests >= 5 && cancelledAt.Load() == 0 {
 			cancelledAt.Store(time.Now().UnixNano())
 			cancel()
@@ -307,7 +307,7 @@ func TestRunRetriesExhausted(t *testing.T) {
 		})
 	})
 	dest := t.TempDir()
-	m, err := extractor.Run(context.Background(), newJob(t, url, dest, map[string]any{"maxRetries": 1}), extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), newJob(t, url, dest, map[string]any{"maxRetries": 1}), extractor.RunOptions{RunID: "r"})
 	if err == nil || !strings.Contains(err.Error(), "permissionscheme") {
 		t.Fatalf("error %v, want one naming the permissionscheme endpoint", err)
 	}
@@ -323,7 +323,7 @@ func TestRunBadToken(t *testing.T) {
 	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	dest := t.TempDir()
 	job := newJob(t, url, dest, map[string]any{"token": "sim@example.com:wrong-token"})
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
 	if err == nil || strings.Contains(err.Error(), "wrong-token") {
 		t.Fatalf("error %v: want a failure that does not echo the token", err)
 	}
@@ -356,7 +356,7 @@ func TestRunHostileDataset(t *testing.T) {
 			if tc.org {
 				extra["orgId"], extra["orgApiKey"] = sim.DefaultOrgID, sim.DefaultOrgAPIKey
 			}
-			m, err := extractor.Run(context.Background(), newJob(t, url, dest, extra), extractor.RunOptions{RunID: "r"})
+			m, err := runJob(context.Background(), newJob(t, url, dest, extra), extractor.RunOptions{RunID: "r"})
 			if err != nil || m.Status != manifest.StatusComplete {
 				t.Fatalf("status %v err %v warnings %v", m.Status, err, m.Warnings)
 			}
@@ -378,7 +378,7 @@ func TestRunSmallBatchesEqualsTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "tiny-batches"})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "tiny-batches"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package extractor_test
 import (
 	"context"
 	"fmt"
+	"github.com/govextract/jira-extractor/internal/location"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 )
@@ -84,10 +87,10 @@ func truthRows(tr sim.Truth) rows {
 }
 
 // readRun reads every table of a finished run, failing on duplicate keys.
-func readRun(t *testing.T, location string) rows {
+func readRun(t *testing.T, run string) rows {
 	t.Helper()
 	ctx := context.Background()
-	rr, err := output.OpenRun(ctx, location, nil)
+	rr, err := output.OpenRun(ctx, location.MustParse(run), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +175,8 @@ func show(xs []string) string {
 // documents them: projectKeys keeps only those projects and their roles,
 // leads and scheme use; accountTypes and includeInactiveUsers=false drop
 // users and every relation from them; entity and relation kinds drop kinds.
-func filterTruth(tr sim.Truth, app config.AppConfig) sim.Truth {
+func filterTruth(tr sim.Truth, job *config.Job) sim.Truth {
+	app := job.Resolve().Job.Filter
 	excluded := map[string]bool{}
 	for _, e := range tr.Entities {
 		if e.SourceType != model.User {
@@ -180,7 +184,7 @@ func filterTruth(tr sim.Truth, app config.AppConfig) sim.Truth {
 		}
 		typ, _ := e.Attrs["account_type"].(string)
 		active, _ := e.Attrs["active"].(bool)
-		if !app.WantsAccountType(typ) || (!active && !app.InactiveUsers()) {
+		if !app.WantsAccountType(typ) || (!active && app.ExcludeInactive) {
 			excluded[e.SourceID] = true
 		}
 	}
@@ -224,3 +228,10 @@ func filterTruth(tr sim.Truth, app config.AppConfig) sim.Truth {
 
 // runDir is where a run with this id lands under dest.
 func runDir(dest, runID string) string { return filepath.Join(dest, runID) }
+
+// runJob resolves job as the command layer does, runs it and returns the
+// run's manifest.
+func runJob(ctx context.Context, job *config.Job, opts extractor.RunOptions) (*manifest.Manifest, error) {
+	res, err := extractor.Run(ctx, job.Resolve().Job, opts)
+	return res.Manifest, err
+}

@@ -2,19 +2,19 @@ package plugin
 
 import (
 	"path/filepath"
-	"strings"
+
+	"github.com/govextract/jira-extractor/internal/location"
 )
 
-// RunLocation is the run folder of runID under a destination as the user
-// wrote it: DEST/RUN_ID for a path or file:// URL, s3://bucket/prefix/RUN_ID
-// for S3.
+// RunLocation is the run folder of runID under a destination, as the
+// plugin reports it: DEST/RUN_ID for a path or file:// URL (shown as the
+// local path), s3://bucket/prefix/RUN_ID for S3. A host uses it only until
+// the run's Result, which carries the location the plugin wrote to. A
+// destination or run id that does not parse is joined as a path.
 func RunLocation(destination, runID string) string {
-	switch {
-	case strings.HasPrefix(destination, "s3://"):
-		return strings.TrimRight(destination, "/") + "/" + runID
-	case strings.HasPrefix(destination, "file://"):
-		return filepath.Join(filepath.FromSlash(strings.TrimPrefix(destination, "file://")), runID)
-	default:
+	dest, err := location.Parse(destination)
+	if err != nil || location.ValidName(runID) != nil {
 		return filepath.Join(destination, runID)
 	}
+	return dest.Join(runID).String()
 }

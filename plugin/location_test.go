@@ -10,6 +10,8 @@ func TestRunLocation(t *testing.T) {
 		{"./out", filepath.Join("out", "R")},
 		{"/data/x/", "/data/x/R"},
 		{"file:///data/x", "/data/x/R"},
+		{"file://localhost/data/x", "/data/x/R"}, // not "localhost/data/x/R"
+		{"file:///data/my%20runs", "/data/my runs/R"},
 		{"s3://bucket/prefix/", "s3://bucket/prefix/R"},
 		{"s3://bucket", "s3://bucket/R"},
 	} {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/govextract/jira-extractor/internal/location"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,18 +29,18 @@ func TestRunEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	location := strings.TrimSpace(stdout)
-	if filepath.Dir(location) != dest {
+	run := strings.TrimSpace(stdout)
+	if filepath.Dir(run) != dest {
 		t.Fatalf("stdout %q is not a run folder under %s", stdout, dest)
 	}
 	ctx := context.Background()
-	rr, err := output.OpenRun(ctx, location, nil)
+	rr, err := output.OpenRun(ctx, location.MustParse(run), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	simtest.RequireTruth(t, ctx, rr, srv.Truth(sim.TruthOptions{}))
 	// The summary names the status, the output and every table.
-	for _, want := range []string{"complete", location, "requests", string(model.User), string(model.HoldsPermission)} {
+	for _, want := range []string{"complete", run, "requests", string(model.User), string(model.HoldsPermission)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary does not mention %q:\n%s", want, stderr)
 		}
@@ -207,6 +208,36 @@ func TestRunChecksum(t *testing.T) {
 	// through the plugin's hclog stream.
 	if !strings.Contains(stderr, "run started") || !strings.Contains(stderr, "jira-extractor") {
 		t.Errorf("plugin info logs missing at --log-level info:\n%s", stderr)
+	}
+}
+
+// TestFileLocalhostDestination: a run to file://localhost/DIR reports the
+// run folder DIR/RUN_ID everywhere: in the start line, on stdout (from the
+// plugin's result) and in the upload after the run, which reads it back.
+func TestFileLocalhostDestination(t *testing.T) {
+	_, url := startSim(t, sim.Faults{})
+	const keyID, keySecret = "pkid-5e7a9c1b", "pks-8f6d4b2a-S3CRET"
+	platform := uploadtest.New(uploadtest.Options{KeyID: keyID, KeySecret: keySecret})
+	defer platform.Close()
+	dir := t.TempDir()
+	job := writeJob(t, url, "file://localhost"+filepath.ToSlash(dir), map[string]any{
+		"upload": map[string]any{"api": platform.URL, "app": "jira", "keyId": keyID, "keySecret": keySecret, "afterRun": true}})
+
+	code, stdout, stderr := runInProcess(t, "run", "--plugin", pluginBin, "--config", job)
+	run := strings.TrimSpace(stdout)
+	if code != 0 || filepath.Dir(run) != dir {
+		t.Fatalf("exit %d, stdout %q is not a run folder in %s\n%s", code, stdout, dir, stderr)
+	}
+	for _, want := range []string{"into " + run + "\n", "uploading " + run + " ", "uploaded " + run + " "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(run, "manifest.json")); err != nil {
+		t.Errorf("no manifest in the reported run folder: %v", err)
+	}
+	if len(platform.Entities()) == 0 {
+		t.Error("the platform received no entities")
 	}
 }
 

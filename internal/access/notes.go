@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/pipeline"
 )
 
-// Notes says which paths a run with app's filters cannot resolve, because
+// Notes says which paths a run with filter f cannot resolve, because
 // the kinds they need were filtered out, and which filters narrow the
 // resolved rows. A run without filters gets none.
-func Notes(app config.AppConfig) []manifest.Warning {
+func Notes(app pipeline.Filter) []manifest.Warning {
 	var notes []manifest.Warning
 	missing := func(kinds ...model.RelationKind) []string {
 		var out []string
@@ -49,7 +49,7 @@ func Notes(app config.AppConfig) []manifest.Warning {
 	if len(app.AccountTypes) > 0 {
 		narrowed = append(narrowed, "appConfig.accountTypes")
 	}
-	if !app.InactiveUsers() {
+	if app.ExcludeInactive {
 		narrowed = append(narrowed, "appConfig.includeInactiveUsers=false")
 	}
 	if len(app.ProjectKeys) > 0 {
@@ -66,4 +66,15 @@ func plural(kinds []string) string {
 		return " were"
 	}
 	return " was"
+}
+
+// Options say whether a run resolves effective access, and for which
+// permissions. The zero Options resolve every permission.
+type Options struct {
+	// Skip leaves out the effective_role and effective_permission tables
+	// (output.effectiveAccess false).
+	Skip bool
+	// Permissions are the permission keys resolved into
+	// effective_permission; nil resolves every permission a scheme grants.
+	Permissions []string
 }

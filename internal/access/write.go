@@ -10,7 +10,7 @@ import (
 // batchRows is how many rows go to the writer in one call.
 const batchRows = 8192
 
-// RelationWriter receives derived rows; output.Run satisfies it. It must
+// RelationWriter receives derived rows; output.Writer satisfies it. It must
 // not expect the caller to touch a batch after passing it.
 type RelationWriter interface {
 	WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error

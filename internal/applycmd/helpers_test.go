@@ -28,7 +28,7 @@ func startSite(t testing.TB, cfg sim.Config) *site {
 	t.Helper()
 	srv, url := simtest.StartSim(t, cfg)
 	s := &site{srv: srv, url: url}
-	c, err := jira.New(jira.Options{App: s.job(t, t.TempDir(), nil).AppConfig})
+	c, err := jira.New(s.job(t, t.TempDir(), nil).Resolve().Job.Jira)
 	if err != nil {
 		t.Fatal(err)
 	}

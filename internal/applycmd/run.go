@@ -126,7 +126,7 @@ func Run(ctx context.Context, job *config.Job, data []byte, f plan.Format, opts 
 // nil.
 func Check(job *config.Job, p *plan.Plan) error {
 	var ps []plan.Problem
-	if err := applyjira.CheckOrgAccess(p, job.AppConfig.HasOrgAccess()); err != nil {
+	if err := applyjira.CheckOrgAccess(p, job.Resolve().Job.Jira.HasOrgAccess()); err != nil {
 		var pe *plan.Error
 		errors.As(err, &pe)
 		ps = append(ps, pe.Problems...)
@@ -173,7 +173,10 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 			Extractor: manifest.Extractor{Name: "jira-extractor", Version: cmpOr(opts.Version, "dev")},
 			Site:      app.Site(), StartedAt: time.Now().UTC(), Status: manifest.StatusFailed}}
 
-	client, err := jira.New(jira.Options{App: app, Logger: log, Version: opts.Version})
+	resolved := job.Resolve().Job
+	jopts := resolved.Jira
+	jopts.Logger, jopts.Version = log, opts.Version
+	client, err := jira.New(jopts)
 	if err != nil {
 		return res, fmt.Errorf("apply: %w", err)
 	}
@@ -182,7 +185,7 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 		return res, fmt.Errorf("apply: connect to the site: %w", err)
 	}
 	// The output is opened (and proved writable) before the first write.
-	out, err := output.OpenTables(ctx, output.Options{Output: job.Output, RunID: runID, Site: app.Site(), Logger: log})
+	out, err := output.OpenTables(ctx, outputOptions(resolved.Output, runID, app.Site(), log))
 	if err != nil {
 		return res, fmt.Errorf("apply: open output: %w", err)
 	}
@@ -325,4 +328,10 @@ func journalPath(job *config.Job, p *plan.Plan, explicit string) (string, error)
 		state = filepath.Join(home, ".local", "state")
 	}
 	return filepath.Join(state, "jira-extractor", "apply-journal", key), nil
+}
+
+// outputOptions are the job's output options for the run folder runID.
+func outputOptions(o output.Options, runID, site string, log *slog.Logger) output.Options {
+	o.RunID, o.Site, o.Logger = runID, site, log
+	return o
 }

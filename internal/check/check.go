@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 )
 
@@ -201,14 +200,14 @@ const MaxRetries = 2
 type retryLimiter interface{ LimitRetries(n int) }
 
 // Run detects the token kind and the account, then probes every kind. The
-// org probes run only when app has orgId and orgApiKey. A context error
+// org probes run only when the client's options have org access. A context error
 // stops it and is returned; everything else is in the report. A client
 // that can cap its retries is held to MaxRetries.
-func Run(ctx context.Context, c Client, app config.AppConfig) (*Report, error) {
+func Run(ctx context.Context, c Client, app jira.Options) (*Report, error) {
 	if l, ok := c.(retryLimiter); ok {
 		l.LimitRetries(MaxRetries)
 	}
-	rep := &Report{Site: app.SiteURL()}
+	rep := &Report{Site: app.SiteURL}
 	id, err := c.Detect(ctx)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/secret"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 )
 
@@ -74,9 +73,9 @@ func (f *fake) OrgGroupsPage(context.Context, string) ([]jira.OrgGroup, string, 
 	return nil, "", f.err("org groups")
 }
 
-var app = config.AppConfig{SiteName: "acme"}
+var app = jira.Options{SiteURL: "https://acme.atlassian.net", SiteName: "acme"}
 
-func run(t *testing.T, f *fake, a config.AppConfig) (*Report, string) {
+func run(t *testing.T, f *fake, a jira.Options) (*Report, string) {
 	t.Helper()
 	rep, err := Run(context.Background(), f, a)
 	if err != nil {

@@ -15,17 +15,19 @@ import (
 )
 
 // realClient is a Jira client for the simulator at url with extra job keys.
-func realClient(t *testing.T, url string, extra map[string]any) (*jira.Client, config.AppConfig) {
+func realClient(t *testing.T, url string, extra map[string]any) (*jira.Client, jira.Options) {
 	t.Helper()
 	job, err := config.Parse(simtest.Job(t, url, t.TempDir(), extra), config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := jira.New(jira.Options{App: job.AppConfig, Version: "test"})
+	opts := job.Resolve().Job.Jira
+	opts.Version = "test"
+	c, err := jira.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, job.AppConfig
+	return c, opts
 }
 
 // A probe answered 429 every time is retried MaxRetries times, like any

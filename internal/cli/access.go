@@ -12,8 +12,9 @@ import (
 	"strings"
 
 	"github.com/govextract/jira-extractor/internal/access"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 const accessAbout = `
@@ -131,15 +132,19 @@ func cmdAccess(ctx context.Context, args []string, env Env) int {
 	case f.permission == "":
 		return usageErr(env, cmd, `--permission is empty: give a key such as ADMINISTER_PROJECTS, or "*"`)
 	}
-	var s3opts *config.S3Output
+	run, err := location.Parse(f.run)
+	if err != nil {
+		return usageErr(env, cmd, "--run: "+err.Error())
+	}
+	var s3opts *store.S3Options
 	if f.config != "" {
 		job, code, done := loadJob(ctx, env, cmd, jobFlags{config: f.config, allowInsecure: f.allowInsecure})
 		if done {
 			return code
 		}
-		s3opts = job.Output.S3
+		s3opts = job.Output.S3Options()
 	}
-	rr, err := output.OpenRun(ctx, f.run, s3opts)
+	rr, err := output.OpenRun(ctx, run, s3opts)
 	if err != nil {
 		fmt.Fprintf(env.Err, "%s %s: %v\n", Prog, cmd, err)
 		return ExitFailed

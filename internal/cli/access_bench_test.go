@@ -10,6 +10,7 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/internal/access"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
@@ -27,7 +28,7 @@ func BenchmarkEffectiveAccessLarge(b *testing.B) {
 	}
 	tr := srv.Truth(sim.TruthOptions{})
 	dest := b.TempDir()
-	run, err := output.Open(ctx, output.Options{Output: config.Output{Destination: dest}, RunID: "r"})
+	run, err := output.Create(ctx, output.Options{Destination: location.MustParse(dest), OwnerOnly: true, RunID: "r"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func BenchmarkEffectiveAccessLarge(b *testing.B) {
 	}
 	loc := filepath.Join(dest, "r")
 	// Ask about a project somebody administers.
-	rr, err := output.OpenRun(ctx, loc, nil)
+	rr, err := output.OpenRun(ctx, location.MustParse(loc), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,9 +13,11 @@ import (
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/output/s3test"
+	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 // accessRun extracts the hostile data set with every permission resolved
@@ -33,7 +35,7 @@ func accessRun(t *testing.T, dest string, extra map[string]any) (string, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := extractor.Run(context.Background(), job, extractor.RunOptions{RunID: "r"}); err != nil {
+	if _, err := extractor.Run(context.Background(), job.Resolve().Job, extractor.RunOptions{RunID: "r"}); err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSuffix(dest, "/") + "/r", jobPath
@@ -41,9 +43,9 @@ func accessRun(t *testing.T, dest string, extra map[string]any) (string, string)
 
 // tableLines reads the derived rows of a run as access JSON lines, keyed
 // the same way as the command's answers.
-func tableLines(t *testing.T, location string, s3 *config.S3Output, keep func(model.Relation) bool) []string {
+func tableLines(t *testing.T, run string, s3 *store.S3Options, keep func(model.Relation) bool) []string {
 	t.Helper()
-	rr, err := output.OpenRun(context.Background(), location, s3)
+	rr, err := output.OpenRun(context.Background(), location.MustParse(run), s3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func head(s []string) []string { return s[:min(3, len(s))] }
 // tests check against the rules), for a project and for a user by email.
 func TestAccessWhoWhatMatchTables(t *testing.T) {
 	loc, _ := accessRun(t, t.TempDir(), nil)
-	rr, err := output.OpenRun(context.Background(), loc, nil)
+	rr, err := output.OpenRun(context.Background(), location.MustParse(loc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +221,8 @@ func TestAccessFromS3(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	s3 := &config.S3Output{Endpoint: srv.Endpoint, UsePathStyle: true}
-	rr, err := output.OpenRun(context.Background(), loc, s3)
+	s3 := &store.S3Options{Endpoint: srv.Endpoint, UsePathStyle: true}
+	rr, err := output.OpenRun(context.Background(), location.MustParse(loc), s3)
 	if err != nil {
 		t.Fatal(err)
 	}

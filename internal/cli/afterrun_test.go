@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,5 +50,29 @@ func TestRunUploadsAfterRun(t *testing.T) {
 				t.Errorf("platform key secret printed")
 			}
 		})
+	}
+}
+
+// TestRunFileLocalhostReportsThePath: a run to file://localhost/DIR prints
+// the run folder DIR/RUN_ID that the run returned (not a path with
+// "localhost" in it), and the upload after the run reads that folder.
+func TestRunFileLocalhostReportsThePath(t *testing.T) {
+	url := startSim(t, sim.Permissions{}, sim.Faults{})
+	platform := uploadtest.New(uploadtest.Options{KeyID: platformKeyID, KeySecret: platformKeySecret})
+	defer platform.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	j := simJob(url, simToken, "file://localhost"+filepath.ToSlash(out), false)
+	j["upload"] = map[string]any{"api": platform.URL, "app": "jira-sim", "keyId": platformKeyID, "keySecret": platformKeySecret, "afterRun": true}
+	r := runBin(t, dir, "run", "--config", writeJob(t, dir, j))
+	run := strings.TrimSpace(r.stdout)
+	if r.code != 0 || filepath.Dir(run) != out {
+		t.Fatalf("stdout %q is not a run folder in %s\n%s", r.stdout, out, r)
+	}
+	if !strings.Contains(r.stderr, "uploading "+run+"\n") || len(platform.Entities()) == 0 {
+		t.Fatalf("the upload after the run did not read %s (%d entities)\n%s", run, len(platform.Entities()), r)
+	}
+	if _, err := os.Stat(filepath.Join(run, "manifest.json")); err != nil {
+		t.Fatalf("no manifest in %s: %v", run, err)
 	}
 }

@@ -39,12 +39,10 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 	if done {
 		return code
 	}
-	app := job.AppConfig
-	if app.Retries() > checkMaxRetries {
-		n := checkMaxRetries
-		app.MaxRetries = &n
-	}
-	client, err := jira.New(jira.Options{App: app, Logger: log, Version: extractor.Version})
+	app := job.Resolve().Job.Jira
+	app.MaxRetries = min(app.MaxRetries, checkMaxRetries)
+	app.Logger, app.Version = log, extractor.Version
+	client, err := jira.New(app)
 	if err != nil {
 		fmt.Fprintf(env.Err, "%s check: %v\n", Prog, err)
 		return ExitFailed

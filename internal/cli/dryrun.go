@@ -38,7 +38,7 @@ func cmdDryRun(ctx context.Context, args []string, env Env) int {
 	if done {
 		return code
 	}
-	plan, err := extractor.DryRun(ctx, job, extractor.RunOptions{Logger: log})
+	plan, err := extractor.DryRun(ctx, job.Resolve().Job, extractor.RunOptions{Logger: log})
 	if err != nil {
 		fmt.Fprintf(env.Err, "%s dry-run: %v\n", Prog, err)
 		return extractor.ExitCode(nil, err)

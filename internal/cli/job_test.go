@@ -59,24 +59,6 @@ func TestOverridesAreValidatedWithTheFile(t *testing.T) {
 	}
 }
 
-func TestRunLocation(t *testing.T) {
-	cases := map[[2]string]string{
-		{"./out", "R"}:                  filepath.Join("out", "R"),
-		{"/data/jira/", "R"}:            "/data/jira/R",
-		{"file:///data/jira", "R"}:      "/data/jira/R",
-		{"s3://bucket/prefix/", "R"}:    "s3://bucket/prefix/R",
-		{"s3://bucket", "R"}:            "s3://bucket/R",
-		{"", "R"}:                       filepath.Join("out", "R"),
-		{"file://localhost/tmp/x", "R"}: "/tmp/x/R", // not "localhost/tmp/x/R"
-		{"file:///data/my%20runs", "R"}: "/data/my runs/R",
-	}
-	for in, want := range cases {
-		if got := RunLocation(in[0], in[1]); got != want {
-			t.Errorf("RunLocation(%q, %q) = %q, want %q", in[0], in[1], got, want)
-		}
-	}
-}
-
 // An in-process run (under -race) with the interactive display: progress
 // events, log lines and the summary all go through one writer.
 func TestRunInProcessInteractive(t *testing.T) {

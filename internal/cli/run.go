@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/internal/config"
-	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/progress/display"
 )
@@ -78,7 +75,8 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 
-	m, err := extractor.Run(ctx, job, extractor.RunOptions{
+	resolved := job.Resolve()
+	res, err := extractor.Run(ctx, resolved.Job, extractor.RunOptions{
 		Logger: log,
 		OnEvent: func(e extractor.Event) {
 			switch e.Type {
@@ -91,10 +89,11 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 			}
 		},
 	})
+	m := res.Manifest
 	code = extractor.ExitCode(m, err)
 	location := ""
 	if m != nil && (m.Status == manifest.StatusComplete || m.Status == manifest.StatusPartial) {
-		location = RunLocation(job.Output.Destination, m.RunID)
+		location = res.Location.String()
 	}
 	d.Done(m, location)
 	if err != nil {
@@ -105,7 +104,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		// The one line on stdout, for scripts: OUT=$(jira-extractor run ...).
 		fmt.Fprintln(env.Out, location)
 	}
-	if code == ExitOK && job.Upload != nil && job.Upload.AfterRun {
+	if code == ExitOK && resolved.Upload != nil && resolved.UploadAfterRun {
 		fmt.Fprintf(env.Err, "upload.afterRun is set: uploading %s\n", location)
 		// The upload's report goes to stderr too: stdout holds only the run folder.
 		quiet := Env{Out: env.Err, Err: env.Err, Interactive: env.Interactive}
@@ -116,16 +115,4 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	return code
-}
-
-// RunLocation is where a run's folder is: DEST/RUN_ID for a path or a
-// file:// URL (shown as the local path), s3://bucket/prefix/RUN_ID for S3.
-func RunLocation(dest, runID string) string {
-	if dest == "" {
-		dest = config.DefaultDestination
-	}
-	if l, err := location.Parse(dest); err == nil && location.ValidName(runID) == nil {
-		return l.Join(runID).String()
-	}
-	return filepath.Join(dest, runID)
 }

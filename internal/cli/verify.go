@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 type verifyFlags struct {
@@ -48,19 +48,23 @@ func cmdVerify(ctx context.Context, args []string, env Env) int {
 	if len(pos) != 1 {
 		return usageErr(env, "verify", "give exactly one run folder: DEST/RUN_ID")
 	}
-	var s3opts *config.S3Output
+	run, err := location.Parse(pos[0])
+	if err != nil {
+		return usageErr(env, "verify", "the run folder "+err.Error())
+	}
+	var s3opts *store.S3Options
 	if f.config != "" {
 		job, code, done := loadJob(ctx, env, "verify", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
 		if done {
 			return code
 		}
-		s3opts = job.Output.S3
+		s3opts = job.Output.S3Options()
 	}
-	rr, err := output.OpenRun(ctx, pos[0], s3opts)
+	rr, err := output.OpenRun(ctx, run, s3opts)
 	if err != nil {
 		if errors.Is(err, output.ErrIncomplete) {
-			if runs := listRuns(pos[0]); len(runs) > 0 {
-				writeRunList(env, pos[0], runs)
+			if runs := listRuns(run); len(runs) > 0 {
+				writeRunList(env, run, runs)
 				return ExitUsage
 			}
 		}
@@ -96,15 +100,14 @@ type runEntry struct {
 	id, status string
 }
 
-// listRuns returns the run folders in a local destination (a path or a
-// file:// URL), newest first (run ids sort by time): folders with a
-// manifest.json, with its status, and folders of tables without one
-// ("incomplete").
-func listRuns(dest string) []runEntry {
-	dir := strings.TrimPrefix(dest, "file://")
-	if strings.Contains(dir, "://") {
+// listRuns returns the run folders in a local destination, newest first
+// (run ids sort by time): folders with a manifest.json, with its status,
+// and folders of tables without one ("incomplete").
+func listRuns(dest location.Location) []runEntry {
+	if !dest.IsLocal() {
 		return nil
 	}
+	dir := dest.Path()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -142,11 +145,11 @@ const listedRuns = 5
 
 // writeRunList says that dest is a destination, not a run, lists its latest
 // runs and shows how to verify one.
-func writeRunList(env Env, dest string, runs []runEntry) {
+func writeRunList(env Env, dest location.Location, runs []runEntry) {
 	fmt.Fprintf(env.Err, "%s verify: %s holds runs (it is a destination, not a run folder): give one run, DEST/RUN_ID.\n", Prog, dest)
 	fmt.Fprintf(env.Err, "The latest of its %d run(s):\n", len(runs))
 	for _, r := range runs[:min(len(runs), listedRuns)] {
 		fmt.Fprintf(env.Err, "  %s  %s\n", r.id, r.status)
 	}
-	fmt.Fprintf(env.Err, "Verify one with: %s verify %s\n", Prog, filepath.Join(strings.TrimPrefix(dest, "file://"), runs[0].id))
+	fmt.Fprintf(env.Err, "Verify one with: %s verify %s\n", Prog, filepath.Join(dest.Path(), runs[0].id))
 }

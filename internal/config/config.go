@@ -1,7 +1,9 @@
 // Package config reads and validates the job file: the credentials and site in
 // appConfig, the output destination and format, and the tuning and filter
 // options. Every problem names its key and the fix; credentials are Secrets
-// and never print.
+// and never print. Resolve turns a Job into the plain options of the
+// packages that run it; only the command layer (internal/cli,
+// internal/pluginserver, cmd/*) imports this package.
 package config
 
 import (
@@ -11,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
+	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
@@ -97,9 +101,6 @@ func (a AppConfig) AdminBase() string {
 	return a.Gateway() + "/admin"
 }
 
-// HasOrgAccess reports whether Admin API enrichment is configured.
-func (a AppConfig) HasOrgAccess() bool { return a.OrgID != "" && !a.OrgAPIKey.IsZero() }
-
 // InactiveUsers reports whether inactive users are extracted (default true).
 func (a AppConfig) InactiveUsers() bool {
 	return a.IncludeInactiveUsers == nil || *a.IncludeInactiveUsers
@@ -161,22 +162,22 @@ type UploadConfig struct {
 // Defaults. Keys holds them for `jira-extractor schema`; Parse applies them
 // from Keys, so the two cannot differ.
 const (
-	DefaultRequestsPerSecond = 100.0
+	DefaultRequestsPerSecond = jira.DefaultRequestsPerSecond
 	DefaultBurst             = 20
-	DefaultConcurrency       = 8
+	DefaultConcurrency       = jira.DefaultConcurrency
 	DefaultMaxRetries        = 6
 	DefaultTimeout           = 30 * time.Second
 	// DefaultMaxConnections is the smallest pool when maxConnections is
 	// unset: the pool is max(concurrency, DefaultMaxConnections).
-	DefaultMaxConnections = 10
+	DefaultMaxConnections = jira.DefaultMaxConnections
 	DefaultDestination    = "./out"
-	DefaultFormat         = "parquet"
+	DefaultFormat         = output.DefaultFormat
 	// DefaultParquetCompression and DefaultCSVCompression are
 	// output.compression's default for each format.
 	DefaultParquetCompression = "zstd"
 	DefaultCSVCompression     = "none"
-	DefaultBatchRows          = 20_000
-	DefaultBatchBytes         = 64 << 20
+	DefaultBatchRows          = output.DefaultBatchRows
+	DefaultBatchBytes         = output.DefaultBatchBytes
 )
 
 // Duration is a time.Duration written as "30s" or as a number of seconds.

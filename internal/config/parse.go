@@ -39,6 +39,9 @@ func (e *InvalidError) Error() string {
 	return "invalid job file:\n  " + strings.Join(lines, "\n  ")
 }
 
+// IsUsage marks an InvalidError as the caller's to fix (exit code 2).
+func (e *InvalidError) IsUsage() bool { return true }
+
 // IsInvalid reports whether err is (or wraps) an InvalidError.
 func IsInvalid(err error) bool {
 	var ie *InvalidError

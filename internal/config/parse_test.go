@@ -355,17 +355,6 @@ func TestProblemsDoNotEchoSecrets(t *testing.T) {
 	}
 }
 
-func TestWantsRelationFollowsEntityKinds(t *testing.T) {
-	a := AppConfig{EntityKinds: []string{"user", "group"}}
-	if !a.WantsRelation("member_of") || a.WantsRelation("has_role") || a.WantsRelation("lead_of") {
-		t.Fatal("relation filter does not follow entity kinds")
-	}
-	b := AppConfig{RelationKinds: []string{"lead_of"}}
-	if !b.WantsRelation("lead_of") || b.WantsRelation("member_of") {
-		t.Fatal("relationKinds filter ignored")
-	}
-}
-
 func TestEffectivePermissions(t *testing.T) {
 	parse := func(out string) (*Job, error) {
 		return Parse([]byte(`{"appConfig":{"token":"a@b.c:tok3n-long-enough","siteName":"acme"},"output":`+out+`}`), Options{})

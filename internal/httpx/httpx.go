@@ -156,9 +156,6 @@ func Origin(u *url.URL) string {
 	return scheme + "://" + h
 }
 
-// SameOriginURL reports whether a and b have the same origin.
-func SameOriginURL(a, b *url.URL) bool { return Origin(a) == Origin(b) }
-
 // CleanText makes a server-supplied string safe to log or put in an error
 // (after the caller scrubbed credentials from it): control characters are
 // dropped, white space is collapsed, invalid UTF-8 is removed, and the

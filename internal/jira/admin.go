@@ -30,7 +30,7 @@ func (p *adminPage[T]) check() error {
 }
 
 func (c *Client) adminCall(route, path string, q url.Values) call {
-	u := c.app.AdminBase() + path
+	u := c.opts.AdminURL + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -42,14 +42,14 @@ func (c *Client) adminCall(route, path string, q url.Values) call {
 // a full URL: only its cursor parameter is used, its host is never
 // followed.
 func (c *Client) OrgUsersPage(ctx context.Context, cursor string) (users []OrgUser, next string, err error) {
-	if !c.app.HasOrgAccess() {
+	if !c.opts.HasOrgAccess() {
 		return nil, "", ErrNoOrgAccess
 	}
 	var q url.Values
 	if cursor != "" {
 		q = url.Values{"cursor": {cursor}}
 	}
-	path := "/v1/orgs/" + url.PathEscape(c.app.OrgID) + "/users"
+	path := "/v1/orgs/" + url.PathEscape(c.opts.OrgID) + "/users"
 	p, err := getJSON[adminPage[OrgUser]](ctx, c, c.adminCall(routeOrgUsers, path, q))
 	if err != nil {
 		return nil, "", fmt.Errorf("list org users: %w", err)
@@ -65,14 +65,14 @@ func (c *Client) OrgUsersPage(ctx context.Context, cursor string) (users []OrgUs
 // directories/-/groups). links.next is a cursor string (a URL with a cursor
 // parameter is accepted too, its host never followed).
 func (c *Client) OrgGroupsPage(ctx context.Context, cursor string) (groups []OrgGroup, next string, err error) {
-	if !c.app.HasOrgAccess() {
+	if !c.opts.HasOrgAccess() {
 		return nil, "", ErrNoOrgAccess
 	}
 	q := url.Values{"limit": {strconv.Itoa(OrgGroupsPageSize)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories/-/groups"
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/groups"
 	p, err := getJSON[adminPage[OrgGroup]](ctx, c, c.adminCall(routeOrgGroups, path, q))
 	if err != nil {
 		return nil, "", fmt.Errorf("list org groups: %w", err)
@@ -100,7 +100,7 @@ func (c *Client) cursorOf(next string) (string, error) {
 		return "", fmt.Errorf("links.next is a URL without a cursor parameter: cannot page on")
 	}
 	if host != "" {
-		if own, err := url.Parse(c.app.AdminBase()); err == nil && !strings.EqualFold(own.Host, host) {
+		if own, err := url.Parse(c.opts.AdminURL); err == nil && !strings.EqualFold(own.Host, host) {
 			c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.clean(host, maxReason), "admin_host", own.Host)
 		}
 	}

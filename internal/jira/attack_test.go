@@ -116,7 +116,9 @@ func trust(hc *http.Client) *tls.Config {
 func newClientWith(t *testing.T, base string, o clientOpts, hc *http.Client) *Client {
 	t.Helper()
 	c := newClient(t, base, o)
-	c2, err := New(Options{App: c.app, Logger: c.log, HTTPClient: hc, Version: "test"})
+	o2 := c.opts
+	o2.Logger, o2.HTTPClient, o2.Version = c.log, hc, "test"
+	c2, err := New(o2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/httpx"
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
 	"github.com/govextract/jira-extractor/internal/retry"
@@ -27,19 +27,68 @@ const (
 )
 
 // ThrottleRetryFactor bounds retries of 429 responses: a request may be
-// throttled up to ThrottleRetryFactor × Retries() times before it fails.
+// throttled up to ThrottleRetryFactor × MaxRetries times before it fails.
 // 429s are flow control under a shared bucket, not failures, so they get a
 // larger budget than 5xx and network errors.
 const ThrottleRetryFactor = 3
 
-// Options configure a Client.
+// Defaults a Client falls back to when an option is left zero.
+const (
+	// DefaultConcurrency is the number of requests on the wire at once.
+	DefaultConcurrency = 8
+	// DefaultRequestsPerSecond is the rate limiter's starting rate.
+	DefaultRequestsPerSecond = 100.0
+	// DefaultMaxConnections is the smallest connection pool per host.
+	DefaultMaxConnections = 10
+	// DefaultGatewayURL is the base of the scoped-token gateway and the
+	// Admin API.
+	DefaultGatewayURL = "https://api.atlassian.com"
+)
+
+// Options configure a Client: the site, the credentials and the tuning,
+// resolved from the job file by the command layer.
 type Options struct {
-	// App is the validated appConfig of the job file.
-	App config.AppConfig
+	// SiteURL is the base URL of the site's REST API (without
+	// /rest/api/3), e.g. https://acme.atlassian.net. Required.
+	SiteURL string
+	// GatewayURL is the base of the scoped-token gateway (empty:
+	// DefaultGatewayURL).
+	GatewayURL string
+	// AdminURL is the base of the Admin API (empty: GatewayURL + "/admin").
+	AdminURL string
+	// SiteName is the site's subdomain (for manifests and logs).
+	SiteName string
+
+	// Email and APIToken are the site credentials (required).
+	Email    string
+	APIToken secret.Value
+	// OrgID and OrgAPIKey enable Admin API enrichment when both are set.
+	OrgID     string
+	OrgAPIKey secret.Value
+
+	// RequestsPerSecond and Burst shape the adaptive rate limiter.
+	RequestsPerSecond float64
+	Burst             int
+	// Concurrency is the number of requests on the wire at once (0:
+	// DefaultConcurrency).
+	Concurrency int
+	// MaxRetries is how many times a failed request is retried (429s get
+	// ThrottleRetryFactor times as many).
+	MaxRetries int
+	// Timeout bounds each attempt (0: no per-attempt deadline).
+	Timeout time.Duration
+	// MaxConnections is the connection pool per host (0: follow the
+	// concurrency, at least DefaultMaxConnections).
+	MaxConnections int
+	// DisableCompression turns off gzip; InsecureSkipVerify turns off TLS
+	// certificate checks (test servers only).
+	DisableCompression bool
+	InsecureSkipVerify bool
+
 	// Logger receives debug logs per request and warnings; nil discards.
 	Logger *slog.Logger
-	// HTTPClient overrides the HTTP client built from App (tests). It is
-	// used through a copy that refuses redirects like the built one.
+	// HTTPClient overrides the HTTP client built from the options (tests).
+	// It is used through a copy that refuses redirects like the built one.
 	HTTPClient *http.Client
 	// Version goes into the User-Agent "jira-extractor/VERSION"; empty
 	// means "dev".
@@ -71,7 +120,7 @@ type Identity struct {
 // rate limiter, then for one of appConfig.concurrency in-flight slots,
 // which it holds only while on the wire (never while waiting to retry).
 type Client struct {
-	app       config.AppConfig
+	opts      Options
 	log       *slog.Logger
 	http      *http.Client
 	lim       *throttle.Limiter
@@ -94,15 +143,27 @@ type Client struct {
 	writeLim writeLimits // per-route buckets of writes (writes.go)
 }
 
-// New builds a client from a validated appConfig. It does no I/O: call
-// Detect before reading.
+// HasOrgAccess reports whether Admin API enrichment is configured.
+func (o Options) HasOrgAccess() bool { return o.OrgID != "" && !o.OrgAPIKey.IsZero() }
+
+// New builds a client from resolved options. It does no I/O: call Detect
+// before reading.
 func New(opts Options) (*Client, error) {
-	a := opts.App
+	a := opts
 	if a.Email == "" || a.APIToken.IsZero() {
 		return nil, errors.New("jira client: appConfig.token must hold EMAIL:API_TOKEN (validate the job file first)")
 	}
-	if a.Site() == "" && a.BaseURL == "" {
+	a.SiteURL = strings.TrimRight(a.SiteURL, "/")
+	if a.SiteURL == "" {
 		return nil, errors.New("jira client: appConfig.siteName (or baseUrl) is required")
+	}
+	a.GatewayURL = strings.TrimRight(a.GatewayURL, "/")
+	if a.GatewayURL == "" {
+		a.GatewayURL = DefaultGatewayURL
+	}
+	a.AdminURL = strings.TrimRight(a.AdminURL, "/")
+	if a.AdminURL == "" {
+		a.AdminURL = a.GatewayURL + "/admin"
 	}
 	log := opts.Logger
 	if log == nil {
@@ -110,7 +171,7 @@ func New(opts Options) (*Client, error) {
 	}
 	conc := a.Concurrency
 	if conc <= 0 {
-		conc = config.DefaultConcurrency
+		conc = DefaultConcurrency
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
@@ -129,20 +190,20 @@ func New(opts Options) (*Client, error) {
 		secrets = append(secrets, a.OrgAPIKey.Reveal())
 	}
 	c := &Client{
-		app:       a,
+		opts:      a,
 		log:       log,
 		http:      hc,
 		lim:       throttle.New(a.RequestsPerSecond, a.Burst),
 		userAgent: "jira-extractor/" + version,
 		basic:     "Basic " + enc,
 		redact:    secret.NewScrubber(secrets...),
-		timeout:   a.Timeout.Duration,
-		retries:   a.Retries(),
-		throttleN: ThrottleRetryFactor * a.Retries(),
+		timeout:   a.Timeout,
+		retries:   max(a.MaxRetries, 0),
+		throttleN: ThrottleRetryFactor * max(a.MaxRetries, 0),
 		backoff:   defaultBackoff,
 		clock:     retry.System,
 		slots:     make(chan struct{}, conc),
-		id:        Identity{Kind: Unscoped, APIBase: a.SiteURL()},
+		id:        Identity{Kind: Unscoped, APIBase: a.SiteURL},
 	}
 	if !a.OrgAPIKey.IsZero() {
 		c.bearer = "Bearer " + a.OrgAPIKey.Reveal()
@@ -190,5 +251,5 @@ func (c *Client) scrubAll(msgs []string) []string { return c.redact.ScrubAll(msg
 
 // String never shows credentials.
 func (c *Client) String() string {
-	return fmt.Sprintf("jira.Client{site: %s}", c.app.SiteURL())
+	return fmt.Sprintf("jira.Client{site: %s}", c.opts.SiteURL)
 }

@@ -19,7 +19,7 @@ import (
 //
 // 401 and 403 are never retried, so a bad token fails within a few requests.
 func (c *Client) Detect(ctx context.Context) (Identity, error) {
-	site := c.app.SiteURL()
+	site := c.opts.SiteURL
 	me, err := getJSON[Myself](ctx, c, call{route: routeMyself, url: site + "/rest/api/3/myself", auth: authBasic})
 	if err == nil {
 		return c.setIdentity(Identity{Kind: Unscoped, Myself: me, APIBase: site}), nil
@@ -48,7 +48,7 @@ func (c *Client) Detect(ctx context.Context) (Identity, error) {
 		return Identity{}, siteAuth
 	}
 
-	base := c.app.Gateway() + "/ex/jira/" + url.PathEscape(info.CloudID)
+	base := c.opts.GatewayURL + "/ex/jira/" + url.PathEscape(info.CloudID)
 	me, err = getJSON[Myself](ctx, c, call{route: routeMyself, url: base + "/rest/api/3/myself", auth: authBasic})
 	if err != nil {
 		var gwAuth *AuthError
@@ -64,7 +64,7 @@ func (c *Client) Detect(ctx context.Context) (Identity, error) {
 			}
 			return Identity{}, gwAuth
 		}
-		return Identity{}, fmt.Errorf("detect token kind at the gateway %s: %w", c.app.Gateway(), err)
+		return Identity{}, fmt.Errorf("detect token kind at the gateway %s: %w", c.opts.GatewayURL, err)
 	}
 	return c.setIdentity(Identity{Kind: Scoped, CloudID: info.CloudID, Myself: me, APIBase: base}), nil
 }

@@ -48,7 +48,7 @@ func TestDetectUnscoped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id.Kind != Unscoped || id.Myself.AccountID != "acc-me" || id.APIBase != c.app.SiteURL() {
+	if id.Kind != Unscoped || id.Myself.AccountID != "acc-me" || id.APIBase != c.opts.SiteURL {
 		t.Fatalf("identity %+v", id)
 	}
 	if c.Identity() != id {
@@ -73,7 +73,7 @@ func TestDetectScopedSetsGatewayBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantBase := c.app.Gateway() + "/ex/jira/" + cloudID
+	wantBase := c.opts.GatewayURL + "/ex/jira/" + cloudID
 	if id.Kind != Scoped || id.CloudID != cloudID || id.APIBase != wantBase {
 		t.Fatalf("identity %+v", id)
 	}

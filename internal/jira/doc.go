@@ -5,7 +5,7 @@
 //
 // # Use
 //
-//	c, err := jira.New(jira.Options{App: job.AppConfig, Logger: log, Version: extractor.Version})
+//	c, err := jira.New(jira.Options{SiteURL: site, Email: email, APIToken: token, Logger: log})
 //	id, err := c.Detect(ctx) // unscoped → site, scoped → {gateway}/ex/jira/{cloudId}
 //	for start := 0; ; {
 //		p, err := c.GroupsPage(ctx, start, jira.GroupsPageSize)

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/retry"
 	"github.com/govextract/jira-extractor/internal/retry/retrytest"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 const (
@@ -60,39 +60,26 @@ func newClient(t *testing.T, base string, o clientOpts) *Client {
 	if o.orgID == "" {
 		o.orgID, o.orgKey = "org-1", testOrgKey
 	}
-	app := map[string]any{
-		"token":             o.email + ":" + o.token,
-		"siteName":          "acme",
-		"baseUrl":           base,
-		"gatewayUrl":        base,
-		"requestsPerSecond": o.rps,
-		"burst":             o.burst,
-		"maxRetries":        o.retries,
-		"timeout":           o.timeout,
+	timeout, err := time.ParseDuration(o.timeout)
+	if err != nil {
+		t.Fatalf("timeout: %v", err)
 	}
-	if o.concurrency > 0 {
-		app["concurrency"] = o.concurrency
+	opts := Options{
+		SiteURL: base, GatewayURL: base, AdminURL: o.admin, SiteName: "acme",
+		Email: o.email, APIToken: secret.New(o.token),
+		RequestsPerSecond: o.rps, Burst: o.burst, Concurrency: o.concurrency,
+		MaxRetries: o.retries, Timeout: timeout, Version: "test",
 	}
 	if o.gateway != "" {
-		app["gatewayUrl"] = o.gateway
-	}
-	if o.admin != "" {
-		app["adminUrl"] = o.admin
+		opts.GatewayURL = o.gateway
 	}
 	if !o.noOrg {
-		app["orgId"] = o.orgID
-		app["orgApiKey"] = o.orgKey
+		opts.OrgID, opts.OrgAPIKey = o.orgID, secret.New(o.orgKey)
 	}
-	b, _ := json.Marshal(map[string]any{"appConfig": app, "output": map[string]any{}})
-	job, err := config.Parse(b, config.Options{})
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	var log *slog.Logger
 	if o.logBuf != nil {
-		log = newTextLogger(o.logBuf)
+		opts.Logger = newTextLogger(o.logBuf)
 	}
-	c, err := New(Options{App: job.AppConfig, Logger: log, Version: "test"})
+	c, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -147,6 +134,7 @@ func (r *recorder) all() []hit {
 	return append([]hit(nil), r.hits...)
 }
 
+// count is how many requests went to path.
 func (r *recorder) count(path string) int {
 	n := 0
 	for _, h := range r.all() {

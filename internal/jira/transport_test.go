@@ -2,33 +2,27 @@ package jira
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
-func appFor(t *testing.T, base string, extra map[string]any, opts config.Options) config.AppConfig {
-	t.Helper()
-	app := map[string]any{"token": testEmail + ":" + testToken, "siteName": "acme", "baseUrl": base, "maxRetries": 3}
-	for k, v := range extra {
-		app[k] = v
-	}
-	b, _ := json.Marshal(map[string]any{"appConfig": app, "output": map[string]any{}})
-	job, err := config.Parse(b, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return job.AppConfig
+// optsFor returns the options the job file's defaults give a client of
+// base, with maxRetries 3.
+func optsFor(base string) Options {
+	return Options{SiteURL: base, SiteName: "acme", Email: testEmail, APIToken: secret.New(testToken),
+		RequestsPerSecond: 100, Burst: 20, Concurrency: DefaultConcurrency, MaxRetries: 3, Timeout: 30 * time.Second}
 }
 
 func TestTransportSettings(t *testing.T) {
-	app := appFor(t, "https://x.example", map[string]any{"maxConnections": 7, "disableCompression": true}, config.Options{})
-	c, err := New(Options{App: app})
+	app := optsFor("https://x.example")
+	app.MaxConnections, app.DisableCompression = 7, true
+	c, err := New(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +40,7 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 	defer srv.Close()
 
 	// Without the flag the self-signed certificate fails at once, no retries.
-	strict, err := New(Options{App: appFor(t, srv.URL, nil, config.Options{})})
+	strict, err := New(optsFor(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +54,9 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 	}
 
 	logs := &simtest.SyncBuffer{}
-	app := appFor(t, srv.URL, map[string]any{"insecureSkipVerify": true}, config.Options{AllowInsecure: true})
-	c, err := New(Options{App: app, Logger: newTextLogger(logs)})
+	app := optsFor(srv.URL)
+	app.InsecureSkipVerify, app.Logger = true, newTextLogger(logs)
+	c, err := New(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +69,7 @@ func TestInsecureSkipVerifyWarnsAndWorks(t *testing.T) {
 }
 
 func TestNewRefusesMissingCredentials(t *testing.T) {
-	if _, err := New(Options{App: config.AppConfig{SiteName: "acme"}}); err == nil {
+	if _, err := New(Options{SiteURL: "https://acme.atlassian.net", SiteName: "acme"}); err == nil {
 		t.Fatal("New accepted an appConfig without token")
 	}
 }
@@ -85,9 +80,9 @@ func TestNewRefusesMissingCredentials(t *testing.T) {
 func TestPoolFollowsConcurrency(t *testing.T) {
 	pool := func(conc, maxConns int) (int, string) {
 		logs := &simtest.SyncBuffer{}
-		app := appFor(t, "https://x.example", map[string]any{"concurrency": conc}, config.Options{})
-		app.MaxConnections = maxConns
-		c, err := New(Options{App: app, Logger: newTextLogger(logs)})
+		app := optsFor("https://x.example")
+		app.Concurrency, app.MaxConnections, app.Logger = conc, maxConns, newTextLogger(logs)
+		c, err := New(app)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,8 +95,8 @@ func TestPoolFollowsConcurrency(t *testing.T) {
 	if n, logs := pool(16, 0); n != 16 || strings.Contains(logs, "WARN") {
 		t.Fatalf("concurrency 16, maxConnections unset: pool %d, logs %q", n, logs)
 	}
-	if n, _ := pool(4, 0); n != config.DefaultMaxConnections {
-		t.Fatalf("concurrency 4, maxConnections unset: pool %d, want the default %d", n, config.DefaultMaxConnections)
+	if n, _ := pool(4, 0); n != DefaultMaxConnections {
+		t.Fatalf("concurrency 4, maxConnections unset: pool %d, want the default %d", n, DefaultMaxConnections)
 	}
 	if n, logs := pool(16, 4); n != 4 || !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "maxConnections") {
 		t.Fatalf("explicit pool 4 under concurrency 16: pool %d, logs %q", n, logs)

@@ -69,10 +69,10 @@ type Directory struct {
 // Directories lists the organization's directories (Admin API v2): writes
 // need a real directory id, "-" is refused.
 func (c *Client) Directories(ctx context.Context) ([]Directory, error) {
-	if !c.app.HasOrgAccess() {
+	if !c.opts.HasOrgAccess() {
 		return nil, ErrNoOrgAccess
 	}
-	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories"
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories"
 	p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, nil))
 	if err != nil {
 		return nil, fmt.Errorf("list org directories: %w", err)
@@ -116,10 +116,10 @@ func (a *directoryUserAnswer) check() error {
 // any directory); an unknown account is an error for which IsNotFound is
 // true.
 func (c *Client) DirectoryUserByID(ctx context.Context, accountID string) (DirectoryUser, error) {
-	if !c.app.HasOrgAccess() {
+	if !c.opts.HasOrgAccess() {
 		return DirectoryUser{}, ErrNoOrgAccess
 	}
-	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories/-/users/" + url.PathEscape(accountID)
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users/" + url.PathEscape(accountID)
 	a, err := getJSON[directoryUserAnswer](ctx, c, c.adminCall(routeOrgUser, path, nil))
 	if err != nil {
 		return DirectoryUser{}, fmt.Errorf("read org account %s: %w", accountID, err)

@@ -276,7 +276,7 @@ func isAlready(msg string) bool {
 
 // adminWrite refuses an Admin API write when the job has no org access.
 func (c *Client) adminWrite(ctx context.Context, wc writeCall) WriteResult {
-	if !c.app.HasOrgAccess() {
+	if !c.opts.HasOrgAccess() {
 		return WriteResult{Class: WriteRejected, Message: ErrNoOrgAccess.Error()}
 	}
 	return c.write(ctx, wc)
@@ -355,9 +355,9 @@ func (c *Client) SuspendUser(ctx context.Context, directoryID, accountID string,
 	if suspend {
 		route, verb = routeOrgSuspend, "suspend"
 	}
-	path := "/v2/orgs/" + url.PathEscape(c.app.OrgID) + "/directories/" + url.PathEscape(directoryID) +
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/" + url.PathEscape(directoryID) +
 		"/users/" + url.PathEscape(accountID) + "/" + verb
-	return c.adminWrite(ctx, writeCall{method: http.MethodPost, route: route, url: c.app.AdminBase() + path, auth: authBearer})
+	return c.adminWrite(ctx, writeCall{method: http.MethodPost, route: route, url: c.opts.AdminURL + path, auth: authBearer})
 }
 
 // SetAccountActive deactivates (active false) or reactivates the Atlassian
@@ -367,6 +367,6 @@ func (c *Client) SetAccountActive(ctx context.Context, accountID string, active 
 	if active {
 		route, verb = routeLifecycleOn, "enable"
 	}
-	u := c.app.Gateway() + "/users/" + url.PathEscape(accountID) + "/manage/lifecycle/" + verb
+	u := c.opts.GatewayURL + "/users/" + url.PathEscape(accountID) + "/manage/lifecycle/" + verb
 	return c.adminWrite(ctx, writeCall{method: http.MethodPost, route: route, url: u, auth: authBearer})
 }

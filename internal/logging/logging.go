@@ -35,9 +35,6 @@ func New(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("unknown log format %q: use text or json", format)
 }
 
-// Discard returns a logger that drops everything.
-func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 // ParseLevel maps debug, info, warn (or warning) and error to a slog level.
 func ParseLevel(s string) (slog.Level, error) {
 	switch strings.ToLower(s) {

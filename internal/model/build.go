@@ -236,17 +236,3 @@ func firstNonEmpty(a, b string) string {
 	}
 	return b
 }
-
-// EffectiveRoleRel: a user holds a project role by a path ("user" for a user
-// actor, "group:GROUPID" for a member of a group actor).
-func EffectiveRoleRel(accountID, projectRoleID, via string) Relation {
-	return Relation{Kind: EffectiveRole, FromType: string(User), FromID: accountID, ToType: string(ProjectRole), ToID: projectRoleID,
-		Metadata: JSON(map[string]any{"via": via})}
-}
-
-// EffectivePermissionRel: a user holds a permission in a project by a path
-// (see the access package for the path grammar).
-func EffectivePermissionRel(accountID, projectID, permission, via string) Relation {
-	return Relation{Kind: EffectivePermission, FromType: string(User), FromID: accountID, ToType: string(Project), ToID: projectID,
-		Metadata: JSON(map[string]any{"permission": permission, "via": via})}
-}

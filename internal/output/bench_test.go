@@ -25,7 +25,7 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	for _, format := range []string{"parquet", "csv"} {
 		b.Run(fmt.Sprintf("users-%d/%s", users, format), func(b *testing.B) {
-			benchWrite(b, format, users, func(ctx context.Context, r *Run, from, n int) error {
+			benchWrite(b, format, users, func(ctx context.Context, r *Writer, from, n int) error {
 				batch := make([]model.Entity, n)
 				for i := range batch {
 					id := from + i
@@ -40,7 +40,7 @@ func BenchmarkWrite(b *testing.B) {
 			})
 		})
 		b.Run(fmt.Sprintf("relations-%d/%s", rels, format), func(b *testing.B) {
-			benchWrite(b, format, rels, func(ctx context.Context, r *Run, from, n int) error {
+			benchWrite(b, format, rels, func(ctx context.Context, r *Writer, from, n int) error {
 				batch := make([]model.Relation, n)
 				for i := range batch {
 					id := from + i
@@ -52,7 +52,7 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
-func benchWrite(b *testing.B, format string, rows int, write func(ctx context.Context, r *Run, from, n int) error) {
+func benchWrite(b *testing.B, format string, rows int, write func(ctx context.Context, r *Writer, from, n int) error) {
 	const batch = 10_000
 	ctx := context.Background()
 	for it := 0; it < b.N; it++ {
@@ -78,7 +78,7 @@ func benchWrite(b *testing.B, format string, rows int, write func(ctx context.Co
 			}
 		}()
 		start := time.Now()
-		r, err := Open(ctx, Options{Output: outputCfg(dest, format, "", 0), RunID: "BENCH"})
+		r, err := Create(ctx, withRun(outputCfg(dest, format, "", 0), "BENCH", nil))
 		if err != nil {
 			b.Fatal(err)
 		}

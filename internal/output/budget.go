@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/govextract/jira-extractor/internal/config"
 )
 
 // DefaultBufferBudget is how many bytes of Arrow memory a run holds across
@@ -23,10 +21,10 @@ const DefaultBufferBudget = 16 << 20
 // batchRows rows: DefaultBufferBudget, scaled up when batchRows is above
 // the default.
 func BufferBudget(batchRows int) int64 {
-	if batchRows <= config.DefaultBatchRows {
+	if batchRows <= DefaultBatchRows {
 		return DefaultBufferBudget
 	}
-	return int64(float64(DefaultBufferBudget) * float64(batchRows) / float64(config.DefaultBatchRows))
+	return int64(float64(DefaultBufferBudget) * float64(batchRows) / float64(DefaultBatchRows))
 }
 
 // countingAllocator counts the bytes allocated through it and not yet

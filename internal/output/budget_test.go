@@ -25,7 +25,7 @@ func TestBudgetBoundsArrowMemory(t *testing.T) {
 		ctx := context.Background()
 		tune, mem := checkedTune()
 		tune.budget = budget
-		r, err := Open(ctx, Options{Output: outputCfg(t.TempDir(), "parquet", "zstd", 0), RunID: "R", tune: tune})
+		r, err := Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "zstd", 0), "R", tune))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 )
 
 // A destination that looks like a mistyped URL is refused, not written to
@@ -23,7 +23,7 @@ func TestOpenRefusesMalformedDestinations(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.Chdir(wd) })
 	for _, dest := range []string{"s3:/bucket/x", "file://relative/x", "s3://Bad_Bucket/x"} {
-		_, err := Open(context.Background(), Options{Output: outputCfg(dest, "parquet", "", 10), RunID: "R"})
+		_, err := Create(context.Background(), withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
 		if err == nil || !strings.Contains(err.Error(), "output.destination") {
 			t.Errorf("%s: %v", dest, err)
 		}
@@ -33,19 +33,18 @@ func TestOpenRefusesMalformedDestinations(t *testing.T) {
 	}
 }
 
-// The parsed Location of a job wins, and file://localhost is the local path.
+// file://localhost is the local path.
 func TestOpenUsesParsedLocation(t *testing.T) {
 	dest := t.TempDir()
-	job, err := config.Parse([]byte(`{"appConfig":{"token":"me@example.com:tok-long-enough","siteName":"acme"},"output":{"destination":"file://localhost`+dest+`"}}`),
-		config.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	loc, err := location.Parse("file://localhost" + dest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(context.Background(), Options{Output: job.Output, RunID: "R"})
+	r, err := Create(context.Background(), Options{Destination: loc, RunID: "R"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Location() != filepath.Join(dest, "R") {
+	if r.Location().String() != filepath.Join(dest, "R") {
 		t.Fatalf("location %q", r.Location())
 	}
 	if _, err := os.Stat(filepath.Join(dest, "R")); err != nil {

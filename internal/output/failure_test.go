@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/govextract/jira-extractor/internal/location"
 	"io"
 	"io/fs"
 	"os"
@@ -24,8 +25,8 @@ func TestPermissions(t *testing.T) {
 		t.Run(fmt.Sprint("private=", private), func(t *testing.T) {
 			dest := filepath.Join(t.TempDir(), "new", "out")
 			out := outputCfg(dest, "csv", "gzip", 10)
-			out.OwnerOnly = &private
-			r, err := Open(ctx, Options{Output: out, RunID: "R"})
+			out.OwnerOnly = private
+			r, err := Create(ctx, withRun(out, "R", nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +71,7 @@ func TestDestinationNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(blocker, "out")
-	_, err := Open(ctx, Options{Output: outputCfg(dest, "parquet", "", 10), RunID: "R"})
+	_, err := Create(ctx, withRun(outputCfg(dest, "parquet", "", 10), "R", nil))
 	if err == nil {
 		t.Fatal("Open under a file succeeded")
 	}
@@ -79,11 +80,16 @@ func TestDestinationNotWritable(t *testing.T) {
 			t.Fatalf("error %q does not mention %q", err, want)
 		}
 	}
-	_, err = Open(ctx, Options{Output: outputCfg("ftp://x/y", "parquet", "", 10), RunID: "R"})
-	if err == nil || !strings.Contains(err.Error(), "unsupported scheme") {
+	// Destinations are parsed before Open (by location.Parse): an
+	// unsupported scheme never gets here, and no destination is refused.
+	if _, err := location.Parse("ftp://x/y"); err == nil || !strings.Contains(err.Error(), "unsupported scheme") {
 		t.Fatalf("ftp destination: %v", err)
 	}
-	_, err = Open(ctx, Options{Output: outputCfg(t.TempDir(), "parquet", "", 10), RunID: "../escape"})
+	_, err = Create(ctx, withRun(Options{Format: "parquet"}, "R", nil))
+	if err == nil || !strings.Contains(err.Error(), "output.destination") {
+		t.Fatalf("no destination: %v", err)
+	}
+	_, err = Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "../escape", nil))
 	if err == nil {
 		t.Fatal("a run id with a slash was accepted")
 	}
@@ -130,7 +136,7 @@ func checkDiskFull(t *testing.T, dest string, tune *tuning) {
 	t.Helper()
 	ctx := context.Background()
 	out := outputCfg(dest, "parquet", "none", 5000)
-	r, err := Open(ctx, Options{Output: out, RunID: "R", tune: tune})
+	r, err := Create(ctx, withRun(out, "R", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,14 +171,14 @@ func checkDiskFull(t *testing.T, dest string, tune *tuning) {
 	if _, err := os.Stat(filepath.Join(dest, "R")); !os.IsNotExist(err) {
 		t.Fatalf("run folder left after Abort: %v", err)
 	}
-	if _, err := OpenRun(ctx, filepath.Join(dest, "R"), nil); err == nil {
+	if _, err := OpenRun(ctx, location.MustParse(filepath.Join(dest, "R")), nil); err == nil {
 		t.Fatal("OpenRun of an aborted run succeeded")
 	}
 }
 
 func TestBadRows(t *testing.T) {
 	ctx := context.Background()
-	r, err := Open(ctx, Options{Output: outputCfg(t.TempDir(), "parquet", "", 10), RunID: "R"})
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "", 10), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +237,7 @@ func TestBadRows(t *testing.T) {
 func TestConcurrentSameKind(t *testing.T) {
 	ctx := context.Background()
 	tune, mem := checkedTune()
-	r, err := Open(ctx, Options{Output: outputCfg(t.TempDir(), "parquet", "snappy", 97), RunID: "R", tune: tune})
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), "parquet", "snappy", 97), "R", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +299,7 @@ func TestVerifyFindsProblems(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ctx := context.Background()
 			dest := t.TempDir()
-			r, err := Open(ctx, Options{Output: outputCfg(dest, format, "", 10), RunID: "R"})
+			r, err := Create(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,13 +318,13 @@ func TestVerifyFindsProblems(t *testing.T) {
 			p1 := "entities/source_type=user/part-00001" + ext
 			pg := "entities/source_type=group/part-00000" + ext
 			// Flip a byte in p0, delete p1, add a stray file, lie about rows of member_of.
-			b, _ := os.ReadFile(filepath.Join(run, p0))
+			b, _ := os.ReadFile(filepath.Join(run.String(), p0))
 			b[len(b)/2] ^= 0xff
-			_ = os.WriteFile(filepath.Join(run, p0), b, 0o600)
-			_ = os.Remove(filepath.Join(run, p1))
-			_ = os.WriteFile(filepath.Join(run, "entities", "stray.txt"), []byte("x"), 0o600)
+			_ = os.WriteFile(filepath.Join(run.String(), p0), b, 0o600)
+			_ = os.Remove(filepath.Join(run.String(), p1))
+			_ = os.WriteFile(filepath.Join(run.String(), "entities", "stray.txt"), []byte("x"), 0o600)
 			// A group file with an extra row: sha, bytes and rows all wrong.
-			replaceWithRows(t, run, pg, format)
+			replaceWithRows(t, run.String(), pg, format)
 
 			rr, err := OpenRun(ctx, run, nil)
 			if err != nil {
@@ -344,7 +350,7 @@ func TestVerifyFindsProblems(t *testing.T) {
 func replaceWithRows(t *testing.T, run, name, format string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := Open(ctx, Options{Output: outputCfg(t.TempDir(), format, "", 10), RunID: "X"})
+	r, err := Create(ctx, withRun(outputCfg(t.TempDir(), format, "", 10), "X", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +360,7 @@ func replaceWithRows(t *testing.T, run, name, format string) {
 	if err := r.Commit(ctx, newManifest("X")); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(r.Location(), filepath.FromSlash(name)))
+	b, err := os.ReadFile(filepath.Join(r.Location().String(), filepath.FromSlash(name)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +372,7 @@ func replaceWithRows(t *testing.T, run, name, format string) {
 func TestOpenRunIncomplete(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
-	r, err := Open(ctx, Options{Output: outputCfg(dest, "parquet", "", 2), RunID: "R"})
+	r, err := Create(ctx, withRun(outputCfg(dest, "parquet", "", 2), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,10 +381,10 @@ func TestOpenRunIncomplete(t *testing.T) {
 	}
 	// Parts are on disk, but no Commit: the run is not complete.
 	_, err = OpenRun(ctx, r.Location(), nil)
-	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "no manifest.json") || !strings.Contains(err.Error(), r.Location()) {
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "no manifest.json") || !strings.Contains(err.Error(), r.Location().String()) {
 		t.Fatalf("OpenRun of an unfinished run: %v", err)
 	}
-	if _, err := OpenRun(ctx, filepath.Join(dest, "nope"), nil); err == nil || !strings.Contains(err.Error(), "no run folder") {
+	if _, err := OpenRun(ctx, location.MustParse(filepath.Join(dest, "nope")), nil); err == nil || !strings.Contains(err.Error(), "no run folder") {
 		t.Fatalf("OpenRun of a missing folder: %v", err)
 	}
 	if err := r.Abort(ctx); err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 )
@@ -87,7 +87,7 @@ func makeRelations(kind model.RelationKind, n int) []model.Relation {
 
 // writeAll writes ents and rels concurrently, one goroutine per kind, in
 // batches of batch.
-func writeAll(t *testing.T, r *Run, ents map[model.SourceType][]model.Entity, rels map[model.RelationKind][]model.Relation, batch int) {
+func writeAll(t *testing.T, r *Writer, ents map[model.SourceType][]model.Entity, rels map[model.RelationKind][]model.Relation, batch int) {
 	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -134,8 +134,18 @@ func checkedTune() (*tuning, *memory.CheckedAllocator) {
 	return &tuning{mem: mem}, mem
 }
 
-func outputCfg(dest, format, compression string, batchRows int) config.Output {
-	return config.Output{Destination: dest, Format: format, Compression: compression, BatchRows: batchRows}
+// outputCfg returns owner-only output options for dest (a zero
+// Destination when dest does not parse, as a caller that skipped parsing
+// would pass).
+func outputCfg(dest, format, compression string, batchRows int) Options {
+	loc, _ := location.Parse(dest)
+	return Options{Destination: loc, Format: format, Compression: compression, BatchRows: batchRows, OwnerOnly: true}
+}
+
+// withRun returns o writing run runID with the test knobs tune.
+func withRun(o Options, runID string, tune *tuning) Options {
+	o.RunID, o.tune = runID, tune
+	return o
 }
 
 // wantEntity is what a written entity reads back as: nullable empty strings

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output/store"
@@ -34,44 +33,33 @@ const readBatchRows = 16 * 1024
 
 // RunReader reads a finished run: its manifest, its rows, its checksums.
 type RunReader struct {
+	loc   location.Location
 	store store.Store
 	m     *manifest.Manifest
 	mem   memory.Allocator
 }
 
-// OpenRun opens the finished run at location: a local path, a file:// URL
-// or s3://bucket/prefix/RUN_ID (s3opts gives region, endpoint, ...; may be
+// OpenRun opens the finished run at loc: a local folder or
+// s3://bucket/prefix/RUN_ID (s3opts gives region, endpoint, ...; may be
 // nil). It fails with ErrIncomplete when manifest.json is missing.
-func OpenRun(ctx context.Context, location string, s3opts *config.S3Output) (*RunReader, error) {
-	return openRun(ctx, location, s3opts, nil)
+func OpenRun(ctx context.Context, loc location.Location, s3opts *store.S3Options) (*RunReader, error) {
+	return openRun(ctx, loc, s3opts, nil)
 }
 
-func openRun(ctx context.Context, location string, s3opts *config.S3Output, tune *tuning) (*RunReader, error) {
+func openRun(ctx context.Context, loc location.Location, s3opts *store.S3Options, tune *tuning) (*RunReader, error) {
 	var st store.Store
 	switch {
-	case strings.HasPrefix(location, "s3://"):
-		bucket, prefix, err := store.ParseS3URL(location)
-		if err != nil {
-			return nil, err
+	case loc.IsS3():
+		if loc.Prefix() == "" {
+			return nil, fmt.Errorf("%s names a bucket, not a run: write s3://bucket/prefix/RUN_ID", loc)
 		}
-		if prefix == "" {
-			return nil, fmt.Errorf("%s names a bucket, not a run: write s3://bucket/prefix/RUN_ID", location)
-		}
-		s, err := newS3Store(ctx, bucket, prefix, s3opts, tune)
+		s, err := newS3Store(ctx, loc.Bucket(), loc.Prefix(), s3opts, tune)
 		if err != nil {
 			return nil, err
 		}
 		st = s
-	default:
-		p := location
-		if strings.HasPrefix(location, "file://") {
-			var err error
-			if p, err = filePath(location); err != nil {
-				return nil, err
-			}
-		} else if strings.Contains(location, "://") {
-			return nil, fmt.Errorf("%q: unsupported scheme (use a path, file:///path or s3://bucket/prefix/RUN_ID)", location)
-		}
+	case loc.IsLocal():
+		p := loc.Path()
 		fi, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("no run folder at %s: %w", p, err)
@@ -79,7 +67,9 @@ func openRun(ctx context.Context, location string, s3opts *config.S3Output, tune
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("%s is not a run folder (it is a file)", p)
 		}
-		st = store.NewLocal(filepath.Clean(p), true)
+		st = store.NewLocal(p, true)
+	default:
+		return nil, errors.New("no run location: name a run folder, file:///path/RUN_ID or s3://bucket/prefix/RUN_ID")
 	}
 	f, err := st.Open(ctx, manifest.FileName)
 	if err != nil {
@@ -97,14 +87,14 @@ func openRun(ctx context.Context, location string, s3opts *config.S3Output, tune
 	if tune != nil && tune.mem != nil {
 		mem = tune.mem
 	}
-	return &RunReader{store: st, m: &m, mem: mem}, nil
+	return &RunReader{loc: loc, store: st, m: &m, mem: mem}, nil
 }
 
 // Manifest returns the run's manifest.
 func (r *RunReader) Manifest() *manifest.Manifest { return r.m }
 
 // Location is the run folder.
-func (r *RunReader) Location() string { return r.store.Location() }
+func (r *RunReader) Location() location.Location { return r.loc }
 
 func (r *RunReader) table(name, kind string) (*manifest.Table, error) {
 	t := r.m.Table(name)

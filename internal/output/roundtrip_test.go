@@ -50,11 +50,11 @@ func TestRoundTrip(t *testing.T) {
 			ctx := context.Background()
 			tune, mem := checkedTune()
 			dest := t.TempDir()
-			r, err := Open(ctx, Options{Output: outputCfg(dest, tc.format, tc.compression, batchRows), RunID: "RUN1", tune: tune})
+			r, err := Create(ctx, withRun(outputCfg(dest, tc.format, tc.compression, batchRows), "RUN1", tune))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := filepath.Join(dest, "RUN1"); r.Location() != want {
+			if want := filepath.Join(dest, "RUN1"); r.Location().String() != want {
 				t.Fatalf("Location %q, want %q", r.Location(), want)
 			}
 			writeAll(t, r, ents, rels, 5)
@@ -88,7 +88,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			// Each file carries the typed schema itself.
 			for _, ts := range Schemas() {
-				checkFileSchema(t, filepath.Join(r.Location(), filepath.FromSlash(ts.Dir), "part-00000"+tc.ext), ts.Schema)
+				checkFileSchema(t, filepath.Join(r.Location().String(), filepath.FromSlash(ts.Dir), "part-00000"+tc.ext), ts.Schema)
 			}
 			mem.AssertSize(t, 0)
 		})
@@ -166,7 +166,7 @@ func checkFileSchema(t *testing.T, path string, want *arrow.Schema) {
 func TestCSVHostileStringsDirect(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
-	r, err := Open(ctx, Options{Output: outputCfg(dest, "csv", "none", 1000), RunID: "R"})
+	r, err := Create(ctx, withRun(outputCfg(dest, "csv", "none", 1000), "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestCSVCRLFInsideField(t *testing.T) {
 	ctx := context.Background()
 	for _, format := range []string{"csv", "parquet"} {
 		dest := t.TempDir()
-		r, err := Open(ctx, Options{Output: outputCfg(dest, format, "", 10), RunID: "R"})
+		r, err := Create(ctx, withRun(outputCfg(dest, format, "", 10), "R", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestCSVCRLFInsideField(t *testing.T) {
 			}
 			continue
 		}
-		raw, _ := os.ReadFile(filepath.Join(r.Location(), "entities", "source_type=group", "part-00000.csv"))
+		raw, _ := os.ReadFile(filepath.Join(r.Location().String(), "entities", "source_type=group", "part-00000.csv"))
 		if !bytes.Contains(raw, []byte("\"windows\r\nline\"")) {
 			t.Fatalf("csv file lost the CR: %q", raw)
 		}
@@ -249,7 +249,7 @@ func TestEmptyKindsGetFiles(t *testing.T) {
 			ctx := context.Background()
 			tune, mem := checkedTune()
 			dest := t.TempDir()
-			r, err := Open(ctx, Options{Output: outputCfg(dest, format, "", 100), RunID: "R", tune: tune})
+			r, err := Create(ctx, withRun(outputCfg(dest, format, "", 100), "R", tune))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +275,7 @@ func TestEmptyKindsGetFiles(t *testing.T) {
 				ext = ".csv"
 			}
 			for _, ts := range Schemas() {
-				checkFileSchema(t, filepath.Join(r.Location(), filepath.FromSlash(ts.Dir), "part-00000"+ext), ts.Schema)
+				checkFileSchema(t, filepath.Join(r.Location().String(), filepath.FromSlash(ts.Dir), "part-00000"+ext), ts.Schema)
 			}
 			rr, err := openRun(ctx, r.Location(), nil, tune)
 			if err != nil {
@@ -299,7 +299,7 @@ func TestFlushByBytes(t *testing.T) {
 	dest := t.TempDir()
 	out := outputCfg(dest, "parquet", "", 1_000_000)
 	out.BatchBytes = 4096
-	r, err := Open(ctx, Options{Output: out, RunID: "R"})
+	r, err := Create(ctx, withRun(out, "R", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestFlushByBytes(t *testing.T) {
 			t.Fatalf("part %s has %d rows: batchBytes did not cut it", f.Path, f.Rows)
 		}
 		// One row group per part file.
-		pf, err := file.OpenParquetFile(filepath.Join(r.Location(), filepath.FromSlash(f.Path)), false)
+		pf, err := file.OpenParquetFile(filepath.Join(r.Location().String(), filepath.FromSlash(f.Path)), false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,11 +342,11 @@ func TestManifestFile(t *testing.T) {
 	var texts [][]byte
 	for i := 0; i < 2; i++ {
 		dest := t.TempDir()
-		r, err := Open(ctx, Options{Output: outputCfg("file://"+dest, "parquet", "", 10), RunID: "R"})
+		r, err := Create(ctx, withRun(outputCfg("file://"+dest, "parquet", "", 10), "R", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Location() != filepath.Join(dest, "R") {
+		if r.Location().String() != filepath.Join(dest, "R") {
 			t.Fatalf("file:// location %q", r.Location())
 		}
 		if err := r.WriteEntities(ctx, model.User, makeEntities(model.User, 25)); err != nil {

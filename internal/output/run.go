@@ -4,29 +4,47 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
-// Options say where and how a run is written.
+// Defaults Open applies to options left zero.
+const (
+	DefaultFormat     = "parquet"
+	DefaultBatchRows  = 20_000
+	DefaultBatchBytes = 64 << 20
+)
+
+// Options say where and how a run is written. Zero fields take the
+// defaults (parquet, zstd for parquet and none for csv, DefaultBatchRows,
+// DefaultBatchBytes).
 type Options struct {
-	// Output is the job file's output section (config.Parse fills defaults;
-	// Open fills them again for callers that build it by hand).
-	Output config.Output
+	// Destination is the folder the run folder Destination/RunID is
+	// created in (required).
+	Destination location.Location
+	// Format is "parquet" or "csv".
+	Format string
+	// Compression: parquet zstd, snappy, gzip, none; csv none or gzip.
+	Compression string
+	// BatchRows and BatchBytes bound a batch of rows before it is encoded.
+	BatchRows  int
+	BatchBytes int64
+	// OwnerOnly keeps local files 0600 and folders 0700.
+	OwnerOnly bool
+	// S3 holds the S3 options of an s3:// destination (nil: the defaults).
+	S3 *store.S3Options
 	// RunID names the run folder under the destination.
 	RunID string
 	// Site is the Jira site, for logs.
@@ -46,13 +64,14 @@ type tuning struct {
 	localWrap func(io.Writer) io.Writer
 }
 
-// Run is one run being written. It implements extractor.Sink: WriteEntities
+// Writer writes one run. It implements extractor.Sink: WriteEntities
 // and WriteRelations are safe for concurrent use.
-type Run struct {
+type Writer struct {
 	opts   Options
-	out    config.Output
+	out    Options
 	log    *slog.Logger
 	store  store.Store
+	loc    location.Location // the run folder
 	enc    encoder
 	mem    memory.Allocator
 	limits limits
@@ -81,13 +100,13 @@ const (
 	stateAborted
 )
 
-// Open prepares a run folder DEST/RUN_ID and proves it writable (a clear
+// Create prepares a run folder DEST/RUN_ID and proves it writable (a clear
 // error naming the location and the fix otherwise).
-func Open(ctx context.Context, opts Options) (*Run, error) {
+func Create(ctx context.Context, opts Options) (*Writer, error) {
 	if err := validRunID(opts.RunID); err != nil {
 		return nil, err
 	}
-	out := withDefaults(opts.Output)
+	out := withDefaults(opts)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -102,7 +121,7 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 	if opts.tune != nil && opts.tune.budget > 0 {
 		soft = opts.tune.budget
 	}
-	st, err := newStore(ctx, out, opts.RunID, opts.tune)
+	loc, st, err := newStore(ctx, out, opts.RunID, opts.tune)
 	if err != nil {
 		return nil, err
 	}
@@ -115,9 +134,9 @@ func Open(ctx context.Context, opts Options) (*Run, error) {
 			return nil, fmt.Errorf("output.compression: %w", err)
 		}
 	}
-	r := &Run{
-		opts: opts, out: out, log: log.With("component", "output", "location", st.Location()),
-		store: st, enc: enc, mem: mem,
+	r := &Writer{
+		opts: opts, out: out, log: log.With("component", "output", "location", loc.String()),
+		store: st, loc: loc, enc: enc, mem: mem,
 		limits:    limits{rows: out.BatchRows, bytes: out.BatchBytes},
 		budget:    newBudget(acct, soft),
 		entities:  map[model.SourceType]*table{},
@@ -143,12 +162,9 @@ func validRunID(id string) error {
 	return nil
 }
 
-func withDefaults(o config.Output) config.Output {
-	if o.Destination == "" {
-		o.Destination = config.DefaultDestination
-	}
+func withDefaults(o Options) Options {
 	if o.Format == "" {
-		o.Format = config.DefaultFormat
+		o.Format = DefaultFormat
 	}
 	if o.Compression == "" {
 		o.Compression = "zstd"
@@ -157,42 +173,39 @@ func withDefaults(o config.Output) config.Output {
 		}
 	}
 	if o.BatchRows <= 0 {
-		o.BatchRows = config.DefaultBatchRows
+		o.BatchRows = DefaultBatchRows
 	}
 	if o.BatchBytes <= 0 {
-		o.BatchBytes = config.DefaultBatchBytes
+		o.BatchBytes = DefaultBatchBytes
 	}
 	return o
 }
 
-// newStore opens the store of DEST/RUN_ID: out.Location as config.Parse
-// left it, or out.Destination parsed for callers that build out by hand.
-func newStore(ctx context.Context, out config.Output, runID string, tune *tuning) (store.Store, error) {
-	dest := out.Location
+// newStore opens the store of DEST/RUN_ID.
+func newStore(ctx context.Context, out Options, runID string, tune *tuning) (location.Location, store.Store, error) {
+	dest := out.Destination
 	if dest.IsZero() {
-		var err error
-		if dest, err = location.Parse(out.Destination); err != nil {
-			return nil, fmt.Errorf("output.destination: %w", err)
-		}
+		return dest, nil, errors.New("output.destination is not set: name a folder, file:///path or s3://bucket/prefix")
 	}
 	if err := location.ValidName(runID); err != nil {
-		return nil, fmt.Errorf("run id: %w", err)
+		return dest, nil, fmt.Errorf("run id: %w", err)
 	}
 	run := dest.Join(runID)
 	if run.IsS3() {
-		return newS3Store(ctx, run.Bucket(), run.Prefix(), out.S3, tune)
+		s, err := newS3Store(ctx, run.Bucket(), run.Prefix(), out.S3, tune)
+		return run, s, err
 	}
-	l := store.NewLocal(run.Path(), out.Private())
+	l := store.NewLocal(run.Path(), out.OwnerOnly)
 	if tune != nil {
 		l.WrapWriter = tune.localWrap
 	}
-	return l, nil
+	return run, l, nil
 }
 
-func newS3Store(ctx context.Context, bucket, prefix string, s3o *config.S3Output, tune *tuning) (*store.S3, error) {
+func newS3Store(ctx context.Context, bucket, prefix string, s3o *store.S3Options, tune *tuning) (*store.S3, error) {
 	var so store.S3Options
 	if s3o != nil {
-		so = store.S3Options{Region: s3o.Region, Endpoint: s3o.Endpoint, UsePathStyle: s3o.UsePathStyle, SSE: s3o.SSE, KMSKeyID: s3o.KMSKeyID}
+		so = *s3o
 	}
 	if tune != nil && tune.s3 != nil {
 		tune.s3(&so)
@@ -200,20 +213,11 @@ func newS3Store(ctx context.Context, bucket, prefix string, s3o *config.S3Output
 	return store.NewS3(ctx, bucket, prefix, so)
 }
 
-func filePath(u string) (string, error) {
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Host != "" && pu.Host != "localhost") || pu.Path == "" {
-		return "", fmt.Errorf("%q is not a file:///absolute/path URL", u)
-	}
-	return filepath.FromSlash(pu.Path), nil
-}
-
-// Location is the run folder as a user would type it: DEST/RUN_ID or
-// s3://bucket/prefix/RUN_ID.
-func (r *Run) Location() string { return r.store.Location() }
+// Location is the run folder DEST/RUN_ID the run writes to.
+func (r *Writer) Location() location.Location { return r.loc }
 
 // usable reports whether writes may go on.
-func (r *Run) usable() error {
+func (r *Writer) usable() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch r.state {
@@ -228,7 +232,7 @@ func (r *Run) usable() error {
 	}
 }
 
-func (r *Run) fail(err error) error {
+func (r *Writer) fail(err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err == nil {
@@ -242,7 +246,7 @@ func (r *Run) fail(err error) error {
 
 // WriteEntities appends entities of one kind; full batches are written as
 // part files on the way.
-func (r *Run) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
+func (r *Writer) WriteEntities(ctx context.Context, kind model.SourceType, batch []model.Entity) error {
 	t := r.entities[kind]
 	if t == nil {
 		return fmt.Errorf("write entities: unknown kind %q", kind)
@@ -251,7 +255,7 @@ func (r *Run) WriteEntities(ctx context.Context, kind model.SourceType, batch []
 }
 
 // WriteRelations appends relations of one kind.
-func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
+func (r *Writer) WriteRelations(ctx context.Context, kind model.RelationKind, batch []model.Relation) error {
 	t := r.relations[kind]
 	if t == nil {
 		return fmt.Errorf("write relations: unknown kind %q", kind)
@@ -263,7 +267,7 @@ func (r *Run) WriteRelations(ctx context.Context, kind model.RelationKind, batch
 // memory budget.
 const appendChunk = 1024
 
-func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) error {
+func (r *Writer) write(ctx context.Context, t *table, n int, add func(int) error) error {
 	r.writers.RLock()
 	defer r.writers.RUnlock()
 	if err := r.usable(); err != nil {
@@ -308,7 +312,7 @@ func (r *Run) write(ctx context.Context, t *table, n int, add func(int) error) e
 // least the budget's minimum part, and writes it: called when the run holds
 // more than its memory budget, so that the number of tables being filled at
 // once does not add up.
-func (r *Run) relieve(ctx context.Context) error {
+func (r *Writer) relieve(ctx context.Context) error {
 	var big *table
 	var most int64
 	for _, t := range r.tables {
@@ -331,7 +335,7 @@ func (r *Run) relieve(ctx context.Context) error {
 }
 
 // flushCut writes a record cut from t and frees t's flush slot.
-func (r *Run) flushCut(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+func (r *Writer) flushCut(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
 	err := r.flush(ctx, t, rec, part)
 	<-t.flushSlot
 	if err != nil {
@@ -341,7 +345,7 @@ func (r *Run) flushCut(ctx context.Context, t *table, rec arrow.RecordBatch, par
 }
 
 // flush writes rec as part file number part and releases it.
-func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
+func (r *Writer) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part int) error {
 	r.budget.flushStarted()
 	defer r.budget.flushDone()
 	defer rec.Release()
@@ -372,7 +376,7 @@ func (r *Run) flush(ctx context.Context, t *table, rec arrow.RecordBatch, part i
 // with its schema), fills m.Tables in model order with m.Format and
 // m.Compression, and writes manifest.json last. On error no manifest is
 // written; call Abort to discard the files.
-func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
+func (r *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	if err := r.usable(); err != nil {
 		return err
 	}
@@ -428,7 +432,7 @@ func (r *Run) Commit(ctx context.Context, m *manifest.Manifest) error {
 	return nil
 }
 
-func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
+func (r *Writer) writeManifest(ctx context.Context, m *manifest.Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)
@@ -450,7 +454,7 @@ func (r *Run) writeManifest(ctx context.Context, m *manifest.Manifest) error {
 
 // PartFiles is how many part files the run has written so far (what Abort
 // would remove).
-func (r *Run) PartFiles() int {
+func (r *Writer) PartFiles() int {
 	n := 0
 	for _, t := range r.tables {
 		t.filesMu.Lock()
@@ -463,7 +467,7 @@ func (r *Run) PartFiles() int {
 // Abort stops the run and removes what it wrote where it can; no manifest is
 // written. Safe after a failed write or Commit; a no-op after a successful
 // Commit.
-func (r *Run) Abort(ctx context.Context) error {
+func (r *Writer) Abort(ctx context.Context) error {
 	r.mu.Lock()
 	if r.state == stateCommitted || r.state == stateAborted {
 		r.mu.Unlock()
@@ -487,7 +491,7 @@ func (r *Run) Abort(ctx context.Context) error {
 }
 
 // release frees the builders of every table.
-func (r *Run) release() {
+func (r *Writer) release() {
 	for _, t := range r.tables {
 		t.mu.Lock()
 		if t.b != nil {

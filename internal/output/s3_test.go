@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output/s3test"
@@ -89,10 +89,10 @@ func s3EnvSpill(t *testing.T) (*s3test.Server, *recorder, *tuning, string) {
 	return srv, rec, tune, spill
 }
 
-func s3Output(srv *s3test.Server, format string, batchRows int) config.Output {
+func s3Output(srv *s3test.Server, format string, batchRows int) Options {
 	o := outputCfg("s3://runs/jira/nightly", format, "", batchRows)
 	// Region and credentials come from the environment (default chain).
-	o.S3 = &config.S3Output{Endpoint: srv.Endpoint, UsePathStyle: true}
+	o.S3 = &store.S3Options{Endpoint: srv.Endpoint, UsePathStyle: true}
 	return o
 }
 
@@ -102,11 +102,11 @@ func TestS3RoundTrip(t *testing.T) {
 	for _, format := range []string{"parquet", "csv"} {
 		runID := "RUN-" + format
 		out := s3Output(srv, format, 4)
-		r, err := Open(ctx, Options{Output: out, RunID: runID, tune: tune})
+		r, err := Create(ctx, withRun(out, runID, tune))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "s3://runs/jira/nightly/" + runID; r.Location() != want {
+		if want := "s3://runs/jira/nightly/" + runID; r.Location().String() != want {
 			t.Fatalf("Location %q, want %q", r.Location(), want)
 		}
 		users := makeEntities(model.User, 10)
@@ -136,7 +136,7 @@ func TestS3RoundTrip(t *testing.T) {
 		}
 	}
 	// A run without a manifest is refused.
-	if _, err := OpenRun(ctx, "s3://runs/jira/nightly/NOPE", &config.S3Output{Endpoint: srv.Endpoint, UsePathStyle: true}); !errors.Is(err, ErrIncomplete) {
+	if _, err := OpenRun(ctx, location.MustParse("s3://runs/jira/nightly/NOPE"), &store.S3Options{Endpoint: srv.Endpoint, UsePathStyle: true}); !errors.Is(err, ErrIncomplete) {
 		t.Fatalf("OpenRun of a missing run: %v", err)
 	}
 }
@@ -153,7 +153,7 @@ func TestS3MultipartAndSSE(t *testing.T) {
 		out := s3Output(srv, "csv", 1_000_000)
 		out.S3.SSE, out.S3.KMSKeyID = sse.mode, sse.key
 		runID := "BIG-" + strings.ReplaceAll(sse.mode, ":", "")
-		r, err := Open(ctx, Options{Output: out, RunID: runID, tune: tune})
+		r, err := Create(ctx, withRun(out, runID, tune))
 		if err != nil {
 			t.Fatalf("%s: %v", sse.mode, err)
 		}
@@ -220,7 +220,7 @@ func TestS3ServerStoppedMidRun(t *testing.T) {
 	srv, _, tune, spill := s3EnvSpill(t)
 	ctx := context.Background()
 	out := s3Output(srv, "parquet", 5)
-	r, err := Open(ctx, Options{Output: out, RunID: "DIES", tune: tune})
+	r, err := Create(ctx, withRun(out, "DIES", tune))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +260,8 @@ func TestS3ServerStoppedMidRun(t *testing.T) {
 func TestS3NotWritable(t *testing.T) {
 	srv, _, tune := s3Env(t)
 	out := s3Output(srv, "parquet", 5)
-	out.Destination = "s3://no-such-bucket/x"
-	_, err := Open(context.Background(), Options{Output: out, RunID: "R", tune: tune})
+	out.Destination = location.MustParse("s3://no-such-bucket/x")
+	_, err := Create(context.Background(), withRun(out, "R", tune))
 	if err == nil {
 		t.Fatal("Open on a missing bucket succeeded")
 	}

@@ -5,5 +5,5 @@ import (
 	"github.com/govextract/jira-extractor/internal/output"
 )
 
-// *output.Run is the extractor's Sink.
-var _ extractor.Sink = (*output.Run)(nil)
+// *output.Writer is the extractor's Sink.
+var _ extractor.Sink = (*output.Writer)(nil)

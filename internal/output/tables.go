@@ -19,7 +19,7 @@ import (
 // relation kinds (the actions table of an apply run): each table given
 // whole as one Arrow record, as part-00000 in its folder, with the run's
 // format and compression, on local disk or S3; then a manifest of the
-// caller's shape, last. Like Run, nothing is half-written: each file is
+// caller's shape, last. Like Writer, nothing is half-written: each file is
 // committed atomically, and a run without its manifest is not complete
 // (Abort removes what was written).
 type TableWriter struct {
@@ -38,12 +38,12 @@ func OpenTables(ctx context.Context, opts Options) (*TableWriter, error) {
 	if err := validRunID(opts.RunID); err != nil {
 		return nil, err
 	}
-	out := withDefaults(opts.Output)
+	out := withDefaults(opts)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := newStore(ctx, out, opts.RunID, opts.tune)
+	loc, st, err := newStore(ctx, out, opts.RunID, opts.tune)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func OpenTables(ctx context.Context, opts Options) (*TableWriter, error) {
 			return nil, fmt.Errorf("output.compression: %w", err)
 		}
 	}
-	return &TableWriter{store: st, enc: enc, log: log.With("component", "output", "location", st.Location())}, nil
+	return &TableWriter{store: st, enc: enc, log: log.With("component", "output", "location", loc.String())}, nil
 }
 
 // Location is the run folder (DEST/RUN_ID or s3://bucket/prefix/RUN_ID).

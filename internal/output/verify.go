@@ -92,7 +92,7 @@ func (r *RunReader) Verify(ctx context.Context) error {
 		}
 	}
 	if len(probs) > 0 {
-		return &VerifyError{Location: r.Location(), Problems: probs}
+		return &VerifyError{Location: r.Location().String(), Problems: probs}
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ type orgGroupsAnswer struct {
 // orgGroups emits the org's groups that Jira did not list (after the groups
 // phase, so the Jira group ids are known).
 func (r *run) orgGroups(ctx context.Context) error {
-	if !r.app.HasOrgAccess() || !r.app.WantsEntity(model.Group) {
+	if !r.opts.OrgAccess || !r.filter.WantsEntity(model.Group) {
 		return nil
 	}
 	if err := wait(ctx, r.groupsDone); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
 )
@@ -21,10 +20,10 @@ import (
 // budget is used up, and a goroutine per group could otherwise each hold a
 // batch).
 type emitter struct {
-	sink  Sink
-	app   config.AppConfig
-	track *progress.Tracker
-	size  int
+	sink   Sink
+	filter Filter
+	track  *progress.Tracker
+	size   int
 
 	mu   sync.Mutex
 	ents map[model.SourceType]*kindBuf[model.Entity]
@@ -40,15 +39,15 @@ type kindBuf[T any] struct {
 	writing chan struct{} // sinkSlots: one held while a batch of the kind goes to the sink
 }
 
-func newEmitter(sink Sink, app config.AppConfig, track *progress.Tracker, size int) *emitter {
-	return &emitter{sink: sink, app: app, track: track, size: size,
+func newEmitter(sink Sink, filter Filter, track *progress.Tracker, size int) *emitter {
+	return &emitter{sink: sink, filter: filter, track: track, size: size,
 		ents: map[model.SourceType]*kindBuf[model.Entity]{}, rels: map[model.RelationKind]*kindBuf[model.Relation]{}}
 }
 
 // entity queues one entity; kinds the job does not want are dropped. Rows
 // are counted for progress as they are read (a lock-free add), not per batch.
 func (e *emitter) entity(ctx context.Context, x model.Entity) error {
-	if !e.app.WantsEntity(x.SourceType) {
+	if !e.filter.WantsEntity(x.SourceType) {
 		return nil
 	}
 	e.track.AddRows(string(x.SourceType), 1)
@@ -57,7 +56,7 @@ func (e *emitter) entity(ctx context.Context, x model.Entity) error {
 
 // relation queues one relation; kinds the job does not want are dropped.
 func (e *emitter) relation(ctx context.Context, x model.Relation) error {
-	if !e.app.WantsRelation(x.Kind) {
+	if !e.filter.WantsRelation(x.Kind) {
 		return nil
 	}
 	e.track.AddRows(string(x.Kind), 1)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/model"
 )
 
@@ -44,7 +43,7 @@ func TestEmitterBoundedWhileSinkBusy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const size, producers, each = 100, 32, 400
 		sink := &gateSink{open: make(chan struct{})}
-		e := newEmitter(sink, config.AppConfig{}, nil, size)
+		e := newEmitter(sink, Filter{}, nil, size)
 		ctx := context.Background()
 		errs := make(chan error, producers)
 		for p := range producers {

@@ -12,7 +12,7 @@ import (
 // globalRoles emits the site's project roles (GET /role). A 403/404 (the
 // token lacks Administer Jira) is a warning.
 func (r *run) globalRoles(ctx context.Context) error {
-	if !r.app.WantsEntity(model.Role) {
+	if !r.filter.WantsEntity(model.Role) {
 		return nil
 	}
 	r.plan(1)
@@ -35,7 +35,7 @@ func (r *run) globalRoles(ctx context.Context) error {
 
 // applicationRoles emits product access roles and the groups that grant them.
 func (r *run) applicationRoles(ctx context.Context) error {
-	if !r.app.WantsEntity(model.ApplicationRole) {
+	if !r.filter.WantsEntity(model.ApplicationRole) {
 		return nil
 	}
 	r.plan(1)
@@ -94,10 +94,10 @@ func productAccess(x jira.ApplicationRole) []model.Relation {
 
 // permissionSchemes emits every permission scheme and its grants.
 func (r *run) permissionSchemes(ctx context.Context) error {
-	if !r.app.WantsEntity(model.PermissionScheme) {
+	if !r.filter.WantsEntity(model.PermissionScheme) {
 		return nil
 	}
-	if r.userFilter && r.app.WantsRelation(model.HoldsPermission) {
+	if r.userFilter && r.filter.WantsRelation(model.HoldsPermission) {
 		if err := wait(ctx, r.usersDone); err != nil {
 			return err
 		}

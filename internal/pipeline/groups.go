@@ -23,17 +23,17 @@ func (r *run) newGroup(id string) bool {
 // groups reads group/bulk and, per group, its members (inactive ones too
 // unless the job says otherwise). A group deleted mid-run is a warning.
 func (r *run) groups(ctx context.Context) error {
-	if !r.app.WantsEntity(model.Group) {
+	if !r.filter.WantsEntity(model.Group) {
 		close(r.groupsDone)
 		return nil
 	}
-	members := r.app.WantsRelation(model.MemberOf)
+	members := r.filter.WantsRelation(model.MemberOf)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	items, ictx := errgroup.WithContext(ctx)
 	items.SetLimit(2 * r.conc)
 	n := 0
-	err := pageBeans(ctx, r, "group/bulk", GroupsPageSize, counted(r, r.src.GroupsPage, 0), func(ctx context.Context, gs []jira.Group) error {
+	err := pageBeans(ctx, r, "group/bulk", jira.GroupsPageSize, counted(r, r.src.GroupsPage, 0), func(ctx context.Context, gs []jira.Group) error {
 		for _, g := range gs {
 			if g.GroupID == "" || !r.newGroup(g.GroupID) {
 				continue
@@ -69,11 +69,11 @@ func (r *run) groups(ctx context.Context) error {
 
 // groupMembers emits member_of for every member of one group.
 func (r *run) groupMembers(ctx context.Context, groupID string) error {
-	inactive := r.app.InactiveUsers()
+	inactive := r.filter.IncludeInactive()
 	fetch := func(ctx context.Context, startAt, maxResults int) (jira.Page[jira.User], error) {
 		return r.src.GroupMembersPage(ctx, groupID, inactive, startAt, maxResults)
 	}
-	err := pageBeans(ctx, r, "group/member groupId="+groupID, MembersPageSize, fetch, func(ctx context.Context, us []jira.User) error {
+	err := pageBeans(ctx, r, "group/member groupId="+groupID, jira.MembersPageSize, fetch, func(ctx context.Context, us []jira.User) error {
 		for _, u := range us {
 			if u.AccountID == "" || !r.wantsUser(u.AccountType, u.Active) {
 				continue

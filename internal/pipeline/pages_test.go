@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 )
 
@@ -53,7 +52,7 @@ func (s *listServer) fetch(_ context.Context, startAt, maxResults int) (jira.Pag
 
 func readList(t *testing.T, s *listServer, conc int) []int {
 	t.Helper()
-	r := newRun(Options{App: config.AppConfig{Concurrency: conc}, Source: newFakeSite(1, 1, 0)})
+	r := newRun(Options{Concurrency: conc, Source: newFakeSite(1, 1, 0)})
 	var mu sync.Mutex
 	seen := make([]int, s.n)
 	err := pageBeans(context.Background(), r, "list", 50, s.fetch, func(_ context.Context, vs []int) error {

@@ -19,19 +19,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
-)
-
-// Page sizes asked of each endpoint (the server may clamp them).
-const (
-	UsersPageSize    = 1000
-	GroupsPageSize   = 50
-	MembersPageSize  = 50
-	ProjectsPageSize = 100
 )
 
 // FanOut is how many requests per in-flight slot the pipeline keeps
@@ -75,9 +66,14 @@ type Sink interface {
 
 // Options configure one pipeline run.
 type Options struct {
-	// App holds the filters (projectKeys, accountTypes, entityKinds,
-	// relationKinds, includeInactiveUsers), Concurrency and org access.
-	App config.AppConfig
+	// Filter says which rows the run keeps.
+	Filter Filter
+	// Concurrency is the number of requests in flight (0:
+	// jira.DefaultConcurrency).
+	Concurrency int
+	// OrgAccess says the Source can read the Admin API (org users and
+	// groups).
+	OrgAccess bool
 	// Source is where data is read from.
 	Source Source
 	// Sink is where rows go.
@@ -104,7 +100,7 @@ type Result struct {
 	Warnings []manifest.Warning
 }
 
-// Run extracts everything opts.App asks for. It returns the warnings of a
+// Run extracts everything opts.Filter asks for. It returns the warnings of a
 // run that finished (possibly partially); an error means the run failed or
 // ctx was cancelled, and the sink should be aborted.
 func Run(ctx context.Context, opts Options) (Result, error) {
@@ -125,15 +121,15 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 // run is the state of one pipeline run.
 type run struct {
-	opts  Options
-	app   config.AppConfig
-	src   Source
-	log   *slog.Logger
-	conc  int           // fan-out width: requests pending at once per phase
-	wire  int           // requests on the wire at once (appConfig.concurrency)
-	sem   chan struct{} // one slot per in-flight request; nil when the Source bounds them
-	out   *emitter
-	track *progress.Tracker
+	opts   Options
+	filter Filter
+	src    Source
+	log    *slog.Logger
+	conc   int           // fan-out width: requests pending at once per phase
+	wire   int           // requests on the wire at once (appConfig.concurrency)
+	sem    chan struct{} // one slot per in-flight request; nil when the Source bounds them
+	out    *emitter
+	track  *progress.Tracker
 
 	warnMu sync.Mutex
 	warns  []manifest.Warning
@@ -153,9 +149,9 @@ type run struct {
 }
 
 func newRun(opts Options) *run {
-	conc := opts.App.Concurrency
+	conc := opts.Concurrency
 	if conc <= 0 {
-		conc = config.DefaultConcurrency
+		conc = jira.DefaultConcurrency
 	}
 	log := opts.Logger
 	if log == nil {
@@ -167,14 +163,14 @@ func newRun(opts Options) *run {
 	}
 	r := &run{
 		opts:       opts,
-		app:        opts.App,
+		filter:     opts.Filter,
 		src:        opts.Source,
 		log:        log,
 		conc:       conc,
 		wire:       conc,
 		sem:        make(chan struct{}, conc),
 		track:      opts.Tracker,
-		userFilter: len(opts.App.AccountTypes) > 0 || !opts.App.InactiveUsers(),
+		userFilter: len(opts.Filter.AccountTypes) > 0 || opts.Filter.ExcludeInactive,
 		usersDone:  make(chan struct{}),
 		excluded:   map[string]struct{}{},
 		groupsDone: make(chan struct{}),
@@ -188,10 +184,10 @@ func newRun(opts Options) *run {
 		r.sem = nil
 		r.conc = conc * FanOut
 	}
-	r.out = newEmitter(opts.Sink, opts.App, opts.Tracker, batch)
-	if len(opts.App.ProjectKeys) > 0 {
+	r.out = newEmitter(opts.Sink, opts.Filter, opts.Tracker, batch)
+	if len(opts.Filter.ProjectKeys) > 0 {
 		r.projectKeys = map[string]struct{}{}
-		for _, k := range opts.App.ProjectKeys {
+		for _, k := range opts.Filter.ProjectKeys {
 			r.projectKeys[k] = struct{}{}
 		}
 	}
@@ -211,8 +207,8 @@ func (r *run) run(ctx context.Context) error {
 // fetchAll runs every phase concurrently and waits for all of them.
 func (r *run) fetchAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	r.log.Info("extraction started", "concurrency", r.wire, "fan_out", r.conc, "org_access", r.app.HasOrgAccess(),
-		"entity_kinds", r.app.EntityKinds, "relation_kinds", r.app.RelationKinds, "project_keys", len(r.app.ProjectKeys))
+	r.log.Info("extraction started", "concurrency", r.wire, "fan_out", r.conc, "org_access", r.opts.OrgAccess,
+		"entity_kinds", r.filter.EntityKinds, "relation_kinds", r.filter.RelationKinds, "project_keys", len(r.filter.ProjectKeys))
 	g.Go(func() error { return r.phase(ctx, "users", r.users) })
 	g.Go(func() error { return r.phase(ctx, "groups", r.groups) })
 	g.Go(func() error { return r.phase(ctx, "org groups", r.orgGroups) })
@@ -335,10 +331,10 @@ func (r *run) userKept(id string) bool {
 
 // wantsUser applies the accountTypes and includeInactiveUsers filters.
 func (r *run) wantsUser(accountType string, active bool) bool {
-	if !active && !r.app.InactiveUsers() {
+	if !active && r.filter.ExcludeInactive {
 		return false
 	}
-	return r.app.WantsAccountType(accountType)
+	return r.filter.WantsAccountType(accountType)
 }
 
 // wantsProject applies the projectKeys filter.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/secret"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
@@ -21,10 +20,10 @@ import (
 func boolp(b bool) *bool { return &b }
 
 // runFake runs the pipeline against f with app and returns the sink.
-func runFake(t *testing.T, ctx context.Context, f *fakeSite, app config.AppConfig, batch int) (*memSink, Result, error) {
+func runFake(t *testing.T, ctx context.Context, f *fakeSite, app testApp, batch int) (*memSink, Result, error) {
 	t.Helper()
 	s := newMemSink(t, batch)
-	res, err := Run(ctx, Options{App: app, Source: f, Sink: s, BatchRows: batch,
+	res, err := Run(ctx, Options{Filter: app.options().Filter, Concurrency: app.Concurrency, OrgAccess: app.options().OrgAccess, Source: f, Sink: s, BatchRows: batch,
 		IsNotFound: isStatus(404), IsForbidden: isStatus(403), Tracker: progress.NewTracker(nil)})
 	return s, res, err
 }
@@ -33,7 +32,7 @@ func TestMatchesTruth(t *testing.T) {
 	for _, conc := range []int{1, 3, 8} {
 		t.Run(fmt.Sprint("concurrency=", conc), func(t *testing.T) {
 			f := newFakeSite(2345, 60, 130)
-			app := config.AppConfig{Concurrency: conc}
+			app := testApp{Concurrency: conc}
 			s, res, err := runFake(t, context.Background(), f, app, 100)
 			if err != nil {
 				t.Fatal(err)
@@ -70,7 +69,7 @@ func TestMatchesTruth(t *testing.T) {
 
 func TestSmallSiteNoWastedUserReads(t *testing.T) {
 	f := newFakeSite(200, 3, 2)
-	if _, _, err := runFake(t, context.Background(), f, config.AppConfig{Concurrency: 8}, 1000); err != nil {
+	if _, _, err := runFake(t, context.Background(), f, testApp{Concurrency: 8}, 1000); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count("users"); n != 2 {
@@ -81,7 +80,7 @@ func TestSmallSiteNoWastedUserReads(t *testing.T) {
 func TestShortPagesAndMissingTotals(t *testing.T) {
 	f := newFakeSite(1234, 70, 120)
 	f.shortUsers, f.omitTotals = true, true
-	app := config.AppConfig{Concurrency: 4}
+	app := testApp{Concurrency: 4}
 	s, _, err := runFake(t, context.Background(), f, app, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +94,7 @@ func TestShortPagesAndMissingTotals(t *testing.T) {
 func TestStaleTotalsLoseNothing(t *testing.T) {
 	f := newFakeSite(1234, 70, 250)
 	f.staleTotals = 3
-	app := config.AppConfig{Concurrency: 4}
+	app := testApp{Concurrency: 4}
 	s, _, err := runFake(t, context.Background(), f, app, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +117,9 @@ func TestPartialFailures(t *testing.T) {
 	f.vanishing[big] = true
 	var mu sync.Mutex
 	var seen []manifest.Warning
-	app := config.AppConfig{Concurrency: 4}
+	app := testApp{Concurrency: 4}
 	s := newMemSink(t, 1000)
-	res, err := Run(context.Background(), Options{App: app, Source: f, Sink: s, IsNotFound: isStatus(404), IsForbidden: isStatus(403),
+	res, err := Run(context.Background(), Options{Filter: app.options().Filter, Concurrency: app.Concurrency, OrgAccess: app.options().OrgAccess, Source: f, Sink: s, IsNotFound: isStatus(404), IsForbidden: isStatus(403),
 		OnWarning: func(w manifest.Warning) { mu.Lock(); seen = append(seen, w); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +155,7 @@ func TestFatalErrorNamesEndpoint(t *testing.T) {
 			f := newFakeSite(50, 5, 3)
 			f.failEndpoint = endpoint
 			f.orgUsers = []jira.OrgUser{{AccountID: "acc-0001", AccountStatus: "active"}}
-			app := config.AppConfig{Concurrency: 2, OrgID: "org", OrgAPIKey: secret.New("k")}
+			app := testApp{Concurrency: 2, OrgID: "org", OrgAPIKey: secret.New("k")}
 			_, _, err := runFake(t, context.Background(), f, app, 1000)
 			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "HTTP 500") {
 				t.Fatalf("error %v, want one naming %q and the cause", err, want)
@@ -169,7 +168,7 @@ func TestSinkFailureFails(t *testing.T) {
 	f := newFakeSite(50, 5, 3)
 	s := newMemSink(t, 10)
 	s.failKind = model.User
-	_, err := Run(context.Background(), Options{App: config.AppConfig{Concurrency: 2}, Source: f, Sink: s, BatchRows: 10})
+	_, err := Run(context.Background(), Options{Concurrency: 2, Source: f, Sink: s, BatchRows: 10})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("error %v, want the sink's", err)
 	}
@@ -181,7 +180,7 @@ func TestCancelStopsQuickly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := runFake(t, ctx, f, config.AppConfig{Concurrency: 4}, 1000)
+		_, _, err := runFake(t, ctx, f, testApp{Concurrency: 4}, 1000)
 		done <- err
 	}()
 	<-f.blocked
@@ -207,22 +206,22 @@ func TestFilters(t *testing.T) {
 	// "from" may be a user or a group; holds_permission only
 	// permission_scheme).
 	cases := map[string]struct {
-		app  config.AppConfig
+		app  testApp
 		keep kinds
 	}{
-		"no customers":   {config.AppConfig{AccountTypes: []string{"atlassian", "app"}}, allKinds},
-		"atlassian only": {config.AppConfig{AccountTypes: []string{"atlassian"}}, allKinds},
-		"active only":    {config.AppConfig{IncludeInactiveUsers: boolp(false)}, allKinds},
-		"project keys":   {config.AppConfig{ProjectKeys: []string{"P1", "P4", "NOPE"}}, allKinds},
-		"entity kinds": {config.AppConfig{EntityKinds: []string{"user", "group", "project"}},
+		"no customers":   {testApp{AccountTypes: []string{"atlassian", "app"}}, allKinds},
+		"atlassian only": {testApp{AccountTypes: []string{"atlassian"}}, allKinds},
+		"active only":    {testApp{IncludeInactiveUsers: boolp(false)}, allKinds},
+		"project keys":   {testApp{ProjectKeys: []string{"P1", "P4", "NOPE"}}, allKinds},
+		"entity kinds": {testApp{EntityKinds: []string{"user", "group", "project"}},
 			kinds{ents: "user,group,project", rels: "member_of,lead_of"}},
-		"relation kinds": {config.AppConfig{RelationKinds: []string{"has_role", "holds_permission"}},
+		"relation kinds": {testApp{RelationKinds: []string{"has_role", "holds_permission"}},
 			kinds{ents: allKinds.ents, rels: "has_role,holds_permission"}},
-		"roles without users": {config.AppConfig{EntityKinds: []string{"project_role", "role"}, AccountTypes: []string{"app"}},
+		"roles without users": {testApp{EntityKinds: []string{"project_role", "role"}, AccountTypes: []string{"app"}},
 			kinds{ents: "project_role,role", rels: "has_role,instance_of"}},
-		"schemes only": {config.AppConfig{EntityKinds: []string{"permission_scheme"}},
+		"schemes only": {testApp{EntityKinds: []string{"permission_scheme"}},
 			kinds{ents: "permission_scheme", rels: "holds_permission"}},
-		"active org customers": {config.AppConfig{IncludeInactiveUsers: boolp(false), AccountTypes: []string{"customer", "atlassian"}}, allKinds},
+		"active org customers": {testApp{IncludeInactiveUsers: boolp(false), AccountTypes: []string{"customer", "atlassian"}}, allKinds},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -282,7 +281,7 @@ func addOrg(f *fakeSite) {
 func TestOrgAccess(t *testing.T) {
 	f := newFakeSite(1500, 10, 5)
 	addOrg(f)
-	app := config.AppConfig{Concurrency: 4, OrgID: "org", OrgAPIKey: secret.New("key")}
+	app := testApp{Concurrency: 4, OrgID: "org", OrgAPIKey: secret.New("key")}
 	s, _, err := runFake(t, context.Background(), f, app, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -311,17 +310,17 @@ func (selfBounded) InFlightLimit() int { return 1 }
 // request waits to be retried) gets no second bound from the pipeline: a
 // pipeline slot would be held across the Source's whole retry loop.
 func TestSelfBoundedSourceIsNotBoundAgain(t *testing.T) {
-	app := config.AppConfig{Concurrency: 2}
-	if r := newRun(Options{App: app, Source: selfBounded{newFakeSite(10, 2, 2)}}); r.sem != nil {
+	app := testApp{Concurrency: 2}
+	if r := newRun(Options{Filter: app.options().Filter, Concurrency: app.Concurrency, OrgAccess: app.options().OrgAccess, Source: selfBounded{newFakeSite(10, 2, 2)}}); r.sem != nil {
 		t.Fatal("the pipeline holds its own slots around a self-bounded Source")
 	}
-	if r := newRun(Options{App: app, Source: newFakeSite(10, 2, 2)}); cap(r.sem) != 2 {
+	if r := newRun(Options{Filter: app.options().Filter, Concurrency: app.Concurrency, OrgAccess: app.options().OrgAccess, Source: newFakeSite(10, 2, 2)}); cap(r.sem) != 2 {
 		t.Fatalf("a plain Source is bound to %d in-flight requests, want 2", cap(r.sem))
 	}
 	// And a run through it is complete.
 	f := newFakeSite(345, 20, 30)
 	s := newMemSink(t, 50)
-	if _, err := Run(context.Background(), Options{App: app, Source: selfBounded{f}, Sink: s, BatchRows: 50,
+	if _, err := Run(context.Background(), Options{Filter: app.options().Filter, Concurrency: app.Concurrency, OrgAccess: app.options().OrgAccess, Source: selfBounded{f}, Sink: s, BatchRows: 50,
 		IsNotFound: isStatus(404), IsForbidden: isStatus(403)}); err != nil {
 		t.Fatal(err)
 	}

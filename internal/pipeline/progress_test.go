@@ -5,7 +5,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
 )
@@ -38,7 +37,7 @@ func TestRowsCountedAsRead(t *testing.T) {
 	f := newFakeSite(300, 20, 15)
 	tr := progress.NewTracker(nil)
 	s := &firstWriteSink{memSink: newMemSink(t, 1_000_000), track: tr}
-	_, err := Run(context.Background(), Options{App: config.AppConfig{Concurrency: 4}, Source: f, Sink: s,
+	_, err := Run(context.Background(), Options{Concurrency: 4, Source: f, Sink: s,
 		BatchRows: 1_000_000, IsNotFound: isStatus(404), IsForbidden: isStatus(403), Tracker: tr})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +55,7 @@ func TestRowsCountedAsRead(t *testing.T) {
 func TestPhasesCountItems(t *testing.T) {
 	f := newFakeSite(120, 60, 130)
 	tr := progress.NewTracker(nil)
-	_, err := Run(context.Background(), Options{App: config.AppConfig{Concurrency: 3}, Source: f, Sink: newMemSink(t, 100),
+	_, err := Run(context.Background(), Options{Concurrency: 3, Source: f, Sink: newMemSink(t, 100),
 		IsNotFound: isStatus(404), IsForbidden: isStatus(403), Tracker: tr})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ type projectWants struct {
 }
 
 func (r *run) projectWants() projectWants {
-	a := r.app
+	a := r.filter
 	return projectWants{
 		entity: a.WantsEntity(model.Project),
 		lead:   a.WantsRelation(model.LeadOf),
@@ -47,7 +47,7 @@ func (r *run) projects(ctx context.Context) error {
 	items.SetLimit(2 * r.conc)
 	var mu sync.Mutex
 	seen := map[string]struct{}{}
-	err := pageBeans(ctx, r, "project/search", ProjectsPageSize, counted(r, r.projectsPage, len(r.app.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
+	err := pageBeans(ctx, r, "project/search", jira.ProjectsPageSize, counted(r, r.projectsPage, len(r.filter.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
 		for _, p := range ps {
 			if p.ID == "" || !r.wantsProject(p.Key) {
 				continue

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/govextract/jira-extractor/internal/config"
 )
 
 // projectsOnly is a copy of f whose truth holds only the projects in keep
@@ -45,7 +43,7 @@ func TestProjects404OnceLosesNothing(t *testing.T) {
 			f := newFakeSite(300, 6, 350)
 			f.omitTotals = tc.omitTotal
 			f.projects404[tc.startAt] = 1
-			app := config.AppConfig{Concurrency: 4}
+			app := testApp{Concurrency: 4}
 			s, res, err := runFake(t, context.Background(), f, app, 1000)
 			if err != nil {
 				t.Fatal(err)
@@ -75,7 +73,7 @@ func TestProjects404AfterFirstPageIsPartial(t *testing.T) {
 			f := newFakeSite(300, 6, 350)
 			f.omitTotals = tc.omitTotal
 			f.projects404[200] = 1000
-			app := config.AppConfig{Concurrency: 4}
+			app := testApp{Concurrency: 4}
 			s, res, err := runFake(t, context.Background(), f, app, 1000)
 			if err != nil {
 				t.Fatal(err)
@@ -97,7 +95,7 @@ func TestProjects404AfterFirstPageIsPartial(t *testing.T) {
 func TestProjects404OnFirstPageOfASiteWithProjectsIsPartial(t *testing.T) {
 	f := newFakeSite(300, 6, 120)
 	f.projects404[0] = 1000
-	app := config.AppConfig{Concurrency: 4}
+	app := testApp{Concurrency: 4}
 	s, res, err := runFake(t, context.Background(), f, app, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -116,14 +114,14 @@ func TestProjects404OnFirstPageOfASiteWithProjectsIsPartial(t *testing.T) {
 // answer 404) completes without a warning.
 func TestNoProjects(t *testing.T) {
 	f := newFakeSite(10, 2, 0)
-	s, res, err := runFake(t, context.Background(), f, config.AppConfig{}, 1000)
+	s, res, err := runFake(t, context.Background(), f, testApp{}, 1000)
 	if err != nil {
 		t.Fatalf("a site without projects (project/search 404) failed: %v", err)
 	}
 	if len(res.Warnings) != 0 {
 		t.Errorf("warnings on a site without projects: %v", res.Warnings)
 	}
-	wantE, wantR := expected(f, config.AppConfig{}, false)
+	wantE, wantR := expected(f, testApp{}, false)
 	compare(t, s, wantE, wantR)
 	if n, p := f.count("projects"), f.count("projectsprobe"); n != 2 || p != 1 {
 		t.Errorf("project/search asked %d times and probed %d times, want 2 and 1", n, p)
@@ -135,7 +133,7 @@ func TestNoProjects(t *testing.T) {
 func TestProjectsProbeFailureFails(t *testing.T) {
 	f := newFakeSite(10, 2, 0)
 	f.failEndpoint = "projectsprobe"
-	_, _, err := runFake(t, context.Background(), f, config.AppConfig{}, 1000)
+	_, _, err := runFake(t, context.Background(), f, testApp{}, 1000)
 	if err == nil || !strings.Contains(err.Error(), "project/search") || !strings.Contains(err.Error(), "HTTP 500") {
 		t.Fatalf("error %v, want one naming project/search and the probe's HTTP 500", err)
 	}

@@ -12,12 +12,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // notFoundInjector is a reverse proxy in front of the simulator that
@@ -61,19 +62,9 @@ func (in *notFoundInjector) start(t *testing.T, target string) string {
 // simulator or a proxy in front of it).
 func runSim(t *testing.T, base string) (*memSink, Result) {
 	t.Helper()
-	job, err := json.Marshal(map[string]any{
-		"appConfig": map[string]any{"token": sim.DefaultEmail + ":" + sim.DefaultToken, "siteName": "sim", "baseUrl": base, "gatewayUrl": base,
-			"concurrency": 4, "requestsPerSecond": 10000, "burst": 1000},
-		"output": map[string]any{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := config.Parse(job, config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := jira.New(jira.Options{App: parsed.AppConfig, Version: "test"})
+	c, err := jira.New(jira.Options{SiteURL: base, GatewayURL: base, SiteName: "sim",
+		Email: sim.DefaultEmail, APIToken: secret.New(sim.DefaultToken),
+		Concurrency: 4, RequestsPerSecond: 10000, Burst: 1000, MaxRetries: 6, Timeout: 30 * time.Second, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +73,7 @@ func runSim(t *testing.T, base string) (*memSink, Result) {
 		t.Fatal(err)
 	}
 	s := newMemSink(t, 1000)
-	res, err := Run(ctx, Options{App: parsed.AppConfig, Source: c, Sink: s, IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden})
+	res, err := Run(ctx, Options{Concurrency: 4, Source: c, Sink: s, IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/secret"
 )
 
 // kinds is which entity and relation kinds a job keeps, as comma lists
@@ -34,7 +34,7 @@ func (k kinds) relation(kind model.RelationKind) bool {
 
 // expected computes, independently of the pipeline, the rows a run of app
 // (which must not filter kinds: see expectedKinds) against f must produce.
-func expected(f *fakeSite, app config.AppConfig, orgAccess bool) (map[string]model.Entity, map[string]model.Relation) {
+func expected(f *fakeSite, app testApp, orgAccess bool) (map[string]model.Entity, map[string]model.Relation) {
 	if len(app.EntityKinds)+len(app.RelationKinds) > 0 {
 		panic("expected: the job filters kinds; use expectedKinds with a literal table")
 	}
@@ -42,7 +42,7 @@ func expected(f *fakeSite, app config.AppConfig, orgAccess bool) (map[string]mod
 }
 
 // expectedKinds is expected for a job that keeps only the kinds in k.
-func expectedKinds(f *fakeSite, app config.AppConfig, orgAccess bool, k kinds) (map[string]model.Entity, map[string]model.Relation) {
+func expectedKinds(f *fakeSite, app testApp, orgAccess bool, k kinds) (map[string]model.Entity, map[string]model.Relation) {
 	ents, rels := map[string]model.Entity{}, map[string]model.Relation{}
 	addE := func(e model.Entity) {
 		if k.entity(e.SourceType) {
@@ -222,4 +222,26 @@ func first(xs []string) string {
 		xs = xs[:5]
 	}
 	return strings.ReplaceAll(strings.Join(xs, " | "), "\x00", "/")
+}
+
+// testApp is the part of the job file's appConfig a pipeline test sets.
+type testApp struct {
+	Concurrency          int
+	OrgID                string
+	OrgAPIKey            secret.Value
+	ProjectKeys          []string
+	AccountTypes         []string
+	EntityKinds          []string
+	RelationKinds        []string
+	IncludeInactiveUsers *bool
+}
+
+// options resolves app as the command layer resolves a job file.
+func (app testApp) options() Options {
+	return Options{
+		Concurrency: app.Concurrency,
+		OrgAccess:   app.OrgID != "" && !app.OrgAPIKey.IsZero(),
+		Filter: Filter{ProjectKeys: app.ProjectKeys, AccountTypes: app.AccountTypes, EntityKinds: app.EntityKinds,
+			RelationKinds: app.RelationKinds, ExcludeInactive: app.IncludeInactiveUsers != nil && !*app.IncludeInactiveUsers},
+	}
 }

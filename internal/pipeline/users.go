@@ -15,10 +15,10 @@ func (r *run) userWindow() int { return max(1, min(r.conc, 4)) }
 // needUsers reports whether users/search must be read: for user entities, or
 // to learn which accountIds a filter excludes from relations.
 func (r *run) needUsers() bool {
-	if r.app.WantsEntity(model.User) {
+	if r.filter.WantsEntity(model.User) {
 		return true
 	}
-	return r.userFilter && (r.app.WantsRelation(model.HasRole) || r.app.WantsRelation(model.LeadOf) || r.app.WantsRelation(model.HoldsPermission))
+	return r.userFilter && (r.filter.WantsRelation(model.HasRole) || r.filter.WantsRelation(model.LeadOf) || r.filter.WantsRelation(model.HoldsPermission))
 }
 
 // users reads every user (enriched from the Admin API when configured),
@@ -29,7 +29,7 @@ func (r *run) users(ctx context.Context) error {
 		return nil
 	}
 	var admin *orgAccounts
-	if r.app.HasOrgAccess() && r.app.WantsEntity(model.User) {
+	if r.opts.OrgAccess && r.filter.WantsEntity(model.User) {
 		var err error
 		if admin, err = r.readAdminUsers(ctx); err != nil {
 			return err
@@ -139,8 +139,8 @@ func (r *run) userPages(ctx context.Context, fn func(jira.User) error) error {
 	full := 0 // full pages seen: the window opens one page per full page (slow start)
 	topUp := func() {
 		for inflight < min(window, 1+full) && next < end && !paused() {
-			dispatch(next, UsersPageSize, next)
-			next += UsersPageSize
+			dispatch(next, jira.UsersPageSize, next)
+			next += jira.UsersPageSize
 		}
 	}
 	topUp()
@@ -164,7 +164,7 @@ func (r *run) userPages(ctx context.Context, fn func(jira.User) error) error {
 			continue
 		}
 		maxNonEmpty = max(maxNonEmpty, p.origin)
-		if p.start+n >= p.origin+UsersPageSize {
+		if p.start+n >= p.origin+jira.UsersPageSize {
 			full++ // the slot is complete, by one page or with gap reads
 		}
 		for _, u := range p.users {

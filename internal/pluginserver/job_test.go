@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/govextract/jira-extractor/internal/location"
 )
 
 func TestManifestLocation(t *testing.T) {
-	if got := manifestLocation("s3://b/p/R"); got != "s3://b/p/R/manifest.json" {
+	if got := manifestLocation(location.MustParse("s3://bkt/p/R")); got != "s3://bkt/p/R/manifest.json" {
 		t.Errorf("manifestLocation = %q", got)
 	}
-	if got := manifestLocation("/data/R"); got != "/data/R/manifest.json" {
+	if got := manifestLocation(location.MustParse("/data/R")); got != "/data/R/manifest.json" {
 		t.Errorf("manifestLocation = %q", got)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/ulid/v2"
@@ -20,19 +18,21 @@ import (
 
 	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/upload"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
 // RunFunc runs one job; extractor.Run in production, a fake in tests.
-type RunFunc func(ctx context.Context, job *config.Job, opts extractor.RunOptions) (*manifest.Manifest, error)
+type RunFunc func(ctx context.Context, job extractor.Job, opts extractor.RunOptions) (*extractor.Result, error)
 
-// UploadFunc uploads a complete run at location as the job file's upload
-// section says; upload.FromJob in production.
-type UploadFunc func(ctx context.Context, job *config.Job, location string, logger *slog.Logger) error
+// UploadFunc uploads a complete run at loc as the job file's upload
+// section u says; upload.AfterRun in production.
+type UploadFunc func(ctx context.Context, u *upload.Options, s3 *store.S3Options, loc location.Location, logger *slog.Logger) error
 
 // Options configure a Server; every field is optional.
 type Options struct {
@@ -41,7 +41,7 @@ type Options struct {
 	// Run runs a job; nil means extractor.Run.
 	Run RunFunc
 	// Upload uploads a run after it (upload.afterRun); nil means
-	// upload.FromJob.
+	// upload.AfterRun.
 	Upload UploadFunc
 }
 
@@ -64,7 +64,7 @@ func New(opts Options) *Server {
 		s.run = extractor.Run
 	}
 	if s.upload == nil {
-		s.upload = upload.FromJob
+		s.upload = upload.AfterRun
 	}
 	return s
 }
@@ -121,7 +121,7 @@ func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, s
 			Problems: problemsToProto(err),
 		}, nil
 	}
-	location := plugin.RunLocation(job.Output.Destination, runID)
+	resolved := job.Resolve()
 
 	base := NewHCLogHandler(s.logger.Named("extractor"))
 	var handler slog.Handler = base
@@ -129,10 +129,10 @@ func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, s
 		handler = &streamLogHandler{level: lvl, fallback: base, send: send}
 	}
 	logger := slog.New(handler).With("run_id", runID)
-	logger.Info("extraction started", "site", job.AppConfig.Site(), "location", location)
+	logger.Info("extraction started", "site", resolved.Job.Jira.SiteName, "destination", resolved.Job.Output.Destination.String())
 
 	var cleanup *extractor.Cleanup
-	m, runErr := s.run(ctx, job, extractor.RunOptions{
+	run, runErr := s.run(ctx, resolved.Job, extractor.RunOptions{
 		Logger: logger,
 		RunID:  runID,
 		OnEvent: func(ev extractor.Event) {
@@ -150,14 +150,17 @@ func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, s
 			}
 		},
 	})
-	res := resultOf(ctx, runID, location, m, runErr)
+	if run == nil {
+		run = &extractor.Result{}
+	}
+	res := resultOf(ctx, runID, run.Location, run.Manifest, runErr)
 	if cleanup != nil {
 		res.RemovedFiles = int64(cleanup.Removed)
 		if cleanup.Err != nil {
 			res.CleanupError = cleanup.Err.Error()
 		}
 	}
-	s.uploadAfterRun(ctx, job, res, send, logger)
+	s.uploadAfterRun(ctx, resolved, run.Location, res, send, logger)
 	logger.Info("extraction finished", "status", res.Status, "exit_code", res.ExitCode, "removed_files", res.RemovedFiles)
 	return res, nil
 }
@@ -165,8 +168,8 @@ func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, s
 // uploadAfterRun uploads a complete run when the job file says
 // upload.afterRun, announcing it with an event and reporting the outcome in
 // res; a failed upload makes the exit code 1.
-func (s *Server) uploadAfterRun(ctx context.Context, job *config.Job, res *extractorv1.Result, send func(*extractorv1.ExtractResponse) error, logger *slog.Logger) {
-	if job.Upload == nil || !job.Upload.AfterRun || res.GetManifestLocation() == "" {
+func (s *Server) uploadAfterRun(ctx context.Context, job config.Resolved, loc location.Location, res *extractorv1.Result, send func(*extractorv1.ExtractResponse) error, logger *slog.Logger) {
+	if job.Upload == nil || !job.UploadAfterRun || res.GetManifestLocation() == "" {
 		return
 	}
 	out := &extractorv1.UploadOutcome{Location: res.GetLocation()}
@@ -179,7 +182,7 @@ func (s *Server) uploadAfterRun(ctx context.Context, job *config.Job, res *extra
 	if err := send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Upload{Upload: &extractorv1.UploadOutcome{Status: "started", Location: res.GetLocation()}}}); err != nil {
 		logger.Debug("event not delivered", "error", err)
 	}
-	if err := s.upload(ctx, job, res.GetLocation(), logger.With("phase", "upload")); err != nil {
+	if err := s.upload(ctx, job.Upload, job.S3, loc, logger.With("phase", "upload")); err != nil {
 		out.Status = "failed"
 		out.Error = err.Error()
 		res.ExitCode = extractor.ExitFailed
@@ -190,10 +193,10 @@ func (s *Server) uploadAfterRun(ctx context.Context, job *config.Job, res *extra
 }
 
 // resultOf builds the final event of a run.
-func resultOf(ctx context.Context, runID, location string, m *manifest.Manifest, runErr error) *extractorv1.Result {
+func resultOf(ctx context.Context, runID string, loc location.Location, m *manifest.Manifest, runErr error) *extractorv1.Result {
 	res := &extractorv1.Result{
 		RunId:    runID,
-		Location: location,
+		Location: loc.String(),
 		ExitCode: int32(extractor.ExitCode(m, runErr)),
 	}
 	switch {
@@ -217,7 +220,7 @@ func resultOf(ctx context.Context, runID, location string, m *manifest.Manifest,
 		res.RunId = m.RunID
 	}
 	if runErr == nil && (m.Status == manifest.StatusComplete || m.Status == manifest.StatusPartial) {
-		res.ManifestLocation = manifestLocation(res.Location)
+		res.ManifestLocation = manifestLocation(loc)
 	}
 	res.Rows = map[string]int64{}
 	for _, t := range m.Tables {
@@ -241,11 +244,11 @@ func resultOf(ctx context.Context, runID, location string, m *manifest.Manifest,
 }
 
 // manifestLocation is where manifest.json of a run folder is.
-func manifestLocation(location string) string {
-	if strings.HasPrefix(location, "s3://") {
-		return location + "/" + manifest.FileName
+func manifestLocation(loc location.Location) string {
+	if loc.IsZero() {
+		return ""
 	}
-	return filepath.Join(location, manifest.FileName)
+	return loc.Join(manifest.FileName).String()
 }
 
 // eventToProto converts an extractor event; nil for unknown types.

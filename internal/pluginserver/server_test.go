@@ -21,16 +21,30 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/upload"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 )
 
 // serveInProcess serves a Server with run on 127.0.0.1 and returns a client.
-func serveInProcess(t *testing.T, run RunFunc, logOut io.Writer) extractorv1.ExtractorServiceClient {
+// fakeRun is a run function returning f's manifest and the run folder
+// under the job's destination, as extractor.Run does.
+type fakeRun func(ctx context.Context, job extractor.Job, opts extractor.RunOptions) (*manifest.Manifest, error)
+
+// runFunc turns f into a RunFunc.
+func (f fakeRun) runFunc() RunFunc {
+	return func(ctx context.Context, job extractor.Job, opts extractor.RunOptions) (*extractor.Result, error) {
+		m, err := f(ctx, job, opts)
+		return &extractor.Result{Manifest: m, Location: job.Output.Destination.Join(opts.RunID)}, err
+	}
+}
+
+func serveInProcess(t *testing.T, run fakeRun, logOut io.Writer) extractorv1.ExtractorServiceClient {
 	t.Helper()
 	if logOut == nil {
 		logOut = io.Discard
@@ -41,7 +55,7 @@ func serveInProcess(t *testing.T, run RunFunc, logOut io.Writer) extractorv1.Ext
 		t.Fatal(err)
 	}
 	gs := grpc.NewServer(plugin.ServerOptions(logger)...)
-	extractorv1.RegisterExtractorServiceServer(gs, plugin.NewGRPCServer(context.Background(), New(Options{Logger: logger, Run: run}), ""))
+	extractorv1.RegisterExtractorServiceServer(gs, plugin.NewGRPCServer(context.Background(), New(Options{Logger: logger, Run: run.runFunc()}), ""))
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -179,10 +193,10 @@ func collect(t *testing.T, stream extractorv1.ExtractorService_ExtractClient) ([
 
 func TestExtractStreamsEventsAndResult(t *testing.T) {
 	dir := t.TempDir()
-	var gotJob *config.Job
-	run := func(ctx context.Context, job *config.Job, opts extractor.RunOptions) (*manifest.Manifest, error) {
-		gotJob = job
-		opts.Logger.Warn("scope slow", "token", job.AppConfig.Token, slog2Group())
+	var gotJob *extractor.Job
+	run := func(ctx context.Context, job extractor.Job, opts extractor.RunOptions) (*manifest.Manifest, error) {
+		gotJob = &job
+		opts.Logger.Warn("scope slow", "token", job.Jira.APIToken, slog2Group())
 		opts.Logger.Debug("not streamed at info")
 		opts.OnEvent(extractor.Event{Type: extractor.EventProgress, Progress: progress.Snapshot{Rows: map[string]int64{"user": 7}, Requests: 3, Elapsed: time.Second, ETA: -1}})
 		opts.OnEvent(extractor.Event{Type: extractor.EventWarning, Warning: manifest.Warning{Scope: "project:ABC", Message: "forbidden"}})
@@ -204,7 +218,7 @@ func TestExtractStreamsEventsAndResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, res := collect(t, stream)
-	if gotJob == nil || gotJob.Output.Destination != dir {
+	if gotJob == nil || gotJob.Output.Destination.String() != dir {
 		t.Fatalf("run got job %+v", gotJob)
 	}
 	var kinds []string
@@ -254,7 +268,7 @@ func TestExtractStreamsEventsAndResult(t *testing.T) {
 
 func TestExtractInvalidJobIsExitCode2(t *testing.T) {
 	called := false
-	c := serveInProcess(t, func(context.Context, *config.Job, extractor.RunOptions) (*manifest.Manifest, error) {
+	c := serveInProcess(t, func(context.Context, extractor.Job, extractor.RunOptions) (*manifest.Manifest, error) {
 		called = true
 		return nil, nil
 	}, nil)
@@ -272,7 +286,7 @@ func TestExtractInvalidJobIsExitCode2(t *testing.T) {
 }
 
 func TestExtractFailedRunHasNoManifestLocation(t *testing.T) {
-	c := serveInProcess(t, func(_ context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+	c := serveInProcess(t, func(_ context.Context, _ extractor.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
 		return &manifest.Manifest{RunID: o.RunID, Status: manifest.StatusFailed}, errors.New("run failed: boom")
 	}, nil)
 	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}})
@@ -287,7 +301,7 @@ func TestExtractFailedRunHasNoManifestLocation(t *testing.T) {
 
 func TestExtractCancelReachesRun(t *testing.T) {
 	cancelled := make(chan struct{})
-	run := func(ctx context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+	run := func(ctx context.Context, _ extractor.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
 		o.OnEvent(extractor.Event{Type: extractor.EventProgress, Progress: progress.Snapshot{ETA: -1}})
 		<-ctx.Done()
 		close(cancelled)
@@ -316,7 +330,7 @@ func TestExtractCancelReachesRun(t *testing.T) {
 
 func TestPanicInRPCIsRecovered(t *testing.T) {
 	var logs bytes.Buffer
-	c := serveInProcess(t, func(context.Context, *config.Job, extractor.RunOptions) (*manifest.Manifest, error) {
+	c := serveInProcess(t, func(context.Context, extractor.Job, extractor.RunOptions) (*manifest.Manifest, error) {
 		panic("kaboom")
 	}, &logs)
 	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, t.TempDir())}})
@@ -364,10 +378,10 @@ func serveWith(t *testing.T, opts Options) extractorv1.ExtractorServiceClient {
 // Result.
 func TestExtractReportsRemovedFiles(t *testing.T) {
 	dir := t.TempDir()
-	c := serveWith(t, Options{Run: func(ctx context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+	c := serveWith(t, Options{Run: fakeRun(func(ctx context.Context, _ extractor.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
 		o.OnEvent(extractor.Event{Type: extractor.EventAborted, Cleanup: extractor.Cleanup{Location: filepath.Join(dir, o.RunID), Removed: 16}})
 		return &manifest.Manifest{RunID: o.RunID, Status: manifest.StatusCancelled}, fmt.Errorf("run cancelled: %w", context.Canceled)
-	}})
+	}).runFunc()})
 	stream, err := c.Extract(context.Background(), &extractorv1.ExtractRequest{Job: &extractorv1.Job{JobJson: testJob(t, dir)}, RunId: "01R"})
 	if err != nil {
 		t.Fatal(err)
@@ -399,18 +413,18 @@ func TestExtractUploadsAfterRun(t *testing.T) {
 			dir := t.TempDir()
 			var uploaded []string
 			srv := serveWith(t, Options{
-				Run: func(_ context.Context, _ *config.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
+				Run: fakeRun(func(_ context.Context, _ extractor.Job, o extractor.RunOptions) (*manifest.Manifest, error) {
 					m := &manifest.Manifest{RunID: o.RunID, Status: c.status}
 					if c.status == manifest.StatusPartial {
 						m.Warnings = []manifest.Warning{{Scope: "project:1", Message: "forbidden"}}
 					}
 					return m, nil
-				},
-				Upload: func(_ context.Context, job *config.Job, location string, _ *slog.Logger) error {
-					if job.Upload == nil || job.Upload.App != "jira" {
-						t.Errorf("upload got job %+v", job.Upload)
+				}).runFunc(),
+				Upload: func(_ context.Context, u *upload.Options, _ *store.S3Options, loc location.Location, _ *slog.Logger) error {
+					if u == nil || u.App != "jira" {
+						t.Errorf("upload got %+v", u)
 					}
-					uploaded = append(uploaded, location)
+					uploaded = append(uploaded, loc.String())
 					return c.uploadErr
 				},
 			})

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/govextract/jira-extractor/internal/location"
+	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/secret"
-
-	"github.com/govextract/jira-extractor/internal/config"
 )
 
 // Environment variables holding the platform's API key.
@@ -34,11 +34,28 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-// IsUsage reports whether err is a usage or configuration problem (exit 2).
+// IsUsage marks a usageError as the caller's to fix.
+func (e *usageError) IsUsage() bool { return true }
+
+// IsUsage reports whether err is a usage or configuration problem (exit 2):
+// an error with an IsUsage method that says so.
 func IsUsage(err error) bool {
-	var ue *usageError
-	return errors.As(err, &ue) || config.IsInvalid(err)
+	var ue interface{ IsUsage() bool }
+	return errors.As(err, &ue) && ue.IsUsage()
 }
+
+// JobFile is what the upload command takes from a --config job file.
+type JobFile struct {
+	// Upload is the upload section (API, App, KeyID, KeySecret,
+	// AllowDangling); nil when the job file has none.
+	Upload *Options
+	// S3 holds output.s3 (nil: the defaults).
+	S3 *store.S3Options
+}
+
+// LoadJob reads and validates the job file at path; the command layer
+// provides it, since only it reads job files.
+type LoadJob func(ctx context.Context, path string) (JobFile, error)
 
 const usageText = `Usage: jira-extractor upload --from DEST/RUN_ID --api URL [options]
 
@@ -70,8 +87,9 @@ Examples:
 `
 
 // Command runs `jira-extractor upload ARGS`: it returns 0 when the upload
-// (or dry run) succeeded, 1 when it failed and 2 on bad usage.
-func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// (or dry run) succeeded, 1 when it failed and 2 on bad usage. load reads
+// the --config job file.
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer, load LoadJob) int {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
@@ -135,14 +153,17 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	opts := Options{API: *api, App: *app, DryRun: *dryRun, AllowDangling: *allowDangling, StatePath: *statePath,
 		ChunkRows: *chunkRows, ChunkBytes: chunkBytes, MaxRetries: *maxRetries, RequestTimeout: *timeout, Logger: logger, Out: stdout}
-	var s3opts *config.S3Output
+	var s3opts *store.S3Options
 	if *jobPath != "" {
-		job, err := config.Load(ctx, *jobPath, config.Options{AllowInsecure: true})
+		if load == nil {
+			return bad("--config is not supported here")
+		}
+		job, err := load(ctx, *jobPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "upload: %v\n", err)
 			return exitUsage
 		}
-		s3opts = job.Output.S3
+		s3opts = job.S3
 		if u := job.Upload; u != nil {
 			if opts.API == "" {
 				opts.API = u.API
@@ -164,7 +185,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	if _, err := uploadFrom(ctx, *from, s3opts, opts); err != nil {
+	loc, err := location.Parse(*from)
+	if err != nil {
+		return bad("--from: %v", err)
+	}
+	if _, err := uploadFrom(ctx, loc, s3opts, opts); err != nil {
 		fmt.Fprintf(stderr, "upload: %v\n", err)
 		if IsUsage(err) {
 			return exitUsage
@@ -174,26 +199,26 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// FromJob uploads the run at location with the job file's upload section,
-// for the runner's upload after a run (upload.afterRun). The API key comes
-// from the environment or from upload.keyId and upload.keySecret.
-func FromJob(ctx context.Context, job *config.Job, location string, logger *slog.Logger) error {
-	if job == nil || job.Upload == nil {
+// AfterRun uploads the run at loc with the job file's upload section (u,
+// nil when there is none), for the upload after a run (upload.afterRun);
+// s3opts are the output's S3 options. The API key comes from the
+// environment or from u's KeyID and KeySecret.
+func AfterRun(ctx context.Context, u *Options, s3opts *store.S3Options, loc location.Location, logger *slog.Logger) error {
+	if u == nil {
 		return &usageError{"the job file has no upload section"}
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	u := job.Upload
-	opts := Options{API: u.API, App: u.App, AllowDangling: u.AllowDangling, KeyID: u.KeyID, KeySecret: u.KeySecret,
-		MaxRetries: DefaultMaxRetries, Logger: logger}
+	opts := *u
+	opts.Logger = logger
 	opts.KeyID, opts.KeySecret = keysFromEnv(opts.KeyID, opts.KeySecret)
 	if opts.API == "" {
 		return &usageError{"upload.api is required to upload after the run"}
 	}
-	res, err := uploadFrom(ctx, location, job.Output.S3, opts)
+	res, err := uploadFrom(ctx, loc, s3opts, opts)
 	if err != nil {
-		return fmt.Errorf("upload %s: %w", location, err)
+		return fmt.Errorf("upload %s: %w", loc, err)
 	}
 	logger.Info("upload finished", "run", res.RunID, "app", res.App,
 		"entities", res.Entities.Rows, "entity_chunks", res.Entities.Chunks,
@@ -203,13 +228,13 @@ func FromJob(ctx context.Context, job *config.Job, location string, logger *slog
 }
 
 // uploadFrom opens the run, picks the state file and uploads.
-func uploadFrom(ctx context.Context, location string, s3opts *config.S3Output, opts Options) (*Result, error) {
-	run, err := OpenRun(ctx, location, s3opts)
+func uploadFrom(ctx context.Context, loc location.Location, s3opts *store.S3Options, opts Options) (*Result, error) {
+	run, err := OpenRun(ctx, loc, s3opts)
 	if err != nil {
 		return nil, fmt.Errorf("open run: %w", err)
 	}
 	if opts.StatePath == "" {
-		opts.StatePath = DefaultStatePath(location, run.Manifest().RunID)
+		opts.StatePath = DefaultStatePath(loc, run.Manifest().RunID)
 	}
 	return Upload(ctx, run, opts)
 }

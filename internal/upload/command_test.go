@@ -4,22 +4,45 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/secret"
-
-	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
 )
 
 func runCommand(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
-	code = Command(context.Background(), args, &o, &e)
+	code = Command(context.Background(), args, &o, &e, loadTestJob)
 	return code, o.String(), e.String()
+}
+
+// loadTestJob reads the upload section of a job file written by writeJob,
+// standing in for the command layer's loader (which validates the whole
+// job file; its own tests cover that).
+func loadTestJob(_ context.Context, path string) (JobFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return JobFile{}, fmt.Errorf("cannot read job file: %w", err)
+	}
+	var job struct {
+		Upload *struct {
+			API, App, KeyID, KeySecret string
+		}
+	}
+	if err := json.Unmarshal(b, &job); err != nil {
+		return JobFile{}, err
+	}
+	var f JobFile
+	if u := job.Upload; u != nil {
+		f.Upload = &Options{API: u.API, App: u.App, KeyID: secret.New(u.KeyID), KeySecret: secret.New(u.KeySecret)}
+	}
+	return f, nil
 }
 
 // noSecrets fails if any text shows the test key.
@@ -57,6 +80,7 @@ func TestCommandHelpAndUsage(t *testing.T) {
 		{[]string{"--from", "x", "--config", "/does/not/exist.json"}, "cannot read job file"},
 		{[]string{"--from", "x", "--api", "https://ops:hunter2-pass@platform.example.com/api"}, "carries a user or password"},
 		{[]string{"--from", "x", "--api", "ftp://platform.example.com/api"}, "not an http(s) URL"},
+		{[]string{"--from", "ftp://x/y", "--api", "http://127.0.0.1:1"}, "unsupported scheme"},
 	} {
 		code, _, errOut := runCommand(c.args...)
 		if strings.Contains(errOut, "hunter2") {
@@ -200,7 +224,7 @@ func TestCommandDryRun(t *testing.T) {
 	}
 }
 
-func TestFromJob(t *testing.T) {
+func TestAfterRun(t *testing.T) {
 	f := newFixture(12)
 	loc := writeRun(t, t.TempDir(), "parquet", f)
 	srv := newServer(t, uploadtest.Options{})
@@ -208,8 +232,8 @@ func TestFromJob(t *testing.T) {
 	t.Setenv(EnvKeySecret, "")
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	job := &config.Job{Upload: &config.UploadConfig{API: srv.URL, KeyID: secret.New(testKeyID), KeySecret: secret.New(testKeySecret)}}
-	if err := FromJob(context.Background(), job, loc, logger); err != nil {
+	job := &Options{API: srv.URL, KeyID: secret.New(testKeyID), KeySecret: secret.New(testKeySecret), MaxRetries: DefaultMaxRetries}
+	if err := AfterRun(context.Background(), job, nil, location.MustParse(loc), logger); err != nil {
 		t.Fatal(err)
 	}
 	assertStored(t, srv, f, "acme")
@@ -218,17 +242,17 @@ func TestFromJob(t *testing.T) {
 	}
 	noSecrets(t, logs.String())
 
-	job.Upload.KeySecret = secret.New("wrong-secret-66")
-	err := FromJob(context.Background(), job, filepath.Join(t.TempDir(), "nothing"), logger)
+	job.KeySecret = secret.New("wrong-secret-66")
+	err := AfterRun(context.Background(), job, nil, location.MustParse(filepath.Join(t.TempDir(), "nothing")), logger)
 	if err == nil {
 		t.Fatal("no error for a missing run")
 	}
-	if err := FromJob(context.Background(), &config.Job{}, loc, logger); err == nil || !IsUsage(err) {
+	if err := AfterRun(context.Background(), nil, nil, location.MustParse(loc), logger); err == nil || !IsUsage(err) {
 		t.Fatalf("no upload section: %v", err)
 	}
 	// A wrong key on a fresh state: a 401 naming the fix, without the key.
 	_ = os.Remove(filepath.Join(loc, StateFileName))
-	err = FromJob(context.Background(), job, loc, logger)
+	err = AfterRun(context.Background(), job, nil, location.MustParse(loc), logger)
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("wrong key: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/secret"
 
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
@@ -98,7 +98,7 @@ func writeRun(t *testing.T, dir, format string, f fixture) string {
 	if len(runID) > 26 {
 		runID = runID[:26]
 	}
-	sink, err := output.Open(ctx, output.Options{Output: config.Output{Destination: dir, Format: format, BatchRows: 25}, RunID: runID, Site: "acme"})
+	sink, err := output.Create(ctx, output.Options{Destination: location.MustParse(dir), Format: format, BatchRows: 25, OwnerOnly: true, RunID: runID, Site: "acme"})
 	if err != nil {
 		t.Fatalf("open output: %v", err)
 	}
@@ -122,13 +122,13 @@ func writeRun(t *testing.T, dir, format string, f fixture) string {
 	if err := sink.Commit(ctx, m); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	return sink.Location()
+	return sink.Location().String()
 }
 
 // openRun opens a run for Upload.
-func openRun(t *testing.T, location string) Run {
+func openRun(t *testing.T, loc string) Source {
 	t.Helper()
-	run, err := OpenRun(context.Background(), location, nil)
+	run, err := OpenRun(context.Background(), location.MustParse(loc), nil)
 	if err != nil {
 		t.Fatalf("open run: %v", err)
 	}

@@ -4,13 +4,18 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
 	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/access"
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/secret"
 	"github.com/govextract/jira-extractor/internal/upload/uploadtest"
 )
 
@@ -19,22 +24,30 @@ func simRun(t *testing.T) string {
 	t.Helper()
 	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
 	dest := t.TempDir()
-	job, err := config.Parse(simtest.Job(t, url, dest, nil), config.Options{})
-	if err != nil {
-		t.Fatal(err)
+	// The job simtest.Job writes, resolved by hand: the config package
+	// resolves job files into upload's options, so upload cannot use it.
+	job := extractor.Job{
+		Jira: jira.Options{SiteURL: url, GatewayURL: url, SiteName: "sim", Email: sim.DefaultEmail, APIToken: secret.New(sim.DefaultToken),
+			RequestsPerSecond: 10000, Burst: 1000, Concurrency: 8, MaxRetries: 6, Timeout: 30 * time.Second},
+		Output: output.Options{Destination: location.MustParse(dest), OwnerOnly: true},
+		Access: access.Options{Permissions: []string{"ADMINISTER_PROJECTS"}},
 	}
-	m, err := extractor.Run(context.Background(), job, extractor.RunOptions{})
+	res, err := extractor.Run(context.Background(), job, extractor.RunOptions{})
 	if err != nil {
 		t.Fatalf("extract: %v", err)
 	}
+	m := res.Manifest
 	if m.Status != manifest.StatusComplete {
 		t.Fatalf("run status %s: %v", m.Status, m.Warnings)
 	}
-	return filepath.Join(dest, m.RunID)
+	if want := filepath.Join(dest, m.RunID); res.Location.String() != want {
+		t.Fatalf("run location %s, want %s", res.Location, want)
+	}
+	return res.Location.String()
 }
 
 // readFixture reads a run back as a fixture, for comparison.
-func readFixture(t *testing.T, run Run) fixture {
+func readFixture(t *testing.T, run Source) fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := fixture{entities: map[model.SourceType][]model.Entity{}, relations: map[model.RelationKind][]model.Relation{}}

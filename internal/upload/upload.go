@@ -17,8 +17,9 @@ import (
 	"github.com/govextract/jira-extractor/internal/model"
 )
 
-// Run is the read side of a finished run, as output.RunReader provides it.
-type Run interface {
+// Source is the finished run an upload reads, as output.RunReader provides
+// it.
+type Source interface {
 	Manifest() *manifest.Manifest
 	Verify(ctx context.Context) error
 	ScanEntities(ctx context.Context, kind model.SourceType, fn func(model.Entity) error) error
@@ -100,7 +101,7 @@ type Result struct {
 
 // Upload verifies the run and sends it: entities first, then relations
 // once every entity chunk is accepted.
-func Upload(ctx context.Context, run Run, opts Options) (*Result, error) {
+func Upload(ctx context.Context, run Source, opts Options) (*Result, error) {
 	u, err := newUploader(run, &opts)
 	if err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ func Upload(ctx context.Context, run Run, opts Options) (*Result, error) {
 }
 
 type uploader struct {
-	run    Run
+	run    Source
 	m      *manifest.Manifest
 	opts   *Options
 	log    *slog.Logger
@@ -122,7 +123,7 @@ type uploader struct {
 	names    Names
 }
 
-func newUploader(run Run, opts *Options) (*uploader, error) {
+func newUploader(run Source, opts *Options) (*uploader, error) {
 	m := run.Manifest()
 	if m == nil {
 		return nil, errors.New("the run has no manifest: it is not complete")

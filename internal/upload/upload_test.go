@@ -3,6 +3,7 @@ package upload
 import (
 	"context"
 	"errors"
+	"github.com/govextract/jira-extractor/internal/location"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,7 +275,7 @@ func TestTamperedAndIncompleteRunsRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(loc, "manifest.json")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenRun(context.Background(), loc, nil); err == nil || !strings.Contains(err.Error(), "not complete") {
+	if _, err := OpenRun(context.Background(), location.MustParse(loc), nil); err == nil || !strings.Contains(err.Error(), "not complete") {
 		t.Fatalf("incomplete run: err = %v", err)
 	}
 	if srv.Requests() != 0 {

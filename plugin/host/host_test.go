@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/govextract/jira-extractor/internal/location"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,7 @@ func TestHostEndToEnd(t *testing.T) {
 		t.Errorf("got %d progress and %d table events", progressN, tables)
 	}
 
-	rr, err := output.OpenRun(ctx, res.GetLocation(), nil)
+	rr, err := output.OpenRun(ctx, location.MustParse(res.GetLocation()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 )
@@ -52,11 +53,15 @@ func (d Diff) String() string {
 	return b.String()
 }
 
-// Compare reads the run at location and compares it with the truth.
-func Compare(ctx context.Context, location string, entities []model.Entity, relations []model.Relation) (Diff, error) {
-	rr, err := output.OpenRun(ctx, location, nil)
+// Compare reads the run at run (a folder, file:// URL or s3:// URL) and compares it with the truth.
+func Compare(ctx context.Context, run string, entities []model.Entity, relations []model.Relation) (Diff, error) {
+	loc, err := location.Parse(run)
 	if err != nil {
-		return Diff{}, fmt.Errorf("open run %s: %w", location, err)
+		return Diff{}, fmt.Errorf("run location: %w", err)
+	}
+	rr, err := output.OpenRun(ctx, loc, nil)
+	if err != nil {
+		return Diff{}, fmt.Errorf("open run %s: %w", run, err)
 	}
 	return CompareReader(ctx, rr, entities, relations)
 }

@@ -236,11 +236,14 @@ func TestRequireTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	m, err := extractor.Run(ctx, job, extractor.RunOptions{RunID: "r"})
-	if err != nil || m.Status != manifest.StatusComplete {
+	res, err := extractor.Run(ctx, job.Resolve().Job, extractor.RunOptions{RunID: "r"})
+	if m := res.Manifest; err != nil || m.Status != manifest.StatusComplete {
 		t.Fatalf("run: %v %v", m.Status, err)
 	}
-	rr, err := output.OpenRun(ctx, filepath.Join(dest, "r"), nil)
+	if want := filepath.Join(dest, "r"); res.Location.String() != want {
+		t.Fatalf("run location %s, want %s", res.Location, want)
+	}
+	rr, err := output.OpenRun(ctx, res.Location, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/govextract/jira-extractor/internal/config"
 )
 
 // Version is the versitygw release built when $VERSITYGW is not set.
@@ -128,9 +126,6 @@ func (s *Server) Stop() {
 	})
 }
 
-// Output returns what the server printed (for failure messages).
-func (s *Server) Output() string { return s.out.String() }
-
 // SetEnv points the AWS SDK's default credential chain at this server's
 // keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) and keeps it
 // off shared config files and the instance metadata service.
@@ -147,8 +142,8 @@ func (s *Server) SetEnv(t testing.TB) {
 }
 
 // S3Output is the job file's output.s3 section for this server.
-func (s *Server) S3Output() *config.S3Output {
-	return &config.S3Output{Region: s.Region, Endpoint: s.Endpoint, UsePathStyle: true}
+func (s *Server) S3Output() map[string]any {
+	return map[string]any{"region": s.Region, "endpoint": s.Endpoint, "usePathStyle": true}
 }
 
 // Client returns an S3 client with static credentials for this server.

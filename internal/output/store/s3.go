@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path"
 	"sort"
@@ -47,16 +46,6 @@ const (
 	DefaultS3UploadAttempts = 3
 	DefaultS3RetryBackoff   = time.Second
 )
-
-// ParseS3URL splits s3://bucket/prefix into bucket and prefix (no leading or
-// trailing slash).
-func ParseS3URL(s string) (bucket, prefix string, err error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "s3" || u.Host == "" {
-		return "", "", fmt.Errorf("%q is not an s3://bucket/prefix URL", s)
-	}
-	return u.Host, strings.Trim(u.Path, "/"), nil
-}
 
 // S3 is a run folder under an S3 prefix.
 type S3 struct {

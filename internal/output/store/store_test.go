@@ -68,22 +68,3 @@ func TestLocalCommitAbort(t *testing.T) {
 		t.Fatalf("root left: %v", err)
 	}
 }
-
-func TestParseS3URL(t *testing.T) {
-	for in, want := range map[string][2]string{
-		"s3://b":              {"b", ""},
-		"s3://b/":             {"b", ""},
-		"s3://b/p/q/":         {"b", "p/q"},
-		"s3://my-bucket/jira": {"my-bucket", "jira"},
-	} {
-		b, p, err := ParseS3URL(in)
-		if err != nil || b != want[0] || p != want[1] {
-			t.Errorf("%s: %q %q %v", in, b, p, err)
-		}
-	}
-	for _, bad := range []string{"s3:///x", "http://b/x", "b/x"} {
-		if _, _, err := ParseS3URL(bad); err == nil {
-			t.Errorf("%s accepted", bad)
-		}
-	}
-}
