@@ -7,10 +7,12 @@ import (
 	"io"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
 
 // DefaultCancelGrace is how long a host waits, after cancelling a run, for
@@ -29,10 +31,15 @@ var ErrNoResultInGrace = errors.New("the plugin did not report the cancelled run
 // Result.
 var ErrNoResult = errors.New("the plugin ended the run without a result")
 
-// GRPCClient is the host side of protocol version 1: an Extractor that
-// calls a plugin process over gRPC.
+// ErrNeedsProtocolV2 is returned by ValidatePlan and Apply when the plugin
+// speaks protocol version 1 only.
+var ErrNeedsProtocolV2 = errors.New("apply needs plugin protocol version 2, and the plugin speaks version 1 only: use a newer plugin build")
+
+// GRPCClient is the host side of the protocol: an Extractor that calls a
+// plugin process over gRPC and, when version 2 was negotiated, an Applier.
 type GRPCClient struct {
 	client extractorv1.ExtractorServiceClient
+	v2     extractorv2.ExtractorServiceClient // nil under version 1
 	// CancelGrace bounds the wait for a cancelled run's Result (see
 	// Extract); 0 means DefaultCancelGrace.
 	CancelGrace time.Duration
@@ -40,9 +47,26 @@ type GRPCClient struct {
 
 var _ Extractor = (*GRPCClient)(nil)
 
-// NewGRPCClient returns the Extractor behind a service client.
+var _ Applier = (*GRPCClient)(nil)
+
+// NewGRPCClient returns the Extractor behind a version 1 service client;
+// its ValidatePlan and Apply return ErrNeedsProtocolV2.
 func NewGRPCClient(c extractorv1.ExtractorServiceClient) *GRPCClient {
 	return &GRPCClient{client: c}
+}
+
+// NewGRPCClientV2 returns the Extractor and Applier behind a version 2
+// service client (whose version 1 calls take the same messages).
+func NewGRPCClientV2(c extractorv2.ExtractorServiceClient) *GRPCClient {
+	return &GRPCClient{client: c, v2: c}
+}
+
+// ProtocolVersion is the protocol version the client speaks: 1 or 2.
+func (c *GRPCClient) ProtocolVersion() int {
+	if c.v2 != nil {
+		return 2
+	}
+	return 1
 }
 
 // Describe calls Describe.
@@ -64,15 +88,55 @@ func (c *GRPCClient) Validate(ctx context.Context, job *extractorv1.Job) (*extra
 // returns ErrNoResultInGrace. A plugin without Cancel (or a request without
 // a run id) gets its stream closed at once, as before Cancel existed.
 func (c *GRPCClient) Extract(ctx context.Context, req *extractorv1.ExtractRequest, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
+	return runStream(ctx, c, req.GetRunId(),
+		func(ctx context.Context) (grpc.ServerStreamingClient[extractorv1.ExtractResponse], error) {
+			return c.client.Extract(ctx, req)
+		},
+		(*extractorv1.ExtractResponse).GetResult, send)
+}
+
+// ValidatePlan calls ValidatePlan; ErrNeedsProtocolV2 when the plugin
+// speaks version 1 only.
+func (c *GRPCClient) ValidatePlan(ctx context.Context, req *extractorv2.ValidatePlanRequest) (*extractorv2.ValidatePlanResponse, error) {
+	if c.v2 == nil {
+		return nil, ErrNeedsProtocolV2
+	}
+	return c.v2.ValidatePlan(ctx, req)
+}
+
+// Apply calls Apply and passes every event but the ApplyResult to send;
+// ErrNeedsProtocolV2 when the plugin speaks version 1 only. Cancellation
+// works as in Extract: when ctx ends, Cancel stops the apply (by the
+// request's run id) and Apply waits up to CancelGrace for its result.
+func (c *GRPCClient) Apply(ctx context.Context, req *extractorv2.ApplyRequest, send func(*extractorv2.ApplyResponse) error) (*extractorv2.ApplyResult, error) {
+	if c.v2 == nil {
+		return nil, ErrNeedsProtocolV2
+	}
+	return runStream(ctx, c, req.GetRunId(),
+		func(ctx context.Context) (grpc.ServerStreamingClient[extractorv2.ApplyResponse], error) {
+			return c.v2.Apply(ctx, req)
+		},
+		(*extractorv2.ApplyResponse).GetResult, send)
+}
+
+// runStream opens a run's stream (Extract or Apply) and reads it until its
+// result, passing every other event to send.
+//
+// When ctx ends, the run is cancelled without closing its stream: Cancel is
+// called with runID, so the plugin stops the run, cleans up and still sends
+// the result. runStream waits CancelGrace for it; after that it closes the
+// stream and returns ErrNoResultInGrace. A plugin without Cancel (or a run
+// without an id) gets its stream closed at once.
+func runStream[E any, R any](ctx context.Context, c *GRPCClient, runID string, open func(context.Context) (grpc.ServerStreamingClient[E], error), result func(*E) *R, send func(*E) error) (*R, error) {
 	streamCtx, closeStream := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer closeStream(nil)
-	stream, err := c.client.Extract(streamCtx, req)
+	stream, err := open(streamCtx)
 	if err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
 	defer close(done)
-	go c.cancelOnDone(ctx, streamCtx, req.GetRunId(), closeStream, done)
+	go c.cancelOnDone(ctx, streamCtx, runID, closeStream, done)
 	for {
 		ev, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -84,7 +148,7 @@ func (c *GRPCClient) Extract(ctx context.Context, req *extractorv1.ExtractReques
 			}
 			return nil, err
 		}
-		if r := ev.GetResult(); r != nil {
+		if r := result(ev); r != nil {
 			return r, nil
 		}
 		if send != nil {

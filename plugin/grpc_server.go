@@ -19,7 +19,7 @@ import (
 var ErrCancelledByHost = errors.New("cancelled by the host")
 
 // GRPCServer serves an Extractor as the ExtractorService of protocol
-// version 1. Besides passing calls through, it keeps the runs in progress
+// version 1, and (see V2) of version 2. Besides passing calls through, it keeps the runs in progress
 // so Cancel can reach them, cancels every run when the process is told to
 // stop (see Serve), and can wait for runs to finish their cleanup.
 type GRPCServer struct {
@@ -44,9 +44,18 @@ func NewGRPCServer(base context.Context, impl Extractor, crash string) *GRPCServ
 	return &GRPCServer{impl: impl, crash: crashPoint(crash), base: base, runs: map[string]context.CancelCauseFunc{}}
 }
 
-// Describe passes the call to the extractor.
+// Describe passes the call to the extractor; protocol_version says 1.
 func (s *GRPCServer) Describe(ctx context.Context, _ *extractorv1.DescribeRequest) (*extractorv1.DescribeResponse, error) {
-	return s.impl.Describe(ctx)
+	return s.describe(ctx, 1)
+}
+
+func (s *GRPCServer) describe(ctx context.Context, version uint32) (*extractorv1.DescribeResponse, error) {
+	resp, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp.ProtocolVersion = version
+	return resp, nil
 }
 
 // Validate passes the call to the extractor.
@@ -104,6 +113,31 @@ func (s *GRPCServer) Extract(req *extractorv1.ExtractRequest, stream extractorv1
 	return nil
 }
 
+// startRun registers a run (Extract or Apply) in progress: its context
+// ends when the call's does, when Cancel names runID, or when the process
+// is told to stop. Call end when the run is over.
+func (s *GRPCServer) startRun(callCtx context.Context, runID string) (ctx context.Context, end func(), err error) {
+	s.inflight.Add(1)
+	ctx, cancel := context.WithCancelCause(callCtx)
+	stop := context.AfterFunc(s.base, func() { cancel(context.Cause(s.base)) })
+	if runID != "" {
+		if err := s.register(runID, cancel); err != nil {
+			stop()
+			cancel(nil)
+			s.inflight.Done()
+			return nil, nil, err
+		}
+	}
+	return ctx, func() {
+		if runID != "" {
+			s.unregister(runID)
+		}
+		stop()
+		cancel(nil)
+		s.inflight.Done()
+	}, nil
+}
+
 // Cancel cancels the run with the given id; its Extract stream then ends
 // with the run's Result once the extractor has cleaned up.
 func (s *GRPCServer) Cancel(_ context.Context, req *extractorv1.CancelRequest) (*extractorv1.CancelResponse, error) {
@@ -132,7 +166,7 @@ func (s *GRPCServer) unregister(id string) {
 	s.mu.Unlock()
 }
 
-// Wait waits up to d for every Extract call in progress to return (after
+// Wait waits up to d for every Extract and Apply call in progress to return (after
 // its run's cleanup); it reports whether they all did.
 func (s *GRPCServer) Wait(d time.Duration) bool {
 	done := make(chan struct{})

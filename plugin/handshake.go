@@ -9,11 +9,17 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
 
 // ProtocolVersion is the newest plugin protocol version this build speaks.
-// Version 2, when it comes, is served beside version 1 in VersionedPlugins.
-const ProtocolVersion = 1
+// Version 2 (extractor.v2: version 1 plus ValidatePlan and Apply) is served
+// beside version 1 in VersionedPlugins; go-plugin picks the highest version
+// both sides offer.
+const ProtocolVersion = 2
+
+// ProtocolVersions are the versions this build serves and offers.
+var ProtocolVersions = []int{1, 2}
 
 // PluginName is the name of the extractor plugin in a plugin set.
 const PluginName = "extractor"
@@ -26,10 +32,10 @@ const (
 )
 
 // Handshake is the go-plugin handshake shared by host and plugin. Its
-// ProtocolVersion is only the legacy fallback: both sides use
-// VersionedPlugins.
+// ProtocolVersion is only the legacy fallback (the oldest version): both
+// sides use VersionedPlugins.
 var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
+	ProtocolVersion:  1,
 	MagicCookieKey:   MagicCookieKey,
 	MagicCookieValue: MagicCookieValue,
 }
@@ -67,10 +73,46 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *gr
 	return NewGRPCClient(extractorv1.NewExtractorServiceClient(c)), nil
 }
 
-// VersionedPlugins returns the plugin sets per protocol version; srv is nil
-// on the host side.
-func VersionedPlugins(srv *GRPCServer) map[int]goplugin.PluginSet {
-	return map[int]goplugin.PluginSet{
-		1: {PluginName: &GRPCPlugin{Service: srv}},
+// GRPCPluginV2 is the go-plugin glue of protocol version 2: on the plugin
+// side it serves Service's version 2 service; on the host side it returns a
+// *GRPCClient that is also an Applier.
+type GRPCPluginV2 struct {
+	goplugin.NetRPCUnsupportedPlugin
+	// Service is what the plugin side registers; nil on the host side.
+	Service *GRPCServer
+}
+
+var _ goplugin.GRPCPlugin = (*GRPCPluginV2)(nil)
+
+// GRPCServer registers the version 2 service on the plugin's gRPC server.
+func (p *GRPCPluginV2) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
+	if p.Service == nil {
+		return errors.New("extractor plugin: no service implementation")
 	}
+	extractorv2.RegisterExtractorServiceServer(s, p.Service.V2())
+	return nil
+}
+
+// GRPCClient returns the host side: a *GRPCClient speaking version 2.
+func (p *GRPCPluginV2) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
+	return NewGRPCClientV2(extractorv2.NewExtractorServiceClient(c)), nil
+}
+
+// VersionedPlugins returns the plugin sets of the given protocol versions
+// (none: ProtocolVersions); srv is nil on the host side. Unknown versions
+// are left out.
+func VersionedPlugins(srv *GRPCServer, versions ...int) map[int]goplugin.PluginSet {
+	if len(versions) == 0 {
+		versions = ProtocolVersions
+	}
+	sets := map[int]goplugin.PluginSet{}
+	for _, v := range versions {
+		switch v {
+		case 1:
+			sets[1] = goplugin.PluginSet{PluginName: &GRPCPlugin{Service: srv}}
+		case 2:
+			sets[2] = goplugin.PluginSet{PluginName: &GRPCPluginV2{Service: srv}}
+		}
+	}
+	return sets
 }

@@ -41,9 +41,10 @@ func panicError(logger hclog.Logger, method string, r interface{}) error {
 }
 
 // ServerOptions are the gRPC server options of the plugin: panic recovery
-// for every RPC.
+// for every RPC, and a message limit that fits a plan of MaxPlanBytes.
 func ServerOptions(logger hclog.Logger) []grpc.ServerOption {
 	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxPlanBytes + 1<<20),
 		grpc.ChainUnaryInterceptor(recoverUnary(logger)),
 		grpc.ChainStreamInterceptor(recoverStream(logger)),
 	}

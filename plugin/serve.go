@@ -62,6 +62,10 @@ type ServeOptions struct {
 	// CrashPoint makes the process crash at a named point (Crash*
 	// constants). Only test plugin binaries set it.
 	CrashPoint string
+	// Versions limits the protocol versions served (none: every version
+	// in ProtocolVersions). Only test plugin binaries set it, to play an
+	// older plugin.
+	Versions []int
 }
 
 // Serve runs the plugin side: it serves impl over gRPC (with automatic mTLS
@@ -114,7 +118,7 @@ func Serve(impl Extractor, opts ServeOptions) {
 
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: VersionedPlugins(srv),
+		VersionedPlugins: VersionedPlugins(srv, opts.Versions...),
 		GRPCServer: func(gopts []grpc.ServerOption) *grpc.Server {
 			return goplugin.DefaultGRPCServer(append(gopts, ServerOptions(logger)...))
 		},

@@ -1,12 +1,12 @@
 // Command extraction-runner is the go-plugin host of extractor plugins: it
 // starts a plugin binary, asks it to describe itself or validate a job, runs
-// extraction jobs through it with a live progress display, and maps the
-// outcome to the extractor's exit codes (0 complete, 1 failed, 2 bad usage or
-// config, 3 partial).
+// extraction jobs through it with a live progress display, applies plans
+// through it (protocol version 2), and maps the outcome to the extractor's
+// exit codes (0 complete, 1 failed, 2 bad usage or config, 3 partial).
 //
 // It links only the plugin protocol (plugin, plugin/host) and the progress
-// display: parsing the job file, writing the output and uploading it are the
-// plugin's work.
+// display: parsing the job file and the plan, writing the output, uploading
+// it and applying changes are the plugin's work.
 package main
 
 import (
@@ -31,10 +31,12 @@ const (
 )
 
 const usage = `extraction-runner loads an extractor plugin (hashicorp/go-plugin over gRPC,
-protocol version 1, automatic mTLS) and runs extraction jobs through it.
+protocol version 2, or 1 for an older plugin; automatic mTLS) and runs
+extraction jobs and plans through it.
 
 Usage:
   extraction-runner run      --plugin PATH --config JOB.json [flags]
+  extraction-runner apply    --plugin PATH --config JOB.json --plan PLAN [flags]
   extraction-runner describe --plugin PATH [--json] [--plugin-sha256 HEX]
   extraction-runner version
   extraction-runner help [COMMAND]
@@ -44,11 +46,14 @@ Commands:
             display, print a summary; after a complete run the plugin
             uploads it when the job file says upload.afterRun (to upload a
             run again, or a partial one: jira-extractor upload --from RUN)
+  apply     apply a plan (grant, revoke, create, remove, ...) to the job's
+            site through the plugin (protocol version 2), with a progress
+            line and a summary; --dry-run says what would change
   describe  print the plugin's name, version, entity and relation kinds and
             its job-file JSON Schema
   version   print the runner's version
 
-Exit codes:
+Exit codes of run (apply's: "extraction-runner help apply"):
   0  complete
   1  failed: the run failed, was cancelled (SIGINT, SIGTERM) or timed out,
      the upload after the run failed, or the plugin could not be started
@@ -73,6 +78,8 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run":
 		return runCommand(ctx, rest, stdout, stderr)
+	case "apply":
+		return applyCommand(ctx, rest, stdout, stderr)
 	case "describe":
 		return describeCommand(ctx, rest, stdout, stderr)
 	case "version", "--version":
@@ -83,6 +90,8 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			switch rest[0] {
 			case "run":
 				return runCommand(ctx, []string{"--help"}, stdout, stderr)
+			case "apply":
+				return applyCommand(ctx, []string{"--help"}, stdout, stderr)
 			case "describe":
 				return describeCommand(ctx, []string{"--help"}, stdout, stderr)
 			}

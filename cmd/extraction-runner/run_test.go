@@ -142,7 +142,7 @@ func TestDescribe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"jira-extractor", "protocol version: 1", "permission_scheme", "holds_permission", "appConfig"} {
+	for _, want := range []string{"jira-extractor", "protocol version: 2", "permission_scheme", "holds_permission", "appConfig"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("describe does not show %q:\n%s", want, stdout)
 		}

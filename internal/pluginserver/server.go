@@ -1,8 +1,10 @@
 // Package pluginserver is the Jira extractor behind the plugin protocol: a
 // plugin.Extractor that validates jobs, runs them with extractor.Run (and
 // uploads a complete run when the job file says upload.afterRun), and
-// streams their events. The jira-extractor binary serves it with Serve when
-// a go-plugin host starts it.
+// streams their events; and, for protocol version 2, a plugin.Applier that
+// validates plans and applies them with applycmd.Apply (the seam is
+// Options.Apply). The jira-extractor binary serves it with Serve when a
+// go-plugin host starts it.
 package pluginserver
 
 import (
@@ -17,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/applycmd"
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
@@ -43,20 +46,23 @@ type Options struct {
 	// Upload uploads a run after it (upload.afterRun); nil means
 	// upload.AfterRun.
 	Upload UploadFunc
+	// Apply applies a checked plan; nil means applycmd.Apply.
+	Apply ApplyFunc
 }
 
-// Server is the Jira extractor as a plugin.Extractor.
+// Server is the Jira extractor as a plugin.Extractor and plugin.Applier.
 type Server struct {
 	logger hclog.Logger
 	run    RunFunc
 	upload UploadFunc
+	apply  ApplyFunc
 }
 
 var _ plugin.Extractor = (*Server)(nil)
 
 // New returns a server with opts.
 func New(opts Options) *Server {
-	s := &Server{logger: opts.Logger, run: opts.Run, upload: opts.Upload}
+	s := &Server{logger: opts.Logger, run: opts.Run, upload: opts.Upload, apply: opts.Apply}
 	if s.logger == nil {
 		s.logger = hclog.NewNullLogger()
 	}
@@ -65,6 +71,9 @@ func New(opts Options) *Server {
 	}
 	if s.upload == nil {
 		s.upload = upload.AfterRun
+	}
+	if s.apply == nil {
+		s.apply = applycmd.Apply
 	}
 	return s
 }

@@ -84,7 +84,8 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != plugin.ProtocolVersion {
+	// Served as version 1 here: Describe says the version of the service.
+	if d.GetName() != extractor.Name || d.GetVersion() != extractor.Version || d.GetProtocolVersion() != 1 {
 		t.Errorf("describe = %q %q %d", d.GetName(), d.GetVersion(), d.GetProtocolVersion())
 	}
 	if len(d.GetEntityKinds()) != len(model.SourceTypes) || d.GetEntityKinds()[0] != string(model.SourceTypes[0]) {

@@ -1,6 +1,7 @@
 // Package host is the host side of the extractor plugin protocol: it starts
 // a plugin binary (after checking its SHA-256 when asked), completes the
-// go-plugin handshake, and runs jobs through the plugin's Extractor, turning
+// go-plugin handshake (offering protocol versions 2 and 1), and runs jobs
+// and, under version 2, plans through the plugin, turning
 // a crashed or killed plugin process into clear errors that quote the
 // plugin's last stderr lines.
 package host
@@ -24,6 +25,7 @@ import (
 
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
 
 // Config says which plugin binary a host starts and how.
@@ -49,7 +51,8 @@ type Config struct {
 	CancelGrace time.Duration
 
 	// Handshake and Versions replace the protocol's handshake and the
-	// offered protocol versions. For tests of mismatches only.
+	// offered protocol versions (default plugin.ProtocolVersions). For
+	// tests (of mismatches, of an older host) only.
 	Handshake *goplugin.HandshakeConfig
 	Versions  []int
 }
@@ -82,10 +85,9 @@ func Start(cfg Config) (*Host, error) {
 	if cfg.Handshake != nil {
 		hs = *cfg.Handshake
 	}
-	versions := plugin.VersionedPlugins(nil)
-	if len(cfg.Versions) > 0 {
-		versions = map[int]goplugin.PluginSet{}
-		for _, v := range cfg.Versions {
+	versions := plugin.VersionedPlugins(nil, cfg.Versions...)
+	for _, v := range cfg.Versions {
+		if _, ok := versions[v]; !ok { // a version this build does not know: tests of mismatches
 			versions[v] = goplugin.PluginSet{plugin.PluginName: &plugin.GRPCPlugin{}}
 		}
 	}
@@ -175,6 +177,52 @@ func checkSum(path string, want []byte) error {
 		return fmt.Errorf("plugin %s has sha256 %x, but --plugin-sha256 is %x; refusing to start it: %w", path, got, want, ErrChecksumMismatch)
 	}
 	return nil
+}
+
+// ValidatePlan asks the plugin to check a job and a plan; the response
+// lists every problem. It needs protocol version 2 (see Apply).
+func (h *Host) ValidatePlan(ctx context.Context, req *extractorv2.ValidatePlanRequest) (*extractorv2.ValidatePlanResponse, error) {
+	resp, err := h.ext.ValidatePlan(ctx, req)
+	if err != nil {
+		return nil, h.applyError(ctx, "ValidatePlan", err)
+	}
+	return resp, nil
+}
+
+// Apply applies a plan through the plugin, passing every event but the
+// last to onEvent, and returns the ApplyResult. A plugin that speaks
+// protocol version 1 only gives an error wrapping
+// plugin.ErrNeedsProtocolV2 before anything is sent.
+//
+// When ctx ends, the apply is cancelled but the call goes on, as in
+// Extract: the plugin starts no more actions, lets those under way finish,
+// writes the actions table and reports the result (status "cancelled"),
+// which Apply returns with a nil error; after Config.CancelGrace without
+// it, Apply returns an error wrapping plugin.ErrNoResultInGrace.
+func (h *Host) Apply(ctx context.Context, req *extractorv2.ApplyRequest, onEvent func(*extractorv2.ApplyResponse)) (*extractorv2.ApplyResult, error) {
+	res, err := h.ext.Apply(ctx, req, func(ev *extractorv2.ApplyResponse) error {
+		if onEvent != nil {
+			onEvent(ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, h.applyError(ctx, "Apply", err)
+	}
+	return res, nil
+}
+
+// applyError is rpcError for the calls of version 2.
+func (h *Host) applyError(ctx context.Context, op string, err error) error {
+	switch {
+	case errors.Is(err, plugin.ErrNeedsProtocolV2):
+		return fmt.Errorf("plugin %s (protocol version %d): %w", h.path, h.version, err)
+	case errors.Is(err, plugin.ErrNoResultInGrace), errors.Is(err, plugin.ErrNoResult):
+		return fmt.Errorf("plugin %s: %w", h.path, err)
+	case status.Code(err) == codes.Unimplemented:
+		return fmt.Errorf("plugin %s does not implement %s: %s", h.path, op, status.Convert(err).Message())
+	}
+	return h.rpcError(ctx, op, err)
 }
 
 // ProtocolVersion returns the protocol version negotiated with the plugin.

@@ -275,7 +275,7 @@ func TestHostHandshakeMismatch(t *testing.T) {
 		want []string
 	}{
 		{"cookie", Config{Path: pluginBin, Handshake: &wrongCookie}, []string{"did not complete the go-plugin handshake", "This binary is a plugin"}},
-		{"protocol version", Config{Path: pluginBin, Versions: []int{2}}, []string{"another protocol version", "Plugin version: 1"}},
+		{"protocol version", Config{Path: pluginBin, Versions: []int{3}}, []string{"another protocol version", "Client versions: [3]"}},
 		{"not a plugin", Config{Path: "/bin/true"}, []string{"did not complete the go-plugin handshake"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

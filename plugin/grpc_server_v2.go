@@ -1,0 +1,95 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
+)
+
+// GRPCServerV2 serves the ExtractorService of protocol version 2: the
+// version 1 calls go to the same GRPCServer (so Cancel reaches runs of
+// either version), ValidatePlan and Apply to the extractor's Applier. An
+// extractor that is no Applier answers them Unimplemented.
+type GRPCServerV2 struct {
+	extractorv2.UnimplementedExtractorServiceServer
+	s *GRPCServer
+}
+
+// V2 returns the version 2 service of the server.
+func (s *GRPCServer) V2() *GRPCServerV2 { return &GRPCServerV2{s: s} }
+
+// Describe passes the call to the extractor; protocol_version says 2.
+func (v *GRPCServerV2) Describe(ctx context.Context, _ *extractorv1.DescribeRequest) (*extractorv1.DescribeResponse, error) {
+	return v.s.describe(ctx, 2)
+}
+
+// Validate is version 1's.
+func (v *GRPCServerV2) Validate(ctx context.Context, req *extractorv1.ValidateRequest) (*extractorv1.ValidateResponse, error) {
+	return v.s.Validate(ctx, req)
+}
+
+// Extract is version 1's.
+func (v *GRPCServerV2) Extract(req *extractorv1.ExtractRequest, stream extractorv2.ExtractorService_ExtractServer) error {
+	return v.s.Extract(req, stream)
+}
+
+// Cancel cancels an Extract or Apply run by its id.
+func (v *GRPCServerV2) Cancel(ctx context.Context, req *extractorv1.CancelRequest) (*extractorv1.CancelResponse, error) {
+	return v.s.Cancel(ctx, req)
+}
+
+func (v *GRPCServerV2) applier() (Applier, error) {
+	a, ok := v.s.impl.(Applier)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "this extractor plugin does not implement apply")
+	}
+	return a, nil
+}
+
+// ValidatePlan passes the call to the extractor's Applier.
+func (v *GRPCServerV2) ValidatePlan(ctx context.Context, req *extractorv2.ValidatePlanRequest) (*extractorv2.ValidatePlanResponse, error) {
+	a, err := v.applier()
+	if err != nil {
+		return nil, err
+	}
+	return a.ValidatePlan(ctx, req)
+}
+
+// Apply runs the apply and streams its events, ending with the
+// ApplyResult. Its context ends when the host cancels the call, calls
+// Cancel with the run's id, or the process is told to stop.
+func (v *GRPCServerV2) Apply(req *extractorv2.ApplyRequest, stream extractorv2.ExtractorService_ApplyServer) error {
+	a, err := v.applier()
+	if err != nil {
+		return err
+	}
+	ctx, end, err := v.s.startRun(stream.Context(), req.GetRunId())
+	if err != nil {
+		return err
+	}
+	defer end()
+	var mu sync.Mutex
+	send := func(ev *extractorv2.ApplyResponse) error {
+		if ev.GetTime() == nil {
+			ev.Time = timestamppb.Now()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return stream.Send(ev)
+	}
+	res, err := a.Apply(ctx, req, send)
+	if err != nil {
+		return err
+	}
+	if err := send(&extractorv2.ApplyResponse{Event: &extractorv2.ApplyResponse_Result{Result: res}}); err != nil {
+		return fmt.Errorf("send result of apply %s: %w", res.GetRunId(), err)
+	}
+	return nil
+}
