@@ -18,6 +18,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/apply"
 	"github.com/govextract/jira-extractor/internal/applycmd"
 	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/plan"
 	"github.com/govextract/jira-extractor/plugin"
@@ -231,8 +232,8 @@ func applyResultOf(ctx context.Context, runID string, dryRun bool, total int, re
 	if m.RunID != "" {
 		out.RunId = m.RunID
 	}
-	if res.Location != "" {
-		out.ManifestLocation = manifestLocation(res.Location)
+	if loc, err := location.Parse(res.Location); res.Location != "" && err == nil {
+		out.ManifestLocation = manifestLocation(loc)
 	}
 	out.Requests = &extractorv1.Requests{Total: m.Requests.Total, ByEndpoint: m.Requests.ByEndpoint, Retries: m.Requests.Retries, Throttled: m.Requests.Throttled}
 	if !m.StartedAt.IsZero() {
