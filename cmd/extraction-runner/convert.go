@@ -24,6 +24,9 @@ func progressFromProto(p *extractorv1.Progress) progress.Snapshot {
 	if p.GetEta() != nil {
 		s.ETA = p.GetEta().AsDuration()
 	}
+	for _, ph := range p.GetPhases() {
+		s.Phases = append(s.Phases, progress.Phase{Name: ph.GetName(), Done: ph.GetDone(), Total: ph.GetTotal(), Finished: ph.GetFinished()})
+	}
 	return s
 }
 

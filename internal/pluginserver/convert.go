@@ -25,6 +25,9 @@ func ProgressToProto(s progress.Snapshot) *extractorv1.Progress {
 	if s.ETA >= 0 {
 		p.Eta = durationpb.New(s.ETA)
 	}
+	for _, ph := range s.Phases {
+		p.Phases = append(p.Phases, &extractorv1.Phase{Name: ph.Name, Done: ph.Done, Total: ph.Total, Finished: ph.Finished})
+	}
 	return p
 }
 

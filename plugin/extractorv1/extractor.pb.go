@@ -780,7 +780,9 @@ type Progress struct {
 	// Requests per second since the start.
 	RequestRate float64 `protobuf:"fixed64,7,opt,name=request_rate,json=requestRate,proto3" json:"request_rate,omitempty"`
 	// Estimated time left; absent when unknown.
-	Eta           *durationpb.Duration `protobuf:"bytes,8,opt,name=eta,proto3" json:"eta,omitempty"`
+	Eta *durationpb.Duration `protobuf:"bytes,8,opt,name=eta,proto3" json:"eta,omitempty"`
+	// The run's phases in the order they started.
+	Phases        []*Phase `protobuf:"bytes,9,rep,name=phases,proto3" json:"phases,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -871,6 +873,86 @@ func (x *Progress) GetEta() *durationpb.Duration {
 	return nil
 }
 
+func (x *Progress) GetPhases() []*Phase {
+	if x != nil {
+		return x.Phases
+	}
+	return nil
+}
+
+// Phase is the state of one phase of a run ("groups", "projects", ...).
+type Phase struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Items finished (groups whose members were read, projects whose roles
+	// and scheme were read).
+	Done int64 `protobuf:"varint,2,opt,name=done,proto3" json:"done,omitempty"`
+	// Items the phase goes through; 0 when unknown.
+	Total int64 `protobuf:"varint,3,opt,name=total,proto3" json:"total,omitempty"`
+	// Set when the phase is over.
+	Finished      bool `protobuf:"varint,4,opt,name=finished,proto3" json:"finished,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Phase) Reset() {
+	*x = Phase{}
+	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Phase) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Phase) ProtoMessage() {}
+
+func (x *Phase) ProtoReflect() protoreflect.Message {
+	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Phase.ProtoReflect.Descriptor instead.
+func (*Phase) Descriptor() ([]byte, []int) {
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Phase) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Phase) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *Phase) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *Phase) GetFinished() bool {
+	if x != nil {
+		return x.Finished
+	}
+	return false
+}
+
 // LogLine is one structured log record of the run.
 type LogLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -885,7 +967,7 @@ type LogLine struct {
 
 func (x *LogLine) Reset() {
 	*x = LogLine{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	mi := &file_extractorv1_extractor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +979,7 @@ func (x *LogLine) String() string {
 func (*LogLine) ProtoMessage() {}
 
 func (x *LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[12]
+	mi := &file_extractorv1_extractor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +992,7 @@ func (x *LogLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
 func (*LogLine) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{12}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LogLine) GetLevel() string {
@@ -945,7 +1027,7 @@ type Attr struct {
 
 func (x *Attr) Reset() {
 	*x = Attr{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[13]
+	mi := &file_extractorv1_extractor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1039,7 @@ func (x *Attr) String() string {
 func (*Attr) ProtoMessage() {}
 
 func (x *Attr) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[13]
+	mi := &file_extractorv1_extractor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1052,7 @@ func (x *Attr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attr.ProtoReflect.Descriptor instead.
 func (*Attr) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{13}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Attr) GetKey() string {
@@ -998,7 +1080,7 @@ type Warning struct {
 
 func (x *Warning) Reset() {
 	*x = Warning{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[14]
+	mi := &file_extractorv1_extractor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1092,7 @@ func (x *Warning) String() string {
 func (*Warning) ProtoMessage() {}
 
 func (x *Warning) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[14]
+	mi := &file_extractorv1_extractor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1105,7 @@ func (x *Warning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Warning.ProtoReflect.Descriptor instead.
 func (*Warning) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{14}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Warning) GetScope() string {
@@ -1055,7 +1137,7 @@ type Table struct {
 
 func (x *Table) Reset() {
 	*x = Table{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[15]
+	mi := &file_extractorv1_extractor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1067,7 +1149,7 @@ func (x *Table) String() string {
 func (*Table) ProtoMessage() {}
 
 func (x *Table) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[15]
+	mi := &file_extractorv1_extractor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1080,7 +1162,7 @@ func (x *Table) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Table.ProtoReflect.Descriptor instead.
 func (*Table) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{15}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Table) GetName() string {
@@ -1124,7 +1206,7 @@ type File struct {
 
 func (x *File) Reset() {
 	*x = File{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[16]
+	mi := &file_extractorv1_extractor_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1218,7 @@ func (x *File) String() string {
 func (*File) ProtoMessage() {}
 
 func (x *File) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[16]
+	mi := &file_extractorv1_extractor_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1231,7 @@ func (x *File) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use File.ProtoReflect.Descriptor instead.
 func (*File) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{16}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *File) GetPath() string {
@@ -1193,7 +1275,7 @@ type Requests struct {
 
 func (x *Requests) Reset() {
 	*x = Requests{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[17]
+	mi := &file_extractorv1_extractor_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1287,7 @@ func (x *Requests) String() string {
 func (*Requests) ProtoMessage() {}
 
 func (x *Requests) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[17]
+	mi := &file_extractorv1_extractor_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1300,7 @@ func (x *Requests) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Requests.ProtoReflect.Descriptor instead.
 func (*Requests) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{17}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Requests) GetTotal() int64 {
@@ -1292,7 +1374,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[18]
+	mi := &file_extractorv1_extractor_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1386,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[18]
+	mi := &file_extractorv1_extractor_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1399,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{18}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Result) GetRunId() string {
@@ -1456,7 +1538,7 @@ type UploadOutcome struct {
 
 func (x *UploadOutcome) Reset() {
 	*x = UploadOutcome{}
-	mi := &file_extractorv1_extractor_proto_msgTypes[19]
+	mi := &file_extractorv1_extractor_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1468,7 +1550,7 @@ func (x *UploadOutcome) String() string {
 func (*UploadOutcome) ProtoMessage() {}
 
 func (x *UploadOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_extractorv1_extractor_proto_msgTypes[19]
+	mi := &file_extractorv1_extractor_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1481,7 +1563,7 @@ func (x *UploadOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadOutcome.ProtoReflect.Descriptor instead.
 func (*UploadOutcome) Descriptor() ([]byte, []int) {
-	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{19}
+	return file_extractorv1_extractor_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UploadOutcome) GetStatus() string {
@@ -1551,7 +1633,7 @@ const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\x05table\x18\x05 \x01(\v2\x13.extractor.v1.TableH\x00R\x05table\x12.\n" +
 	"\x06result\x18\x06 \x01(\v2\x14.extractor.v1.ResultH\x00R\x06result\x125\n" +
 	"\x06upload\x18\a \x01(\v2\x1b.extractor.v1.UploadOutcomeH\x00R\x06uploadB\a\n" +
-	"\x05event\"\xfd\x02\n" +
+	"\x05event\"\xaa\x03\n" +
 	"\bProgress\x124\n" +
 	"\x04rows\x18\x01 \x03(\v2 .extractor.v1.Progress.RowsEntryR\x04rows\x12\x1a\n" +
 	"\brequests\x18\x02 \x01(\x03R\brequests\x12\x18\n" +
@@ -1560,10 +1642,16 @@ const file_extractorv1_extractor_proto_rawDesc = "" +
 	"\x10planned_requests\x18\x05 \x01(\x03R\x0fplannedRequests\x123\n" +
 	"\aelapsed\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\aelapsed\x12!\n" +
 	"\frequest_rate\x18\a \x01(\x01R\vrequestRate\x12+\n" +
-	"\x03eta\x18\b \x01(\v2\x19.google.protobuf.DurationR\x03eta\x1a7\n" +
+	"\x03eta\x18\b \x01(\v2\x19.google.protobuf.DurationR\x03eta\x12+\n" +
+	"\x06phases\x18\t \x03(\v2\x13.extractor.v1.PhaseR\x06phases\x1a7\n" +
 	"\tRowsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"c\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"a\n" +
+	"\x05Phase\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04done\x18\x02 \x01(\x03R\x04done\x12\x14\n" +
+	"\x05total\x18\x03 \x01(\x03R\x05total\x12\x1a\n" +
+	"\bfinished\x18\x04 \x01(\bR\bfinished\"c\n" +
 	"\aLogLine\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12(\n" +
@@ -1639,7 +1727,7 @@ func file_extractorv1_extractor_proto_rawDescGZIP() []byte {
 	return file_extractorv1_extractor_proto_rawDescData
 }
 
-var file_extractorv1_extractor_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_extractorv1_extractor_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_extractorv1_extractor_proto_goTypes = []any{
 	(*CancelRequest)(nil),         // 0: extractor.v1.CancelRequest
 	(*CancelResponse)(nil),        // 1: extractor.v1.CancelResponse
@@ -1653,59 +1741,61 @@ var file_extractorv1_extractor_proto_goTypes = []any{
 	(*ExtractRequest)(nil),        // 9: extractor.v1.ExtractRequest
 	(*ExtractResponse)(nil),       // 10: extractor.v1.ExtractResponse
 	(*Progress)(nil),              // 11: extractor.v1.Progress
-	(*LogLine)(nil),               // 12: extractor.v1.LogLine
-	(*Attr)(nil),                  // 13: extractor.v1.Attr
-	(*Warning)(nil),               // 14: extractor.v1.Warning
-	(*Table)(nil),                 // 15: extractor.v1.Table
-	(*File)(nil),                  // 16: extractor.v1.File
-	(*Requests)(nil),              // 17: extractor.v1.Requests
-	(*Result)(nil),                // 18: extractor.v1.Result
-	(*UploadOutcome)(nil),         // 19: extractor.v1.UploadOutcome
-	nil,                           // 20: extractor.v1.Progress.RowsEntry
-	nil,                           // 21: extractor.v1.Requests.ByEndpointEntry
-	nil,                           // 22: extractor.v1.Result.RowsEntry
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
+	(*Phase)(nil),                 // 12: extractor.v1.Phase
+	(*LogLine)(nil),               // 13: extractor.v1.LogLine
+	(*Attr)(nil),                  // 14: extractor.v1.Attr
+	(*Warning)(nil),               // 15: extractor.v1.Warning
+	(*Table)(nil),                 // 16: extractor.v1.Table
+	(*File)(nil),                  // 17: extractor.v1.File
+	(*Requests)(nil),              // 18: extractor.v1.Requests
+	(*Result)(nil),                // 19: extractor.v1.Result
+	(*UploadOutcome)(nil),         // 20: extractor.v1.UploadOutcome
+	nil,                           // 21: extractor.v1.Progress.RowsEntry
+	nil,                           // 22: extractor.v1.Requests.ByEndpointEntry
+	nil,                           // 23: extractor.v1.Result.RowsEntry
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
 }
 var file_extractorv1_extractor_proto_depIdxs = []int32{
 	4,  // 0: extractor.v1.Job.overrides:type_name -> extractor.v1.Overrides
 	5,  // 1: extractor.v1.ValidateRequest.job:type_name -> extractor.v1.Job
 	7,  // 2: extractor.v1.ValidateResponse.problems:type_name -> extractor.v1.Problem
 	5,  // 3: extractor.v1.ExtractRequest.job:type_name -> extractor.v1.Job
-	23, // 4: extractor.v1.ExtractResponse.time:type_name -> google.protobuf.Timestamp
+	24, // 4: extractor.v1.ExtractResponse.time:type_name -> google.protobuf.Timestamp
 	11, // 5: extractor.v1.ExtractResponse.progress:type_name -> extractor.v1.Progress
-	12, // 6: extractor.v1.ExtractResponse.log:type_name -> extractor.v1.LogLine
-	14, // 7: extractor.v1.ExtractResponse.warning:type_name -> extractor.v1.Warning
-	15, // 8: extractor.v1.ExtractResponse.table:type_name -> extractor.v1.Table
-	18, // 9: extractor.v1.ExtractResponse.result:type_name -> extractor.v1.Result
-	19, // 10: extractor.v1.ExtractResponse.upload:type_name -> extractor.v1.UploadOutcome
-	20, // 11: extractor.v1.Progress.rows:type_name -> extractor.v1.Progress.RowsEntry
-	24, // 12: extractor.v1.Progress.elapsed:type_name -> google.protobuf.Duration
-	24, // 13: extractor.v1.Progress.eta:type_name -> google.protobuf.Duration
-	13, // 14: extractor.v1.LogLine.attrs:type_name -> extractor.v1.Attr
-	16, // 15: extractor.v1.Table.files:type_name -> extractor.v1.File
-	21, // 16: extractor.v1.Requests.by_endpoint:type_name -> extractor.v1.Requests.ByEndpointEntry
-	22, // 17: extractor.v1.Result.rows:type_name -> extractor.v1.Result.RowsEntry
-	17, // 18: extractor.v1.Result.requests:type_name -> extractor.v1.Requests
-	14, // 19: extractor.v1.Result.warnings:type_name -> extractor.v1.Warning
-	15, // 20: extractor.v1.Result.tables:type_name -> extractor.v1.Table
-	23, // 21: extractor.v1.Result.started_at:type_name -> google.protobuf.Timestamp
-	23, // 22: extractor.v1.Result.finished_at:type_name -> google.protobuf.Timestamp
-	7,  // 23: extractor.v1.Result.problems:type_name -> extractor.v1.Problem
-	19, // 24: extractor.v1.Result.upload:type_name -> extractor.v1.UploadOutcome
-	2,  // 25: extractor.v1.ExtractorService.Describe:input_type -> extractor.v1.DescribeRequest
-	6,  // 26: extractor.v1.ExtractorService.Validate:input_type -> extractor.v1.ValidateRequest
-	9,  // 27: extractor.v1.ExtractorService.Extract:input_type -> extractor.v1.ExtractRequest
-	0,  // 28: extractor.v1.ExtractorService.Cancel:input_type -> extractor.v1.CancelRequest
-	3,  // 29: extractor.v1.ExtractorService.Describe:output_type -> extractor.v1.DescribeResponse
-	8,  // 30: extractor.v1.ExtractorService.Validate:output_type -> extractor.v1.ValidateResponse
-	10, // 31: extractor.v1.ExtractorService.Extract:output_type -> extractor.v1.ExtractResponse
-	1,  // 32: extractor.v1.ExtractorService.Cancel:output_type -> extractor.v1.CancelResponse
-	29, // [29:33] is the sub-list for method output_type
-	25, // [25:29] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	13, // 6: extractor.v1.ExtractResponse.log:type_name -> extractor.v1.LogLine
+	15, // 7: extractor.v1.ExtractResponse.warning:type_name -> extractor.v1.Warning
+	16, // 8: extractor.v1.ExtractResponse.table:type_name -> extractor.v1.Table
+	19, // 9: extractor.v1.ExtractResponse.result:type_name -> extractor.v1.Result
+	20, // 10: extractor.v1.ExtractResponse.upload:type_name -> extractor.v1.UploadOutcome
+	21, // 11: extractor.v1.Progress.rows:type_name -> extractor.v1.Progress.RowsEntry
+	25, // 12: extractor.v1.Progress.elapsed:type_name -> google.protobuf.Duration
+	25, // 13: extractor.v1.Progress.eta:type_name -> google.protobuf.Duration
+	12, // 14: extractor.v1.Progress.phases:type_name -> extractor.v1.Phase
+	14, // 15: extractor.v1.LogLine.attrs:type_name -> extractor.v1.Attr
+	17, // 16: extractor.v1.Table.files:type_name -> extractor.v1.File
+	22, // 17: extractor.v1.Requests.by_endpoint:type_name -> extractor.v1.Requests.ByEndpointEntry
+	23, // 18: extractor.v1.Result.rows:type_name -> extractor.v1.Result.RowsEntry
+	18, // 19: extractor.v1.Result.requests:type_name -> extractor.v1.Requests
+	15, // 20: extractor.v1.Result.warnings:type_name -> extractor.v1.Warning
+	16, // 21: extractor.v1.Result.tables:type_name -> extractor.v1.Table
+	24, // 22: extractor.v1.Result.started_at:type_name -> google.protobuf.Timestamp
+	24, // 23: extractor.v1.Result.finished_at:type_name -> google.protobuf.Timestamp
+	7,  // 24: extractor.v1.Result.problems:type_name -> extractor.v1.Problem
+	20, // 25: extractor.v1.Result.upload:type_name -> extractor.v1.UploadOutcome
+	2,  // 26: extractor.v1.ExtractorService.Describe:input_type -> extractor.v1.DescribeRequest
+	6,  // 27: extractor.v1.ExtractorService.Validate:input_type -> extractor.v1.ValidateRequest
+	9,  // 28: extractor.v1.ExtractorService.Extract:input_type -> extractor.v1.ExtractRequest
+	0,  // 29: extractor.v1.ExtractorService.Cancel:input_type -> extractor.v1.CancelRequest
+	3,  // 30: extractor.v1.ExtractorService.Describe:output_type -> extractor.v1.DescribeResponse
+	8,  // 31: extractor.v1.ExtractorService.Validate:output_type -> extractor.v1.ValidateResponse
+	10, // 32: extractor.v1.ExtractorService.Extract:output_type -> extractor.v1.ExtractResponse
+	1,  // 33: extractor.v1.ExtractorService.Cancel:output_type -> extractor.v1.CancelResponse
+	30, // [30:34] is the sub-list for method output_type
+	26, // [26:30] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_extractorv1_extractor_proto_init() }
@@ -1727,7 +1817,7 @@ func file_extractorv1_extractor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_extractorv1_extractor_proto_rawDesc), len(file_extractorv1_extractor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
