@@ -231,20 +231,8 @@ func (a *applyRun) run(parent context.Context) int {
 // onSignals stops the apply at the first SIGINT or SIGTERM, and the plugin
 // at once at the second.
 func (a *applyRun) onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *host.Host, stop <-chan struct{}) {
-	select {
-	case s := <-sigs:
-		fmt.Fprintf(a.out, "%s: stopping the apply; waiting up to %s for the actions under way to finish (signal again to stop the plugin at once)\n", plugin.SignalName(s), a.opts.grace.d)
-		cancel(&interruptedError{sig: s})
-	case <-stop:
-		return
-	}
-	select {
-	case s := <-sigs:
-		fmt.Fprintf(a.out, "%s again: stopping the plugin now\n", plugin.SignalName(s))
-		a.forced.Store(true)
-		h.Kill()
-	case <-stop:
-	}
+	watchSignals(a.out, sigs, cancel, h, stop, &a.forced,
+		fmt.Sprintf("stopping the apply; waiting up to %s for the actions under way to finish", a.opts.grace.d))
 }
 
 // event shows one event of the apply.

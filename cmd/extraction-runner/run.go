@@ -172,17 +172,25 @@ func (r *runner) run(parent context.Context) int {
 // onSignals cancels the run at the first SIGINT or SIGTERM, and stops the
 // plugin at once at the second.
 func (r *runner) onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *host.Host, stop <-chan struct{}) {
+	watchSignals(r.disp, sigs, cancel, h, stop, &r.forced,
+		fmt.Sprintf("cancelling the run; waiting up to %s for the plugin to remove its part files", r.opts.grace.d))
+}
+
+// watchSignals cancels ctx (through cancel) at the first SIGINT or SIGTERM,
+// saying what happens next (first), and kills the plugin at the second,
+// setting forced. It returns when stop is closed.
+func watchSignals(w io.Writer, sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *host.Host, stop <-chan struct{}, forced *atomic.Bool, first string) {
 	select {
 	case s := <-sigs:
-		fmt.Fprintf(r.disp, "%s: cancelling the run; waiting up to %s for the plugin to remove its part files (signal again to stop it at once)\n", plugin.SignalName(s), r.opts.grace.d)
+		fmt.Fprintf(w, "%s: %s (signal again to stop it at once)\n", plugin.SignalName(s), first)
 		cancel(&interruptedError{sig: s})
 	case <-stop:
 		return
 	}
 	select {
 	case s := <-sigs:
-		fmt.Fprintf(r.disp, "%s again: stopping the plugin now\n", plugin.SignalName(s))
-		r.forced.Store(true)
+		fmt.Fprintf(w, "%s again: stopping the plugin now\n", plugin.SignalName(s))
+		forced.Store(true)
 		h.Kill()
 	case <-stop:
 	}
