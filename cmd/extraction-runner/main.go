@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -108,8 +107,3 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
-
-func isUsageError(err error) bool {
-	var ue *usageError
-	return errors.As(err, &ue)
-}

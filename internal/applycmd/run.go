@@ -24,7 +24,6 @@
 package applycmd
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -109,15 +108,6 @@ type Result struct {
 	JournalKept bool
 	// ExitCode is the process exit code (0, 1, 2 or 3; see apply.ExitCode).
 	ExitCode int
-}
-
-// Run parses a plan (data, in format f) and applies it; see Apply.
-func Run(ctx context.Context, job *config.Job, data []byte, f plan.Format, opts Options, onProgress func(apply.Progress)) (Result, error) {
-	p, err := plan.Parse(bytes.NewReader(data), f)
-	if err != nil {
-		return Result{ExitCode: apply.ExitBadInput}, err
-	}
-	return Apply(ctx, job, p, opts, onProgress)
 }
 
 // Check returns the problems a plan has for this job that plan validation

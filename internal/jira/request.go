@@ -131,7 +131,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
 	}
 	defer cancel()
-	tctx, _ := httpx.Trace(actx, func() { c.stats.request(cl.route) })
+	tctx := httpx.Trace(actx, func() { c.stats.request(cl.route) })
 	req, err := http.NewRequestWithContext(tctx, http.MethodGet, cl.url, nil)
 	if err != nil {
 		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: build request: %w", cl.route, c.cleanErr(err))}

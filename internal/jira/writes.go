@@ -192,7 +192,7 @@ func (c *Client) writeOnce(ctx context.Context, wc writeCall, lim *throttle.Limi
 			return WriteResult{Class: WriteRejected, Message: fmt.Sprintf("not sent: encode the body: %v", err)}
 		}
 	}
-	tctx, _ := httpx.Trace(actx, func() { c.stats.request(wc.route) })
+	tctx := httpx.Trace(actx, func() { c.stats.request(wc.route) })
 	req, err := http.NewRequestWithContext(tctx, wc.method, wc.url, bytes.NewReader(body))
 	if err != nil {
 		return WriteResult{Class: WriteRejected, Message: "not sent: build request: " + c.cleanErr(err).Error()}
