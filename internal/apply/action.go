@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/govextract/jira-extractor/internal/plan"
@@ -17,6 +18,10 @@ func (e *engine) runAction(ctx context.Context, a plan.Action) (o Outcome) {
 	want := wants(a.Op)
 
 	st, err := e.target.Read(ctx, a)
+	if err != nil && a.Mode == plan.ModeTicket && errors.Is(err, ErrUnreadable) {
+		// A person makes the change: the job need not be able to read it.
+		st, err = State{Detail: "the job cannot read this target: " + err.Error()}, nil
+	}
 	switch {
 	case err != nil:
 		o.unreached = true
@@ -27,13 +32,12 @@ func (e *engine) runAction(ctx context.Context, a plan.Action) (o Outcome) {
 		o.Status, o.Message = Unchanged, "already as wanted: "+fact(a, st)
 		return o
 	case e.cfg.DryRun && a.Mode == plan.ModeTicket:
-		o.Status, o.Reason, o.Message = Skipped, ReasonDryRun, "dry-run: would open a ticket to "+describe(a)+"; "+fact(a, st)
-		return o
+		return e.dryRunTicket(ctx, a, o, st)
 	case e.cfg.DryRun:
 		o.Status, o.Reason, o.Message = Skipped, ReasonDryRun, "dry-run: would "+describe(a)+"; "+fact(a, st)
 		return o
 	case a.Mode == plan.ModeTicket:
-		return e.ticket(ctx, a, o)
+		return e.ticket(ctx, a, o, TicketRequest{Change: describe(a), Reason: "the plan asks for a person to make this change (mode \"ticket\")"})
 	}
 
 	for attempt := 1; ; attempt++ {
@@ -46,6 +50,9 @@ func (e *engine) runAction(ctx context.Context, a plan.Action) (o Outcome) {
 		case WriteAlready:
 			return e.readBack(ctx, a, o, Unchanged, fmt.Sprintf("the site says it is already done (%s)", answer(res)))
 		case WriteRejected:
+			if res.PersonOnly {
+				return e.fallback(ctx, a, o, res)
+			}
 			return failed(o, "the site refused (%s); nothing was changed", answer(res))
 		case WriteThrottled:
 			if attempt >= e.cfg.MaxAttempts {
@@ -91,15 +98,52 @@ func (e *engine) readBack(ctx context.Context, a plan.Action, o Outcome, status 
 	return o
 }
 
-// ticket opens an issue asking a person to make the change.
-func (e *engine) ticket(ctx context.Context, a plan.Action, o Outcome) Outcome {
-	o.Attempts = 1
-	summary := describe(a)
-	key, err := e.cfg.Tickets.Ticket(ctx, a, summary)
+// ticket opens (or finds) the issue asking a person to make the change.
+func (e *engine) ticket(ctx context.Context, a plan.Action, o Outcome, req TicketRequest) Outcome {
+	o.Attempts++
+	t, err := e.cfg.Tickets.Ticket(ctx, a, req)
 	if err != nil {
-		return failed(o, "open a ticket to %s: %v", summary, err)
+		return failed(o, "open a ticket to %s: %v", req.Change, err)
 	}
-	o.Status, o.TicketKey, o.Message = Ticketed, key, "ticket "+key+" asks to "+summary
+	o.Status, o.TicketKey = Ticketed, t.Key
+	switch {
+	case t.Existing && t.StatusCategory == "done":
+		o.Message = fmt.Sprintf("ticket %s (opened earlier, found by its dedupe label) asks to %s; it is %s, but the site does not show the change yet: reopen it", t.Key, req.Change, t.Status)
+	case t.Existing:
+		o.Message = fmt.Sprintf("ticket %s (opened earlier, found by its dedupe label; status %s) asks to %s; no second ticket opened", t.Key, t.Status, req.Change)
+	default:
+		o.Message = fmt.Sprintf("ticket %s asks to %s", t.Key, req.Change)
+	}
+	if req.Fallback {
+		o.Fallback = true
+		o.Message += "; opened because " + req.Reason
+	}
+	return o
+}
+
+// fallback tickets a change the site refused because only a person can
+// make it; without tickets configured the action fails and says how to
+// have it ticketed.
+func (e *engine) fallback(ctx context.Context, a plan.Action, o Outcome, res WriteResult) Outcome {
+	if e.cfg.Tickets == nil {
+		return failed(o, "the site refused (%s): only a person can make this change; nothing was changed. Set tickets.projectKey in the job file to have such changes ticketed automatically", answer(res))
+	}
+	return e.ticket(ctx, a, o, TicketRequest{Change: describe(a), Fallback: true,
+		Reason: fmt.Sprintf("the API refused the change as one only a person can make (%s)", answer(res))})
+}
+
+// dryRunTicket searches for the action's issue and says what a run would do.
+func (e *engine) dryRunTicket(ctx context.Context, a plan.Action, o Outcome, st State) Outcome {
+	t, found, err := e.cfg.Tickets.FindTicket(ctx, a)
+	switch {
+	case err != nil:
+		return failed(o, "dry-run: search for the ticket of this action: %v", err)
+	case found:
+		o.Status, o.TicketKey = Ticketed, t.Key
+		o.Message = fmt.Sprintf("dry-run: ticket %s (status %s) already asks to %s; nothing would be opened; %s", t.Key, t.Status, describe(a), fact(a, st))
+		return o
+	}
+	o.Status, o.Reason, o.Message = Skipped, ReasonDryRun, "dry-run: would open a ticket to "+describe(a)+"; "+fact(a, st)
 	return o
 }
 

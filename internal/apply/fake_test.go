@@ -24,6 +24,7 @@ const (
 	ghost                     // answer 201 but change nothing (read-back disagrees)
 	reverted                  // make the change, then someone else undoes it before the read-back
 	vanish                    // someone deletes the group, and the write gets a 500
+	personOnly                // change nothing, 403: a group synced from an identity provider
 )
 
 type fakeUser struct{ onSite, suspended, deactivated bool }
@@ -271,6 +272,9 @@ func (s *fakeSite) Write(ctx context.Context, a plan.Action) (WriteResult, error
 		return WriteResult{Outcome: WriteThrottled, HTTPStatus: 429, RetryAfter: s.retry, Message: "Rate limit exceeded"}, errors.New("HTTP 429")
 	case reject:
 		return WriteResult{Outcome: WriteRejected, HTTPStatus: 403, Message: "You do not have permission"}, errors.New("HTTP 403")
+	case personOnly:
+		return WriteResult{Outcome: WriteRejected, HTTPStatus: 403, PersonOnly: true,
+			Message: "group is synced from an identity provider"}, errors.New("HTTP 403")
 	case ghost:
 		return WriteResult{Outcome: WriteDone, HTTPStatus: 201}, nil
 	case reverted:
@@ -335,26 +339,37 @@ type noGroups struct{ Target }
 
 // fakeTickets opens issues PROJ-1, PROJ-2, ... once per action id.
 type fakeTickets struct {
-	mu     sync.Mutex
-	opened map[string]string
-	fail   error
+	mu       sync.Mutex
+	opened   map[string]string
+	requests []TicketRequest
+	fail     error
 }
 
-func (f *fakeTickets) Ticket(ctx context.Context, a plan.Action, summary string) (string, error) {
+func (f *fakeTickets) Ticket(ctx context.Context, a plan.Action, req TicketRequest) (Ticket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
-		return "", f.fail
+		return Ticket{}, f.fail
 	}
+	f.requests = append(f.requests, req)
 	if f.opened == nil {
 		f.opened = map[string]string{}
 	}
 	if k, ok := f.opened[a.ID]; ok {
-		return k, nil
+		return Ticket{Key: k, Existing: true, Status: "To Do", StatusCategory: "new"}, nil
 	}
 	k := fmt.Sprintf("PROJ-%d", len(f.opened)+1)
 	f.opened[a.ID] = k
-	return k, nil
+	return Ticket{Key: k}, nil
+}
+
+func (f *fakeTickets) FindTicket(ctx context.Context, a plan.Action) (Ticket, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if k, ok := f.opened[a.ID]; ok {
+		return Ticket{Key: k, Existing: true, Status: "To Do", StatusCategory: "new"}, true, nil
+	}
+	return Ticket{}, false, f.fail
 }
 
 // sleeper is Config.Sleep without waiting: it records the waits asked for.

@@ -58,6 +58,9 @@ type Outcome struct {
 	// Resumed is set when the outcome was taken from the journal of an
 	// earlier, interrupted apply instead of being done again.
 	Resumed bool `json:"-"`
+	// Fallback is set on a Ticketed action whose write the site refused as
+	// one only a person can make: the ticket replaces the write.
+	Fallback bool `json:"fallback,omitempty"`
 
 	unreached bool // the first read failed: the site could not be reached for it
 }
@@ -82,6 +85,7 @@ type Summary struct {
 	Guarded   int            // skipped by a guard (self, max-changes)
 	Cancelled int            // not started because the apply was cancelled
 	Unreached int            // failed because their first read failed
+	Fallbacks int            // ticketed because the site refused the write as one only a person can make
 }
 
 func (s *Summary) add(o Outcome) {
@@ -100,6 +104,9 @@ func (s *Summary) add(o Outcome) {
 	}
 	if o.unreached {
 		s.Unreached++
+	}
+	if o.Status == Ticketed && o.Fallback {
+		s.Fallbacks++
 	}
 }
 

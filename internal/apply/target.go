@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/govextract/jira-extractor/internal/plan"
@@ -24,6 +25,11 @@ type Target interface {
 	// error with Outcome left zero means WriteUnknown.
 	Write(ctx context.Context, a plan.Action) (WriteResult, error)
 }
+
+// ErrUnreadable is wrapped by Target.Read when the job has no access that
+// can read the action's target (e.g. no Admin API key for a suspend). A
+// "ticket" action is ticketed all the same; any other action fails.
+var ErrUnreadable = errors.New("cannot be read with this job's access")
 
 // State is what the site shows for an action's target.
 type State struct {
@@ -89,13 +95,46 @@ type WriteResult struct {
 	HTTPStatus int           // 0 when no answer came (dropped connection)
 	RetryAfter time.Duration // the wait the site asked for (WriteThrottled)
 	Message    string        // the site's message; must hold no secret
+	// PersonOnly marks a WriteRejected that says only a person can make
+	// the change (a group synced from an identity provider). With a
+	// Ticketer the action is ticketed instead of failed.
+	PersonOnly bool
 }
 
 // Ticketer opens a Jira issue that asks a person to make an action's change
-// (mode "ticket"). It must not open a second issue for the same action
-// (dedupe on a label derived from the action id), so a re-run is safe.
+// (mode "ticket", or the fallback after a PersonOnly refusal). It must not
+// open a second issue for the same change (dedupe on a label derived from
+// the action's op and fields), so a re-run is safe.
 type Ticketer interface {
-	Ticket(ctx context.Context, a plan.Action, summary string) (key string, err error)
+	// Ticket returns the action's issue, opening it unless one exists.
+	Ticket(ctx context.Context, a plan.Action, req TicketRequest) (Ticket, error)
+	// FindTicket returns the action's issue if one exists; it writes
+	// nothing (dry runs use it).
+	FindTicket(ctx context.Context, a plan.Action) (t Ticket, found bool, err error)
+}
+
+// TicketRequest is what the engine asks of a ticket.
+type TicketRequest struct {
+	// Change says what the action does, as a verb phrase with ids
+	// (`remove user "X" from group "Y"`).
+	Change string
+	// Reason says why a person is asked: the plan asked for a ticket, or
+	// the site refused the change (with its answer).
+	Reason string
+	// Fallback is set when the API refused the change and the ticket
+	// replaces the write.
+	Fallback bool
+}
+
+// Ticket is an issue that asks for an action's change.
+type Ticket struct {
+	Key string
+	// Existing is set when the issue was found (opened by an earlier
+	// apply), not opened now.
+	Existing bool
+	// Status and StatusCategory are the issue's status when it was found
+	// (empty for an issue opened now).
+	Status, StatusCategory string
 }
 
 // GroupLister is implemented by a Target that can list the groups an

@@ -148,6 +148,9 @@ func (t *Target) Read(ctx context.Context, a plan.Action) (apply.State, error) {
 		return apply.State{Has: true}, nil
 	case a.IsUserOp():
 		u, err := t.c.DirectoryUserByID(ctx, a.Account())
+		if errors.Is(err, jira.ErrNoOrgAccess) {
+			return apply.State{}, fmt.Errorf("%w: %w", apply.ErrUnreadable, err)
+		}
 		if jira.IsNotFound(err) {
 			return apply.State{NotFound: fmt.Sprintf("account %q not found in the organization", a.Account())}, nil
 		}
@@ -198,7 +201,8 @@ func (t *Target) Write(ctx context.Context, a plan.Action) (apply.WriteResult, e
 	default:
 		return apply.WriteResult{Outcome: apply.WriteRejected, Message: fmt.Sprintf("op %q is not supported", a.Op)}, nil
 	}
-	res := apply.WriteResult{Outcome: outcomeOf(r.Class), HTTPStatus: r.Status, RetryAfter: r.RetryAfter, Message: r.Message}
+	res := apply.WriteResult{Outcome: outcomeOf(r.Class), HTTPStatus: r.Status, RetryAfter: r.RetryAfter, Message: r.Message,
+		PersonOnly: r.PersonOnly}
 	if res.Outcome == apply.WriteUnknown {
 		// The engine reads a nil error with no outcome as done: an unknown
 		// outcome must come with its error.

@@ -24,6 +24,8 @@ type Job struct {
 	AppConfig AppConfig     `json:"appConfig"`
 	Output    Output        `json:"output"`
 	Upload    *UploadConfig `json:"upload,omitempty"`
+	// Tickets configures the Jira issues of "ticket" actions (nil: none).
+	Tickets *TicketsConfig `json:"tickets,omitempty"`
 }
 
 // AppConfig holds the site, credentials and extraction options.

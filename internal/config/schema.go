@@ -76,6 +76,10 @@ var Keys = []KeyDoc{
 	{Key: "upload.keySecret", Type: "string", Secret: true, Doc: "platform API key secret; the environment variable ENTITY_API_KEY_SECRET wins"},
 	{Key: "upload.afterRun", Type: "boolean", Default: false, Doc: "`jira-extractor run` uploads the run as soon as it is complete (needs upload.api)"},
 	{Key: "upload.allowDangling", Type: "boolean", Default: false, Doc: "upload even if some relations refer to entities not in the run (those relations are left out) instead of refusing"},
+	{Key: "tickets", Type: "object", Doc: "Jira issues that ask a person to make a change: plan actions with mode \"ticket\", and changes the API refuses because only a person can make them (a group synced from an identity provider)"},
+	{Key: "tickets.projectKey", Type: "string", Pattern: projectKeyPattern.String(), Doc: "key of the project the issues are created in, e.g. \"OPS\"; required when tickets is set; checked against the site before the first write"},
+	{Key: "tickets.issueType", Type: "string", Default: DefaultIssueType, Doc: "name of the issue type, as the project lists it"},
+	{Key: "tickets.labels", Type: "array", Items: "string", Doc: "labels every issue carries (no spaces, at most 255 characters each), besides the dedupe label jira-extractor adds"},
 }
 
 // JSONSchema returns the job file's JSON Schema (draft 2020-12), built from

@@ -105,6 +105,9 @@ func validate(j *Job, opts Options) []Problem {
 				`set upload.api, e.g. "https://platform.example.com/api", or remove upload.afterRun`)
 		}
 	}
+	if j.Tickets != nil {
+		probs = append(probs, j.Tickets.validate()...)
+	}
 	return probs
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -71,6 +72,10 @@ type WriteResult struct {
 	Status     int           // HTTP status; 0 when no answer came
 	RetryAfter time.Duration // the wait the server asked for (WriteThrottled)
 	Message    string        // the server's words, or what went wrong
+	// PersonOnly is set on a refusal that says only a person can make the
+	// change (a group synced from an identity provider): the change must
+	// be made there, or ticketed.
+	PersonOnly bool
 }
 
 // Route templates of the writes (the keys of Stats().ByEndpoint).
@@ -97,6 +102,7 @@ type writeCall struct {
 	method, route, url string
 	auth               authKind
 	body               any
+	out                any // on a 2xx, the answer is decoded into it (nil: drained)
 }
 
 // writeLimits holds one token bucket per write route (Jira's burst limits
@@ -224,6 +230,12 @@ func (c *Client) writeOnce(ctx context.Context, wc writeCall, lim *throttle.Limi
 	defer drain(resp.Body)
 	st := resp.StatusCode
 	if st >= 200 && st < 300 {
+		if wc.out != nil {
+			if err := json.NewDecoder(io.LimitReader(resp.Body, maxWriteAnswer)).Decode(wc.out); err != nil {
+				// The write was made; only its answer is unreadable.
+				return WriteResult{Class: WriteUnknown, Status: st, Message: "the answer could not be read: " + c.cleanErr(err).Error()}
+			}
+		}
 		return WriteResult{Class: WriteDone, Status: st}
 	}
 	eb := readErrorBody(resp, c.scrub)
@@ -260,6 +272,7 @@ func (c *Client) writeOnce(ctx context.Context, wc writeCall, lim *throttle.Limi
 		res.Class = WriteAlready
 	default:
 		res.Class = WriteRejected
+		res.PersonOnly = isPersonOnly(msg)
 	}
 	return res
 }

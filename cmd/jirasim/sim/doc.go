@@ -134,7 +134,9 @@
 // groups synced from an identity provider (DatasetOrgGroup.Synced: the
 // generator marks the first group after the special ones and the first
 // org-only group; v2 groups show "externalSynced", "managementAccess" and
-// "counts":{"users"}) answer 403 GROUP_SYNCED_FROM_IDP. POST
+// "counts":{"users"}) answer 403 GROUP_SYNCED_FROM_IDP, and Jira's own
+// POST and DELETE /group/user on such a group answer 403 with an
+// errorMessage saying it is synced from an identity provider. POST
 // /users/{id}/manage/lifecycle/disable (optional {"message"}) and /enable →
 // 204: account_status inactive/active (v1 and v2), Jira active follows
 // (false while suspended or inactive); a closed account is a 400.

@@ -94,7 +94,7 @@ func userNotFound(c *call, id string) {
 // hGroupUserAdd: POST /group/user?groupId= {"accountId"} → 201 the group.
 func (s *Server) hGroupUserAdd(c *call) {
 	gi, ok := s.findGroup(c, c.r.URL.Query())
-	if !ok {
+	if !ok || s.refuseSynced(c, gi) {
 		return
 	}
 	var body struct {
@@ -139,7 +139,7 @@ func (s *Server) hGroupUserAdd(c *call) {
 func (s *Server) hGroupUserRemove(c *call) {
 	q := c.r.URL.Query()
 	gi, ok := s.findGroup(c, q)
-	if !ok {
+	if !ok || s.refuseSynced(c, gi) {
 		return
 	}
 	id := q.Get("accountId")
