@@ -45,6 +45,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/plan"
+	"github.com/govextract/jira-extractor/internal/tickets"
 )
 
 // Kind is the manifest's "kind" of an apply run.
@@ -93,6 +94,12 @@ type Manifest struct {
 	// Resumed counts actions reported from the journal of an earlier,
 	// interrupted apply.
 	Resumed int `json:"resumed"`
+	// TicketFallbacks counts the actions ticketed because the site refused
+	// their change as one only a person can make (a group synced from an
+	// identity provider); they are among counts.ticketed.
+	TicketFallbacks int `json:"ticket_fallbacks"`
+	// PlanID identifies the plan's content (see PlanID).
+	PlanID string `json:"plan_id"`
 }
 
 // Result is what an apply did.
@@ -112,8 +119,7 @@ type Result struct {
 
 // Check returns the problems a plan has for this job that plan validation
 // cannot see (ops needing the Admin API without orgId and orgApiKey,
-// ticket actions, which this command does not open): a *plan.Error, or
-// nil.
+// ticket actions without a tickets section): a *plan.Error, or nil.
 func Check(job *config.Job, p *plan.Plan) error {
 	var ps []plan.Problem
 	if err := applyjira.CheckOrgAccess(p, job.Resolve().Job.Jira.HasOrgAccess()); err != nil {
@@ -121,12 +127,7 @@ func Check(job *config.Job, p *plan.Plan) error {
 		errors.As(err, &pe)
 		ps = append(ps, pe.Problems...)
 	}
-	for _, a := range p.Actions {
-		if a.Mode == plan.ModeTicket {
-			ps = append(ps, plan.Problem{ID: a.ID, Where: a.Where(), Field: "mode",
-				Message: `"ticket" actions are not supported by this apply: leave mode empty to call the API`})
-		}
-	}
+	ps = append(ps, checkTickets(job, p)...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -174,6 +175,15 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 	if err != nil {
 		return res, fmt.Errorf("apply: connect to the site: %w", err)
 	}
+	// The tickets section is checked against the site before the first write.
+	ticketer, err := newTicketer(ctx, job, client, p, runID, log)
+	if err != nil {
+		var ce *tickets.ConfigError
+		if errors.As(err, &ce) {
+			res.ExitCode = apply.ExitBadInput
+		}
+		return res, fmt.Errorf("apply: %w", err)
+	}
 	// The output is opened (and proved writable) before the first write.
 	out, err := output.OpenTables(ctx, outputOptions(resolved.Output, runID, app.Site(), log))
 	if err != nil {
@@ -196,6 +206,7 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 	ar, aerr := apply.Run(ctx, p, applyjira.New(client), apply.Config{
 		DryRun: opts.DryRun, MaxChanges: opts.MaxChanges, SelfAccountID: id.Myself.AccountID, AllowSelf: opts.AllowSelf,
 		Workers: workers, JournalPath: journal, Progress: onProgress, Logger: log, Backoff: opts.Backoff,
+		Tickets: ticketer,
 	})
 	res.Apply = ar
 	res.ExitCode = apply.ExitCode(ar, aerr)
@@ -213,6 +224,7 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 		m.Counts[string(s)] += 0
 	}
 	m.Resumed = ar.Summary.Resumed
+	m.TicketFallbacks, m.PlanID = ar.Summary.Fallbacks, PlanID(p)
 	m.Warnings = warnings(ar)
 	switch {
 	case aerr != nil && ctx.Err() != nil:
