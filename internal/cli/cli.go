@@ -48,6 +48,7 @@ func commands() []command {
 		{name: "run", summary: "extract a site into Parquet or CSV files", flags: func() *cmdFlags { return newRunFlags().cmdFlags }, run: cmdRun},
 		{name: "dry-run", summary: "print what a run would fetch; nothing is written", flags: func() *cmdFlags { return newDryRunFlags().cmdFlags }, run: cmdDryRun},
 		{name: "apply", summary: "change access as a plan says (grant, revoke, create, remove, ...)", flags: func() *cmdFlags { return newApplyFlags().cmdFlags }, run: cmdApply},
+		{name: "tickets", summary: "report the status of the Jira issues an apply opened", flags: func() *cmdFlags { return newTicketsFlags().cmdFlags }, run: cmdTickets},
 		{name: "check", summary: "check credentials, token kind and permissions", flags: func() *cmdFlags { return newCheckFlags().cmdFlags }, run: cmdCheck},
 		{name: "schema", summary: "print the job-file schema and the output schema", flags: func() *cmdFlags { return newSchemaFlags().cmdFlags }, run: cmdSchema},
 		{name: "verify", summary: "re-read a run's files and check them against its manifest", flags: func() *cmdFlags { return newVerifyFlags().cmdFlags }, run: cmdVerify},
