@@ -103,7 +103,15 @@ func TestKeyDefaultsMatchValidation(t *testing.T) {
 		parts := strings.Split(k.Key, ".")
 		var v any = m
 		for _, p := range parts {
-			v = v.(map[string]any)[p]
+			obj, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = obj[p]
+		}
+		if v == nil && strings.HasPrefix(k.Key, "tickets.") {
+			continue // under an optional object the minimal job leaves out
 		}
 		want, _ := json.Marshal(k.Default)
 		got, _ := json.Marshal(v)
