@@ -129,6 +129,16 @@ func TestTicketActionsOpenTrackAndNeverDuplicate(t *testing.T) {
 			}
 		}
 	}
+	for _, e := range s.srv.Truth(sim.TruthOptions{}).Entities {
+		if e.SourceType == model.Group && (e.SourceID == grant.ToID || e.SourceID == revoke.FromID) {
+			for _, a := range []plan.Action{grant, revoke} {
+				sum := issuesWith(s, tickets.DedupeLabel(a))[0].Summary
+				if (a.ToID == e.SourceID || a.FromID == e.SourceID) && !strings.Contains(sum, strings.Join(strings.Fields(e.Name), " ")) {
+					t.Errorf("%s: summary %q lacks the group's name %q", a.ID, sum, e.Name)
+				}
+			}
+		}
+	}
 	if !strings.HasPrefix(m["t-grant"].Message, "ticket ") || !strings.HasPrefix(issuesWith(s, tickets.DedupeLabel(grant))[0].Summary, "Grant: add ") {
 		t.Errorf("grant summary %q", issuesWith(s, tickets.DedupeLabel(grant))[0].Summary)
 	}

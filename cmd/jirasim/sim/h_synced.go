@@ -56,3 +56,14 @@ func (s *Server) Issues() []IssueTruth {
 	}
 	return out
 }
+
+// groupsByID are the groups with these ids, in site order.
+func (st *site) groupsByID(ids []string) []group {
+	var out []group
+	for i := range st.groups {
+		if slices.Contains(ids, st.groups[i].id) {
+			out = append(out, st.groups[i])
+		}
+	}
+	return out
+}

@@ -56,7 +56,8 @@ func (s *Server) hUsersSearch(c *call) {
 	c.json(http.StatusOK, *b)
 }
 
-// hGroupBulk: PageBean of {groupId, name}, cap 50.
+// hGroupBulk: PageBean of {groupId, name}, cap 50; groupId (repeatable)
+// keeps only those groups, as Jira's filter does.
 func (s *Server) hGroupBulk(c *call) {
 	q := c.r.URL.Query()
 	start, max, ok := c.paging(q, 50, 50)
@@ -64,6 +65,9 @@ func (s *Server) hGroupBulk(c *call) {
 		return
 	}
 	gs := s.site.groups
+	if ids := q["groupId"]; len(ids) > 0 {
+		gs = s.site.groupsByID(ids)
+	}
 	from, to := min(start, len(gs)), min(len(gs), start+max)
 	b := getBuf()
 	defer putBuf(b)
