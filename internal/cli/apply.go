@@ -48,7 +48,11 @@ Every action reads its target first: one already as wanted comes out
 "unchanged" and nothing is written, so running a plan twice changes nothing
 twice. A write is made once; after a 5xx or a dropped connection the target
 is read again before anything else. Outcomes: applied, unchanged, failed,
-skipped, ticketed.
+skipped, ticketed. An action with mode "ticket" (and, when the job has a
+tickets section, a change the API refuses as one only a person can make,
+such as a group synced from an identity provider) opens a Jira issue in
+tickets.projectKey instead, found again by its dedupe label on a re-run;
+"jira-extractor tickets" tracks those issues to done.
 
 Safety: a plan of more than --max-changes actions is refused whole; an
 action that would take access away from the job's own account is skipped
