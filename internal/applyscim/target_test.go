@@ -123,7 +123,7 @@ func TestLifecycleEndToEnd(t *testing.T) {
 			pl := lifecyclePlan(t, p)
 			srv.SetFaults(tc.faults)
 			c, err := scim.New(scim.Options{BaseURL: srv.SCIMBaseURL(url, tc.version), Version: tc.version, ReadSchema: true,
-				Auth: scim.Auth{Kind: scim.AuthBearer, Token: secret.New(sim.DefaultSCIMToken)},
+				Auth:  scim.Auth{Kind: scim.AuthBearer, Token: secret.New(sim.DefaultSCIMToken)},
 				Clock: retrytest.NewFake(retrytest.Epoch), Backoff: &retry.Backoff{Base: 1, Cap: 1}, MaxRetries: 2, RequestsPerSecond: 1000, Burst: 100})
 			if err != nil {
 				t.Fatal(err)
