@@ -24,6 +24,9 @@ type Job struct {
 	AppConfig AppConfig     `json:"appConfig"`
 	Output    Output        `json:"output"`
 	Upload    *UploadConfig `json:"upload,omitempty"`
+	// SCIM is the scim section: a SCIM directory as a source and an
+	// apply target (see scim.go).
+	SCIM *SCIMConfig `json:"scim,omitempty"`
 }
 
 // AppConfig holds the site, credentials and extraction options.

@@ -56,7 +56,10 @@ type Table struct {
 	// Name is the kind: "user", "member_of", ...
 	Name  string `json:"name"`
 	Kind  string `json:"kind"`
-	Rows  int64  `json:"rows"`
+	// Source says where the rows came from ("jira" or "scim") in a run
+	// that reads more than one source; empty otherwise.
+	Source string `json:"source,omitempty"`
+	Rows   int64  `json:"rows"`
 	Files []File `json:"files"`
 }
 

@@ -269,3 +269,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return retry.Result{Class: retry.Success}
 	})
 }
+
+// Counts reports requests, retries and throttled answers so far (for
+// progress).
+func (c *Client) Counts() (requests, retries, throttled int64) {
+	return c.requests.Load(), c.retries.Load(), c.throttled.Load()
+}
