@@ -131,7 +131,9 @@ func (j *Job) SCIMOptions() *scim.Options {
 }
 
 // SCIMIncludeInactive reports whether inactive SCIM users are extracted.
-func (s *SCIMConfig) SCIMIncludeInactive() bool { return s.IncludeInactive == nil || *s.IncludeInactive }
+func (s *SCIMConfig) SCIMIncludeInactive() bool {
+	return s.IncludeInactive == nil || *s.IncludeInactive
+}
 
 // checkSCIM resolves the scim section's secrets (environment, file, job
 // file, in that order) and validates it; every problem names its key.

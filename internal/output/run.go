@@ -89,7 +89,6 @@ type Writer struct {
 	extra     map[string]*table // tables of ExtraSources, by name
 	tables    []*table          // model order, then the extra sources'
 
-
 	// writers is held shared by each write call and exclusively by Commit
 	// and Abort, so no row slips in after the final flush.
 	writers sync.RWMutex
