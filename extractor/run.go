@@ -15,6 +15,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/pipeline"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/scim"
 )
 
 // Name is the extractor's name in manifests and plugin descriptions.
@@ -67,6 +68,11 @@ type Job struct {
 	Filter pipeline.Filter
 	// Access says whether and how effective access is resolved.
 	Access access.Options
+	// SCIM, when set, reads a SCIM directory too (or alone, when Jira's
+	// SiteName is empty); see scim.go.
+	SCIM *scim.Options
+	// SCIMExcludeInactive drops inactive SCIM users and their memberships.
+	SCIMExcludeInactive bool
 }
 
 // Result is what a run reports: its manifest and where it was written.

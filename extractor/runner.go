@@ -17,6 +17,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/pipeline"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/scim"
 )
 
 // abortTimeout bounds the cleanup of a failed or cancelled run.
@@ -46,6 +47,9 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	}
 	if err := location.ValidName(runID); err != nil {
 		return &Result{}, fmt.Errorf("run id: %w", err)
+	}
+	if job.SCIM != nil && job.Jira.SiteName == "" {
+		return runSCIM(ctx, job, runID, log, opts)
 	}
 	res := &Result{Location: job.Output.Destination.Join(runID)}
 	m := &manifest.Manifest{
@@ -88,6 +92,13 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 
 	oo := job.Output
 	oo.RunID, oo.Site, oo.Logger = runID, job.Jira.SiteName, log
+	var sc *scim.Client
+	if job.SCIM != nil {
+		if sc, err = newSCIMClient(job, log); err != nil {
+			return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
+		}
+		oo.Source, oo.ExtraSources = "jira", []string{scimSource}
+	}
 	sink, err := output.Create(ctx, oo)
 	if err != nil {
 		m.Requests = client.Stats()
@@ -122,7 +133,13 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
 		OnWarning: ev.warning,
 	})
+	if err == nil && sc != nil {
+		err = extractSCIM(ctx, sc, job, sink.Source(scimSource), tracker, log)
+	}
 	m.Requests = client.Stats()
+	if sc != nil {
+		m.Requests = mergeRequests(m.Requests, sc.Stats())
+	}
 	if err != nil {
 		abort()
 		if ctx.Err() != nil {

@@ -39,8 +39,8 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/apply"
 	"github.com/govextract/jira-extractor/internal/applyjira"
+	"github.com/govextract/jira-extractor/internal/applyscim"
 	"github.com/govextract/jira-extractor/internal/config"
-	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
@@ -121,6 +121,9 @@ type Result struct {
 // cannot see (ops needing the Admin API without orgId and orgApiKey,
 // ticket actions without a tickets section): a *plan.Error, or nil.
 func Check(job *config.Job, p *plan.Plan) error {
+	if job.SCIM != nil {
+		return applyscim.Check(p)
+	}
 	var ps []plan.Problem
 	if err := applyjira.CheckOrgAccess(p, job.Resolve().Job.Jira.HasOrgAccess()); err != nil {
 		var pe *plan.Error
@@ -165,18 +168,15 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 			Site:      app.Site(), StartedAt: time.Now().UTC(), Status: manifest.StatusFailed}}
 
 	resolved := job.Resolve().Job
-	jopts := resolved.Jira
-	jopts.Logger, jopts.Version = log, opts.Version
-	client, err := jira.New(jopts)
+	conn, err := connect(ctx, job, resolved, log, opts.Version)
 	if err != nil {
-		return res, fmt.Errorf("apply: %w", err)
+		return res, err
 	}
-	id, err := client.Detect(ctx)
-	if err != nil {
-		return res, fmt.Errorf("apply: connect to the site: %w", err)
+	if job.SCIM != nil {
+		m.Site = resolved.SCIM.BaseURL
 	}
 	// The tickets section is checked against the site before the first write.
-	ticketer, err := newTicketer(ctx, job, client, p, runID, log)
+	ticketer, err := newTicketer(ctx, job, conn.jira, p, runID, log)
 	if err != nil {
 		var ce *tickets.ConfigError
 		if errors.As(err, &ce) {
@@ -202,9 +202,9 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 		workers = cmpOr(app.Concurrency, config.DefaultConcurrency)
 	}
 	log.Info("apply started", "site", app.Site(), "run_id", runID, "actions", len(p.Actions), "dry_run", opts.DryRun,
-		"token_kind", string(id.Kind), "journal", journal)
-	ar, aerr := apply.Run(ctx, p, applyjira.New(client), apply.Config{
-		DryRun: opts.DryRun, MaxChanges: opts.MaxChanges, SelfAccountID: id.Myself.AccountID, AllowSelf: opts.AllowSelf,
+		"target", conn.kind, "journal", journal)
+	ar, aerr := apply.Run(ctx, p, conn.target, apply.Config{
+		DryRun: opts.DryRun, MaxChanges: opts.MaxChanges, SelfAccountID: conn.self, AllowSelf: opts.AllowSelf || conn.self == "",
 		Workers: workers, JournalPath: journal, Progress: onProgress, Logger: log, Backoff: opts.Backoff,
 		Tickets: ticketer,
 	})
@@ -215,7 +215,7 @@ func Apply(ctx context.Context, job *config.Job, p *plan.Plan, opts Options, onP
 		return res, aerr
 	}
 
-	m.Requests = client.Stats()
+	m.Requests = conn.stats()
 	m.FinishedAt = time.Now().UTC()
 	for s, n := range ar.Summary.Counts {
 		m.Counts[string(s)] = n

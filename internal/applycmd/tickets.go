@@ -48,6 +48,10 @@ func newTicketer(ctx context.Context, job *config.Job, c *jira.Client, p *plan.P
 	if tc == nil {
 		return nil, nil
 	}
+	if c == nil {
+		return nil, &tickets.ConfigError{Key: "tickets", Message: "tickets are Jira issues, and this job names no Jira site",
+			Fix: "add appConfig (siteName and token) beside scim, or remove the tickets section"}
+	}
 	issueType, err := tickets.Check(ctx, c, tc.ProjectKey, tc.IssueType)
 	if err != nil {
 		return nil, err

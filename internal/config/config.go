@@ -26,6 +26,9 @@ type Job struct {
 	Upload    *UploadConfig `json:"upload,omitempty"`
 	// Tickets configures the Jira issues of "ticket" actions (nil: none).
 	Tickets *TicketsConfig `json:"tickets,omitempty"`
+	// SCIM is the scim section: a SCIM directory as a source and an
+	// apply target (see scim.go).
+	SCIM *SCIMConfig `json:"scim,omitempty"`
 }
 
 // AppConfig holds the site, credentials and extraction options.

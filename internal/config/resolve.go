@@ -71,6 +71,9 @@ func (j *Job) Resolve() Resolved {
 			Permissions: o.ResolvedPermissions(),
 		},
 	}
+	if s := j.SCIM; s != nil {
+		r.Job.SCIM, r.Job.SCIMExcludeInactive = j.SCIMOptions(), !s.SCIMIncludeInactive()
+	}
 	if u := j.Upload; u != nil {
 		r.Upload = &upload.Options{API: u.API, App: u.App, KeyID: u.KeyID, KeySecret: u.KeySecret,
 			AllowDangling: u.AllowDangling, MaxRetries: upload.DefaultMaxRetries}

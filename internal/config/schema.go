@@ -114,6 +114,11 @@ func JSONSchema() map[string]any {
 		map[string]any{"required": []string{"siteName"}},
 		map[string]any{"required": []string{"orgName"}},
 	}
+	// A job reads a Jira site, a SCIM directory, or both.
+	root["anyOf"] = []any{
+		map[string]any{"required": []string{"appConfig"}},
+		map[string]any{"required": []string{"scim"}},
+	}
 	return root
 }
 

@@ -54,10 +54,13 @@ type Extractor struct {
 // Table is one entity kind or relation kind.
 type Table struct {
 	// Name is the kind: "user", "member_of", ...
-	Name  string `json:"name"`
-	Kind  string `json:"kind"`
-	Rows  int64  `json:"rows"`
-	Files []File `json:"files"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Source says where the rows came from ("jira" or "scim") in a run
+	// that reads more than one source; empty otherwise.
+	Source string `json:"source,omitempty"`
+	Rows   int64  `json:"rows"`
+	Files  []File `json:"files"`
 }
 
 // File is one part file, its path relative to the run folder.

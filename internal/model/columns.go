@@ -43,6 +43,7 @@ var KindColumns = map[SourceType][]Column{
 		{Name: "account_status", Type: String, Nullable: true, Doc: "Admin API status: active, inactive or closed (org API key only)"},
 		{Name: "last_active", Type: Timestamp, Nullable: true, Doc: "Admin API last activity (org API key only)"},
 		{Name: "product_access", Type: String, Nullable: true, Doc: "JSON array of product keys the Admin API lists (org API key only)"},
+		{Name: "account_id", Type: String, Nullable: true, Doc: "the Atlassian account id, where a SCIM directory gives it (SCIM users only; source_id is then the SCIM id)"},
 	},
 	Group: {
 		{Name: "description", Type: String, Nullable: true, Doc: "description (org groups only)"},

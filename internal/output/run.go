@@ -51,6 +51,13 @@ type Options struct {
 	Site   string
 	Logger *slog.Logger
 
+	// Source, when set, is the manifest source of the run's tables
+	// ("jira" or "scim").
+	Source string
+	// ExtraSources adds each source's own tables (SourceSchemas), written
+	// through Writer.Source.
+	ExtraSources []string
+
 	// tune holds test seams; nil in production.
 	tune *tuning
 }
@@ -79,7 +86,8 @@ type Writer struct {
 
 	entities  map[model.SourceType]*table
 	relations map[model.RelationKind]*table
-	tables    []*table // model order
+	extra     map[string]*table // tables of ExtraSources, by name
+	tables    []*table          // model order, then the extra sources'
 
 	// writers is held shared by each write call and exclusively by Commit
 	// and Abort, so no row slips in after the final flush.
@@ -141,11 +149,14 @@ func Create(ctx context.Context, opts Options) (*Writer, error) {
 		budget:    newBudget(acct, soft),
 		entities:  map[model.SourceType]*table{},
 		relations: map[model.RelationKind]*table{},
+		extra:     map[string]*table{},
 	}
-	for _, ts := range Schemas() {
+	for _, ts := range r.schemas() {
 		t := &table{TableSchema: ts, b: newBatchBuilder(mem, ts.Schema, ts.Columns), flushSlot: make(chan struct{}, 1)}
 		r.tables = append(r.tables, t)
-		if ts.Kind == manifest.KindEntity {
+		if ts.Source != "" && ts.Source != opts.Source {
+			r.extra[ts.Name] = t
+		} else if ts.Kind == manifest.KindEntity {
 			r.entities[model.SourceType(ts.Name)] = t
 		} else {
 			r.relations[model.RelationKind(ts.Name)] = t

@@ -51,6 +51,9 @@ type TableSchema struct {
 	Dir     string         // folder inside the run: "entities/source_type=user"
 	Columns []model.Column // in file order
 	Schema  *arrow.Schema  // the Arrow schema of the files
+	// Source is the manifest's source of the table ("" for one-source
+	// runs; see SourceSchemas).
+	Source string
 }
 
 // Schemas lists every output table in manifest order: entity kinds, then

@@ -59,7 +59,7 @@ func (t *table) manifestTable() manifest.Table {
 	defer t.filesMu.Unlock()
 	files := append([]manifest.File(nil), t.files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	mt := manifest.Table{Name: t.Name, Kind: t.Kind, Files: files}
+	mt := manifest.Table{Name: t.Name, Kind: t.Kind, Source: t.Source, Files: files}
 	for _, f := range files {
 		mt.Rows += f.Rows
 	}

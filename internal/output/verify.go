@@ -38,7 +38,8 @@ func (r *RunReader) Verify(ctx context.Context) error {
 	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
 
 	listed := map[string]bool{manifest.FileName: true}
-	for _, ts := range Schemas() {
+	want := append(Schemas(), extraSourceSchemas(r.m)...)
+	for _, ts := range want {
 		t := r.m.Table(ts.Name)
 		if t == nil {
 			add("table %s: missing from the manifest", ts.Name)
@@ -74,6 +75,9 @@ func (r *RunReader) Verify(ctx context.Context) error {
 	}
 	for _, k := range model.AllRelationKinds() {
 		known[string(k)] = true
+	}
+	for _, ts := range want {
+		known[ts.Name] = true
 	}
 	for _, t := range r.m.Tables {
 		if !known[t.Name] {

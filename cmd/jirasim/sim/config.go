@@ -52,6 +52,8 @@ type Config struct {
 	RateLimit RateLimit
 	// Faults are the injected faults (zero: none).
 	Faults Faults
+	// SCIM configures the SCIM directory served for the organization.
+	SCIM SCIMConfig
 
 	// RequiredIssueFields makes custom fields required when creating issues,
 	// per project key (e.g. {"OPS": {"customfield_10200"}}): POST /issue

@@ -22,6 +22,7 @@ const (
 	kindJira  routeKind = iota // Basic auth, site and gateway
 	kindAdmin                  // Bearer org API key
 	kindOpen                   // no auth, no faults, no rate limit
+	kindSCIM                   // SCIM directory: Bearer key or token, or Basic
 )
 
 type permNeed int
@@ -135,6 +136,7 @@ func (s *Server) buildRoutes() {
 		}
 		add(&route{method: m, tmpl: a.path, kind: kindAdmin, write: m != http.MethodGet, handler: a.h}, a.path)
 	}
+	s.buildSCIMRoutes(add)
 	s.stats.init(len(s.routes))
 	s.mux.HandleFunc("GET /_sim/stats", s.hSimStats)
 	s.mux.HandleFunc("GET /_sim/truth", s.hSimTruth)
@@ -235,6 +237,10 @@ func (s *Server) wrap(rt *route) http.Handler {
 			if !s.authAdmin(c) {
 				return
 			}
+		case kindSCIM:
+			if !s.authSCIM(c) {
+				return
+			}
 		}
 		if !s.limit(c) {
 			return
@@ -279,6 +285,10 @@ func (c *call) json(status int, body []byte) { c.write(status, "application/json
 
 // jiraError answers with Jira's error collection body.
 func (c *call) jiraError(status int, msgs ...string) {
+	if c.isSCIM() {
+		c.scimError(status, "", strings.Join(msgs, " "))
+		return
+	}
 	b := append([]byte(nil), `{"errorMessages":[`...)
 	for i, m := range msgs {
 		if i > 0 {

@@ -28,6 +28,7 @@ type Server struct {
 	perms  Permissions
 
 	routes []*route
+	scim   *scimServer
 
 	faults  atomic.Pointer[faultState]
 	limiter atomic.Pointer[limiter]
@@ -82,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	st.initWrites(c)
+	s.scim = newSCIMServer(c.SCIM, st)
 	s.buildRoutes()
 	s.SetFaults(c.Faults)
 	s.SetRateLimit(c.RateLimit)
