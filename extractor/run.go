@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/govextract/jira-extractor/internal/access"
+	"github.com/govextract/jira-extractor/internal/incremental"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
@@ -73,6 +74,9 @@ type Job struct {
 	SCIM *scim.Options
 	// SCIMExcludeInactive drops inactive SCIM users and their memberships.
 	SCIMExcludeInactive bool
+	// Incremental, if set, makes a --since run: a complete snapshot that
+	// reads only what may have changed since a base run, with a change set.
+	Incremental *incremental.Config
 }
 
 // Result is what a run reports: its manifest and where it was written.

@@ -10,6 +10,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/govextract/jira-extractor/internal/access"
+	"github.com/govextract/jira-extractor/internal/incremental"
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
@@ -90,6 +91,16 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	log.Info("run started", "site", job.Jira.SiteName, "token_kind", string(id.Kind), "run_id", runID,
 		"destination", job.Output.Destination.String(), "format", job.Output.Format, "org_access", job.Jira.HasOrgAccess())
 
+	m.Scope = incremental.Scope(job.Filter)
+	plan, err := prepareIncremental(ctx, job, client, m, log)
+	if err != nil {
+		m.Requests = client.Stats()
+		if ctx.Err() != nil {
+			return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
+		}
+		return fail(manifest.StatusFailed, fmt.Errorf("run: %w", err))
+	}
+
 	oo := job.Output
 	oo.RunID, oo.Site, oo.Logger = runID, job.Jira.SiteName, log
 	var sc *scim.Client
@@ -127,12 +138,21 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 		ab = access.NewBuilder(access.BuildOptions{})
 		dst = access.Tee(sink, ab)
 	}
-	pres, err := pipeline.Run(ctx, pipeline.Options{
+	popts := pipeline.Options{
 		Filter: job.Filter, Concurrency: job.Jira.Concurrency, OrgAccess: job.Jira.HasOrgAccess(),
 		Source: client, Sink: dst, Tracker: tracker, Logger: log,
 		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
 		OnWarning: ev.warning,
-	})
+	}
+	var carried *incremental.Tracker
+	if plan.Incremental() {
+		carried = incremental.Track(dst)
+		popts.Sink, popts.Reuse = carried, plan
+	}
+	pres, err := pipeline.Run(ctx, popts)
+	if err == nil && carried != nil {
+		err = carryForward(ctx, plan, carried, log)
+	}
 	if err == nil && sc != nil {
 		err = extractSCIM(ctx, sc, job, sink.Source(scimSource), tracker, log)
 	}
@@ -166,8 +186,15 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	if len(m.Warnings) > 0 {
 		m.Status = manifest.StatusPartial
 	}
+	if plan != nil {
+		m.Notes = append(m.Notes, plan.Notes...)
+	}
+	err = writeChanges(ctx, plan, sink, m, log)
 	m.FinishedAt = time.Now().UTC()
-	if err := sink.Commit(ctx, m); err != nil {
+	if err == nil {
+		err = sink.Commit(ctx, m)
+	}
+	if err != nil {
 		abort()
 		if ctx.Err() != nil {
 			return fail(manifest.StatusCancelled, fmt.Errorf("run cancelled: %w", ctx.Err()))
@@ -184,7 +211,7 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	if peak, ok := progress.PeakRSS(); ok {
 		log = log.With("peak_rss_mib", float64(peak)/(1<<20))
 	}
-	log.Info("run finished", "run_id", runID, "status", m.Status, "location", sink.Location().String(), "rows", rows,
+	log.Info("run finished", "run_id", runID, "status", m.Status, "mode", m.Mode, "location", sink.Location().String(), "rows", rows,
 		"requests", m.Requests.Total, "retries", m.Requests.Retries, "throttled", m.Requests.Throttled,
 		"warnings", len(m.Warnings), "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond).String())
 	return res, nil

@@ -198,6 +198,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
 	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")
+	var churn sim.Churn
+	fs.Float64Var(&churn.Rate, "churn", 0, "churn rate: every --churn-every, change this share of groups + projects (memberships, role actors, users, groups, projects; with audit records)")
+	churnEvery := fs.Duration("churn-every", time.Minute, "how often --churn applies a step of change")
+	fs.Float64Var(&churn.Unaudited, "churn-unaudited", 0, "share of churned membership changes made without an audit record, as an identity-provider sync (shown in the Admin API group counts)")
 	fs.epilogue = serveEndpoints
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -253,6 +257,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if churn.Rate > 0 {
+		go churnLoop(ctx, s, churn, *churnEvery, c.Logger)
+	}
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -286,6 +293,7 @@ Control (no auth):
   POST /_sim/faults, /_sim/ratelimit (JSON bodies), /_sim/reset-stats
   POST /_sim/issues/{key}/transition {"status":"Done"} (a status name or new|indeterminate|done)
   POST /_sim/issue-required-fields {"KEY":["customfield_10200"]}
+  POST /_sim/churn {"rate":0.01,"unaudited":0.1,"seed":7,"auditForbidden":false}: one step of change, answers what changed
 `
 
 func writeAtomic(path string, b []byte) error {
@@ -368,4 +376,19 @@ func dataset(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// churnLoop applies a step of churn every interval until ctx ends.
+func churnLoop(ctx context.Context, s *sim.Server, c sim.Churn, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(max(every, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rep := s.Churn(c)
+			log.Info("churn applied", "changes", rep.Changes, "unaudited_groups", len(rep.UnauditedGroups))
+		}
+	}
 }

@@ -51,6 +51,7 @@ func commands() []command {
 		{name: "tickets", summary: "report the status of the Jira issues an apply opened", flags: func() *cmdFlags { return newTicketsFlags().cmdFlags }, run: cmdTickets},
 		{name: "check", summary: "check credentials, token kind and permissions", flags: func() *cmdFlags { return newCheckFlags().cmdFlags }, run: cmdCheck},
 		{name: "schema", summary: "print the job-file schema and the output schema", flags: func() *cmdFlags { return newSchemaFlags().cmdFlags }, run: cmdSchema},
+		{name: "diff", summary: "write the change set between two runs of one site", flags: func() *cmdFlags { return newDiffFlags().cmdFlags }, run: cmdDiff},
 		{name: "verify", summary: "re-read a run's files and check them against its manifest", flags: func() *cmdFlags { return newVerifyFlags().cmdFlags }, run: cmdVerify},
 		{name: "upload", summary: "bulk-upload a run to a platform's entity APIs", flags: nil, run: cmdUpload},
 		{name: "access", summary: "who can do what in which project, and why (from a run)", flags: newAccessHelpFlags, run: cmdAccess},

@@ -17,6 +17,7 @@ type runFlags struct {
 	out        string
 	format     string
 	noProgress bool
+	since      string
 }
 
 func newRunFlags() *runFlags {
@@ -36,12 +37,13 @@ Everything else goes to stderr: progress (redrawn in place on a terminal, a
 line every 10 s otherwise), logs, warnings and the summary. Interrupt
 (Ctrl-C) cancels the run cleanly.
 With upload.afterRun in the job file, a complete run is then uploaded.`,
-		"jira-extractor run --config job.json\njira-extractor run --config job.json --out s3://my-bucket/jira --format csv --log-level debug")}
+		"jira-extractor run --config job.json\njira-extractor run --config job.json --out s3://my-bucket/jira --format csv --log-level debug\njira-extractor run --config job.json --since auto")}
 	f.job.register(f.fs)
 	f.log.register(f.fs, "info")
 	f.fs.StringVar(&f.out, "out", "", "where to write, `DEST`: a path, file:// URL or s3://bucket/prefix (replaces output.destination)")
 	f.fs.StringVar(&f.format, "format", "", "file `FORMAT`: parquet or csv (replaces output.format)")
 	f.fs.BoolVar(&f.noProgress, "no-progress", false, "do not show progress (warnings and the summary are still printed)")
+	f.fs.StringVar(&f.since, "since", "", "incremental run: `auto` (the latest complete run of the site in DEST) or a base run DEST/RUN_ID; reads only what changed since, writes a complete run plus changes/")
 	return f
 }
 
@@ -76,6 +78,9 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	}
 
 	resolved := job.Resolve()
+	if f.since != "" {
+		resolved.Job.Incremental = job.IncrementalFor(f.since)
+	}
 	res, err := extractor.Run(ctx, resolved.Job, extractor.RunOptions{
 		Logger: log,
 		OnEvent: func(e extractor.Event) {

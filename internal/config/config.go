@@ -29,6 +29,8 @@ type Job struct {
 	// SCIM is the scim section: a SCIM directory as a source and an
 	// apply target (see scim.go).
 	SCIM *SCIMConfig `json:"scim,omitempty"`
+	// Incremental configures `run --since`.
+	Incremental *IncrementalConfig `json:"incremental,omitempty"`
 }
 
 // AppConfig holds the site, credentials and extraction options.

@@ -98,6 +98,7 @@ func validate(j *Job, opts Options) []Problem {
 	}
 
 	probs = append(probs, j.Output.validate()...)
+	probs = append(probs, validateIncremental(j.Incremental)...)
 	if u := j.Upload; u != nil {
 		probs = append(probs, checkHTTPURL("upload.api", u.API, "https://platform.example.com/api")...)
 		if u.AfterRun && u.API == "" {

@@ -164,4 +164,12 @@ type OrgGroup struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// Counts.Users is how many members the directory counts (nil when the
+	// API does not say).
+	Counts *OrgGroupCounts `json:"counts,omitempty"`
+}
+
+// OrgGroupCounts are the counts of an Admin API group.
+type OrgGroupCounts struct {
+	Users *int64 `json:"users"`
 }

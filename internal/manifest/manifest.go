@@ -43,6 +43,42 @@ type Manifest struct {
 	// effective-access paths a filter made unresolvable); they do not make
 	// the run partial.
 	Notes []Warning `json:"notes,omitempty"`
+
+	// Mode is how the run read the site: ModeFull or ModeIncremental
+	// (empty in runs made before incremental runs existed).
+	Mode string `json:"mode,omitempty"`
+	// BaseRun is the run an incremental run (or a --since run that fell
+	// back to a full read) started from: its location.
+	BaseRun string `json:"base_run,omitempty"`
+	// Reason says why the run read what it read (why a --since run fell
+	// back to a full read).
+	Reason string `json:"reason,omitempty"`
+	// Scope fingerprints the job's filters: an incremental run only builds
+	// on a base run of the same scope.
+	Scope string `json:"scope,omitempty"`
+	// RunsSinceFull counts the incremental runs since the last full read
+	// (0 for a full run).
+	RunsSinceFull int `json:"runs_since_full,omitempty"`
+	// Changes is the change set against BaseRun (incremental runs).
+	Changes *ChangeSet `json:"changes,omitempty"`
+}
+
+// Run modes.
+const (
+	ModeFull        = "full"
+	ModeIncremental = "incremental"
+)
+
+// ChangeSet describes the changes/ folder of a run: what changed since its
+// base run.
+type ChangeSet struct {
+	// Base is the run the changes are counted from.
+	Base string `json:"base"`
+	// Rows is the number of changes; Counts breaks it down by
+	// "change record kind" ("added entity user": 3).
+	Rows   int64            `json:"rows"`
+	Counts map[string]int64 `json:"counts"`
+	Files  []File           `json:"files"`
 }
 
 // Extractor names the program that wrote the run.

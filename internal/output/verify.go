@@ -69,6 +69,14 @@ func (r *RunReader) Verify(ctx context.Context) error {
 			add("table %s: manifest says %d rows but its files add up to %d", ts.Name, t.Rows, sum)
 		}
 	}
+	if cs := r.m.Changes; cs != nil {
+		for _, mf := range cs.Files {
+			listed[mf.Path] = true
+			for _, p := range r.verifyFile(ctx, mf, ChangeSchema()) {
+				add("%s: %s", mf.Path, p)
+			}
+		}
+	}
 	known := map[string]bool{}
 	for _, k := range model.SourceTypes {
 		known[string(k)] = true

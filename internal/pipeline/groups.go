@@ -42,7 +42,7 @@ func (r *run) groups(ctx context.Context) error {
 				return err
 			}
 			done := r.item(ctx)
-			if !members {
+			if !members || (r.opts.Reuse != nil && r.opts.Reuse.ReuseGroupMembers(g)) {
 				done()
 				continue
 			}

@@ -92,6 +92,20 @@ type Options struct {
 	OnWarning func(manifest.Warning)
 	// BatchRows is the number of rows per sink call (default 1000).
 	BatchRows int
+	// Reuse, if set, names the scopes an incremental run does not read
+	// because their rows are carried forward from an earlier run.
+	Reuse Reuse
+}
+
+// Reuse says which scopes are carried forward instead of read. It is asked
+// once per group and project the listings return; it must be safe for
+// concurrent use.
+type Reuse interface {
+	// ReuseGroupMembers reports whether g's members are carried forward.
+	ReuseGroupMembers(g jira.Group) bool
+	// ReuseProject reports whether p's roles, actors and permission
+	// scheme are carried forward.
+	ReuseProject(p jira.Project) bool
 }
 
 // Result is what a finished pipeline reports.

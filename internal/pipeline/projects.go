@@ -63,7 +63,7 @@ func (r *run) projects(ctx context.Context) error {
 			if err := r.project(ctx, p); err != nil {
 				return err
 			}
-			if !w.roles && !w.scheme {
+			if (!w.roles && !w.scheme) || (r.opts.Reuse != nil && r.opts.Reuse.ReuseProject(p)) {
 				done()
 			} else {
 				if w.roles {

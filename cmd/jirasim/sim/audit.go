@@ -126,6 +126,10 @@ func parseAuditTime(v string) (time.Time, bool) {
 // hAuditRecords: GET /auditing/record?offset&limit&from&to&filter, newest
 // first, limit at most 1000; filter words must all appear in a record.
 func (s *Server) hAuditRecords(c *call) {
+	if s.churn.auditForbidden.Load() {
+		c.jiraError(http.StatusForbidden, "You are not authorized to perform this operation. Please log in.")
+		return
+	}
 	q := c.r.URL.Query()
 	num := func(name string, def int) (int, bool) {
 		v := q.Get(name)

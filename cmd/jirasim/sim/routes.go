@@ -145,6 +145,7 @@ func (s *Server) buildRoutes() {
 	s.mux.HandleFunc("POST /_sim/reset-stats", s.hSimResetStats)
 	s.mux.HandleFunc("POST /_sim/issues/{issueIdOrKey}/transition", s.hSimTransition)
 	s.mux.HandleFunc("POST /_sim/issue-required-fields", s.hSimRequiredFields)
+	s.mux.HandleFunc("POST /_sim/churn", s.hSimChurn)
 	s.mux.HandleFunc("/", s.hNotFound)
 	s.h = s.mux
 }

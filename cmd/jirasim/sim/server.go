@@ -33,6 +33,7 @@ type Server struct {
 	faults  atomic.Pointer[faultState]
 	limiter atomic.Pointer[limiter]
 	stats   counters
+	churn   churnState
 
 	rngMu sync.Mutex
 	rng   *rand.Rand

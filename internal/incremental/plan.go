@@ -1,0 +1,369 @@
+package incremental
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/location"
+	"github.com/govextract/jira-extractor/internal/manifest"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/output/store"
+	"github.com/govextract/jira-extractor/internal/pipeline"
+)
+
+// Source is what Prepare reads from the site besides the pipeline: the
+// audit log, the global roles and the Admin API groups. *jira.Client
+// implements it.
+type Source interface {
+	AuditRecords(ctx context.Context, from, to time.Time, offset, limit int) (jira.AuditPage, error)
+	GlobalRoles(ctx context.Context) ([]jira.ProjectRole, error)
+	OrgGroupsPage(ctx context.Context, cursor string) ([]jira.OrgGroup, string, error)
+}
+
+// Request is what Prepare needs to know of the run.
+type Request struct {
+	Config Config
+	// Site is the run's site; Dest its destination; S3 the S3 options of
+	// the base run's bucket.
+	Site string
+	Dest location.Location
+	S3   *store.S3Options
+	// Filter is the job's filter; OrgAccess says the Admin API can be read.
+	Filter    pipeline.Filter
+	OrgAccess bool
+	// Start is when the run started.
+	Start  time.Time
+	Source Source
+	// IsForbidden classifies a Source error as a 403.
+	IsForbidden func(error) bool
+	Logger      *slog.Logger
+}
+
+// Plan is what a --since run does: a full read (with its reason) or an
+// incremental one, and the base run either builds on or compares with.
+type Plan struct {
+	// Mode is manifest.ModeFull or manifest.ModeIncremental.
+	Mode string
+	// Reason says why (always set).
+	Reason string
+	// Base is the base run; nil when none could be opened or it is of
+	// another site or scope (no change set then).
+	Base *output.RunReader
+	// BaseRun names the base run (its location), or the --since value
+	// when it could not be opened.
+	BaseRun string
+	// RunsSinceFull is the new run's count of incremental runs since the
+	// last full read.
+	RunsSinceFull int
+	// Notes are what an incremental run cannot see (manifest notes).
+	Notes []manifest.Warning
+
+	// What to re-read.
+	allProjects     bool
+	changedGroups   map[string]bool // ids and names
+	changedProjects map[string]bool // ids and keys
+	baseGroups      map[string]bool
+	baseProjects    map[string]string // id → key
+	baseCounts      map[string]int64  // member_of rows per group in the base run
+	orgCounts       map[string]int64  // Admin API member counts now
+
+	mu             sync.Mutex
+	reusedGroups   map[string]bool
+	reusedProjects map[string]bool
+	reread         struct{ groups, projects int }
+}
+
+// Incremental reports whether the run reads incrementally.
+func (p *Plan) Incremental() bool { return p != nil && p.Mode == manifest.ModeIncremental }
+
+// full turns p into a full read for reason.
+func (p *Plan) full(reason string) *Plan {
+	p.Mode, p.Reason = manifest.ModeFull, reason
+	return p
+}
+
+// Prepare chooses the base run and decides how the run reads the site. It
+// fails only when ctx ends or --since cannot be understood; anything that
+// keeps an incremental read from being exact is a full read with its
+// reason.
+func Prepare(ctx context.Context, req Request) (*Plan, error) {
+	cfg := req.Config.withDefaults()
+	log := req.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Plan{BaseRun: cfg.Since}
+	base, err := openBase(ctx, cfg.Since, req.Dest, req.Site, req.S3)
+	if err != nil {
+		if nb, ok := err.(*errNoBase); ok {
+			return p.full(nb.reason), nil
+		}
+		return nil, err
+	}
+	p.BaseRun = base.Location().String()
+	bm := base.Manifest()
+	switch {
+	case bm.Site != req.Site:
+		return p.full(fmt.Sprintf("the base run is of another site (%q, this run reads %q)", bm.Site, req.Site)), nil
+	case bm.Status != manifest.StatusComplete:
+		return p.full(fmt.Sprintf("the base run is incomplete (status %s)", bm.Status)), nil
+	}
+	p.Base = base
+	switch {
+	case bm.Scope != Scope(req.Filter):
+		p.Base = nil
+		return p.full("the base run was made with other filters (appConfig.projectKeys, accountTypes, entityKinds, relationKinds or includeInactiveUsers)"), nil
+	case req.Start.Sub(bm.StartedAt) > cfg.MaxAge:
+		return p.full(fmt.Sprintf("the base run started %s ago, more than incremental.maxAge (%s)",
+			req.Start.Sub(bm.StartedAt).Round(time.Minute), cfg.MaxAge)), nil
+	case cfg.FullEvery > 0 && bm.RunsSinceFull+1 >= cfg.FullEvery:
+		return p.full(fmt.Sprintf("incremental.fullEvery is %d: %d incremental runs since the last full read", cfg.FullEvery, bm.RunsSinceFull)), nil
+	}
+	if err := p.readAudit(ctx, req, cfg, bm.StartedAt.Add(-cfg.Margin)); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if req.IsForbidden != nil && req.IsForbidden(err) {
+			return p.full("the audit log cannot be read (403: the account needs Administer Jira, and free plans have no audit log): " + err.Error()), nil
+		}
+		if fe, ok := err.(*fullError); ok {
+			return p.full(fe.reason), nil
+		}
+		return p.full("the audit log could not be read: " + err.Error()), nil
+	}
+	if err := p.readBase(ctx, base, req); err != nil {
+		return nil, err
+	}
+	if err := p.checkRoles(ctx, req.Source, base); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return p.full("the global roles could not be read: " + err.Error()), nil
+	}
+	if req.OrgAccess {
+		if err := p.readOrgCounts(ctx, req.Source); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return p.full("the Admin API group counts could not be read: " + err.Error()), nil
+		}
+	} else {
+		p.Notes = append(p.Notes, manifest.Warning{Scope: "incremental",
+			Message: "without an org API key, group membership changes made without an audit record (identity-provider sync, admin.atlassian.com) are not seen until the next full read"})
+	}
+	groups, projects := p.countChanged()
+	total := len(p.baseGroups) + len(p.baseProjects)
+	if float64(groups+projects) > cfg.MaxScopeShare*float64(max(total, 1)) && total > 0 {
+		return p.full(fmt.Sprintf("the audit log names %d of %d groups and projects since the base run: re-reading them costs about as much as a full read",
+			groups+projects, total)), nil
+	}
+	p.RunsSinceFull = bm.RunsSinceFull + 1
+	p.Mode = manifest.ModeIncremental
+	p.Reason = fmt.Sprintf("re-reading %d changed groups and %d changed projects named by the audit log and the group counts since %s",
+		groups, projects, bm.StartedAt.Add(-cfg.Margin).Format(time.RFC3339))
+	if p.allProjects {
+		p.Reason = fmt.Sprintf("re-reading %d changed groups and every project (the global roles changed)", groups)
+	}
+	p.reusedGroups, p.reusedProjects = map[string]bool{}, map[string]bool{}
+	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects, "all_projects", p.allProjects)
+	return p, nil
+}
+
+// fullError is a reason for a full read found while reading the audit log.
+type fullError struct{ reason string }
+
+func (e *fullError) Error() string { return e.reason }
+
+// readAudit reads every audit record created since from and notes the
+// groups and projects they name.
+func (p *Plan) readAudit(ctx context.Context, req Request, cfg Config, from time.Time) error {
+	p.changedGroups, p.changedProjects = map[string]bool{}, map[string]bool{}
+	// No upper bound: the log's times have milliseconds only, and a change
+	// made while this run reads is better re-read than missed.
+	var to time.Time
+	for offset := 0; ; {
+		page, err := req.Source.AuditRecords(ctx, from, to, offset, jira.AuditPageSize)
+		if err != nil {
+			return err
+		}
+		if page.Total > cfg.MaxRecords {
+			return &fullError{reason: fmt.Sprintf("the audit log holds %d records since the base run, more than %d: a full read is cheaper", page.Total, cfg.MaxRecords)}
+		}
+		for _, r := range page.Records {
+			p.note(r)
+		}
+		offset += len(page.Records)
+		if len(page.Records) == 0 || offset >= page.Total {
+			return nil
+		}
+	}
+}
+
+// note records what one audit record names.
+func (p *Plan) note(r jira.AuditRecord) {
+	groups := strings.EqualFold(r.Category, "group management")
+	items := append([]jira.AuditItem{r.ObjectItem}, r.AssociatedItems...)
+	for k, it := range items {
+		switch strings.ToUpper(it.TypeName) {
+		case "GROUP":
+			if k == 0 || groups {
+				p.changedGroups[it.ID] = true
+				p.changedGroups[it.Name] = true
+			}
+		case "PROJECT":
+			p.changedProjects[it.ID] = true
+		case "PROJECT_ROLE":
+			if it.ParentID != "" {
+				p.changedProjects[it.ParentID] = true
+			} else if k == 0 {
+				p.allProjects = true // a global role changed
+			}
+		}
+	}
+	delete(p.changedGroups, "")
+	delete(p.changedProjects, "")
+}
+
+// readBase reads the base run's groups, projects and member counts.
+func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request) error {
+	p.baseGroups, p.baseProjects = map[string]bool{}, map[string]string{}
+	if err := base.ScanEntities(ctx, model.Group, func(e model.Entity) error {
+		p.baseGroups[e.SourceID] = true
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read base run groups: %w", err)
+	}
+	if err := base.ScanEntities(ctx, model.Project, func(e model.Entity) error {
+		key, _ := e.Attrs["key"].(string)
+		p.baseProjects[e.SourceID] = key
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read base run projects: %w", err)
+	}
+	if !req.OrgAccess {
+		return nil
+	}
+	if len(req.Filter.AccountTypes) > 0 || req.Filter.ExcludeInactive {
+		p.Notes = append(p.Notes, manifest.Warning{Scope: "incremental",
+			Message: "with appConfig.accountTypes or includeInactiveUsers false, the Admin API group counts cannot be compared with the run's memberships: membership changes made without an audit record are not seen until the next full read"})
+		return nil
+	}
+	p.baseCounts = map[string]int64{}
+	if err := base.ScanRelations(ctx, model.MemberOf, func(r model.Relation) error {
+		p.baseCounts[r.ToID]++
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read base run memberships: %w", err)
+	}
+	return nil
+}
+
+// checkRoles re-reads every project when the global roles differ from the
+// base run's.
+func (p *Plan) checkRoles(ctx context.Context, src Source, base *output.RunReader) error {
+	if base.Manifest().Table(string(model.Role)) == nil {
+		p.allProjects = true
+		return nil
+	}
+	before := map[string]string{}
+	if err := base.ScanEntities(ctx, model.Role, func(e model.Entity) error {
+		before[e.SourceID] = e.Name
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read base run roles: %w", err)
+	}
+	roles, err := src.GlobalRoles(ctx)
+	if err != nil {
+		return err
+	}
+	if len(roles) != len(before) {
+		p.allProjects = true
+		return nil
+	}
+	for _, r := range roles {
+		if name, ok := before[strconv.FormatInt(r.ID, 10)]; !ok || name != r.Name {
+			p.allProjects = true
+		}
+	}
+	return nil
+}
+
+// readOrgCounts reads the Admin API group member counts and marks the
+// groups whose count differs from the base run's memberships.
+func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
+	if p.baseCounts == nil {
+		return nil
+	}
+	cursor := ""
+	for {
+		gs, next, err := src.OrgGroupsPage(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if g.Counts == nil || g.Counts.Users == nil || !p.baseGroups[g.ID] {
+				continue
+			}
+			if *g.Counts.Users != p.baseCounts[g.ID] {
+				p.changedGroups[g.ID] = true
+			}
+		}
+		if next == "" || next == cursor {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// countChanged counts the base run's groups and projects to re-read.
+func (p *Plan) countChanged() (groups, projects int) {
+	for id := range p.baseGroups {
+		if p.changedGroups[id] {
+			groups++
+		}
+	}
+	for id, key := range p.baseProjects {
+		if p.allProjects || p.changedProjects[id] || p.changedProjects[key] {
+			projects++
+		}
+	}
+	return groups, projects
+}
+
+// ReuseGroupMembers implements pipeline.Reuse: a group of the base run not
+// named as changed keeps its members.
+func (p *Plan) ReuseGroupMembers(g jira.Group) bool {
+	if !p.baseGroups[g.GroupID] || p.changedGroups[g.GroupID] || p.changedGroups[g.Name] {
+		p.mu.Lock()
+		p.reread.groups++
+		p.mu.Unlock()
+		return false
+	}
+	p.mu.Lock()
+	p.reusedGroups[g.GroupID] = true
+	p.mu.Unlock()
+	return true
+}
+
+// ReuseProject implements pipeline.Reuse: a project of the base run with
+// the same key, not named as changed, keeps its roles, actors and scheme.
+func (p *Plan) ReuseProject(pr jira.Project) bool {
+	key, ok := p.baseProjects[pr.ID]
+	if !ok || key != pr.Key || p.allProjects || p.changedProjects[pr.ID] || p.changedProjects[pr.Key] {
+		p.mu.Lock()
+		p.reread.projects++
+		p.mu.Unlock()
+		return false
+	}
+	p.mu.Lock()
+	p.reusedProjects[pr.ID] = true
+	p.mu.Unlock()
+	return true
+}
