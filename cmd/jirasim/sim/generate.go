@@ -320,6 +320,10 @@ func (g *generator) schemes(n int) {
 				add(perm, randomHolder(g.rng.IntN(kinds)))
 			}
 		}
+		// As in Jira's default scheme, the Administrators role administers
+		// the project (added last and without a random draw, so the rest
+		// of the data set is unchanged).
+		add("ADMINISTER_PROJECTS", holderKind{"projectRole", "10002", "10002"})
 		d.PermissionSchemes = append(d.PermissionSchemes, sc)
 	}
 }
