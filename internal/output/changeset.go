@@ -181,32 +181,7 @@ func (r *Writer) Flush(ctx context.Context, m *manifest.Manifest) error {
 	}
 	r.writers.Lock()
 	defer r.writers.Unlock()
-	for _, t := range r.tables {
-		t.mu.Lock()
-		var rec arrow.RecordBatch
-		part := 0
-		if t.b.rows > 0 || t.nextPart == 0 {
-			rec, part = t.cut()
-		} else {
-			t.flushSlot <- struct{}{}
-		}
-		t.mu.Unlock()
-		var err error
-		if rec != nil {
-			err = r.flush(ctx, t, rec, part)
-		}
-		<-t.flushSlot
-		if err != nil {
-			return r.fail(err)
-		}
-	}
-	m.Format = r.out.Format
-	m.Compression = r.out.Compression
-	m.Tables = m.Tables[:0]
-	for _, t := range r.tables {
-		m.Tables = append(m.Tables, t.manifestTable())
-	}
-	return nil
+	return r.flushAll(ctx, m)
 }
 
 // Pending reads the run being written as if m (filled by Flush) were its

@@ -400,6 +400,31 @@ func (r *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	r.mu.Unlock()
 	r.writers.Lock()
 	defer r.writers.Unlock()
+	if err := r.flushAll(ctx, m); err != nil {
+		return err
+	}
+	if m.Warnings == nil {
+		m.Warnings = []manifest.Warning{}
+	}
+	if m.Requests.ByEndpoint == nil {
+		m.Requests.ByEndpoint = map[string]int64{}
+	}
+	if err := r.writeManifest(ctx, m); err != nil {
+		return r.fail(err)
+	}
+	r.mu.Lock()
+	r.state = stateCommitted
+	r.mu.Unlock()
+	r.release()
+	r.log.Info("output committed", "tables", len(m.Tables), "arrow_peak_mib", float64(r.budget.mem.peak.Load())/(1<<20))
+	return nil
+}
+
+// flushAll writes every table's rows still in memory (a kind without rows
+// gets one empty part file with its schema, once) and fills m.Tables in
+// model order with m.Format and m.Compression. The caller holds r.writers
+// exclusively.
+func (r *Writer) flushAll(ctx context.Context, m *manifest.Manifest) error {
 	for _, t := range r.tables {
 		t.mu.Lock()
 		var rec arrow.RecordBatch
@@ -426,20 +451,6 @@ func (r *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	for _, t := range r.tables {
 		m.Tables = append(m.Tables, t.manifestTable())
 	}
-	if m.Warnings == nil {
-		m.Warnings = []manifest.Warning{}
-	}
-	if m.Requests.ByEndpoint == nil {
-		m.Requests.ByEndpoint = map[string]int64{}
-	}
-	if err := r.writeManifest(ctx, m); err != nil {
-		return r.fail(err)
-	}
-	r.mu.Lock()
-	r.state = stateCommitted
-	r.mu.Unlock()
-	r.release()
-	r.log.Info("output committed", "tables", len(m.Tables), "arrow_peak_mib", float64(r.budget.mem.peak.Load())/(1<<20))
 	return nil
 }
 

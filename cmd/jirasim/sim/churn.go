@@ -296,22 +296,7 @@ func (ch *churner) userRemove() bool {
 			return false
 		}
 	}
-	now := ch.s.now()
-	for _, gi := range st.groupsOf(ui) {
-		st.removeMember(gi, ui)
-		st.auditMembership(now, false, gi, ui)
-	}
-	for k := range st.projects {
-		p := &st.projects[k]
-		for r := range p.roles {
-			if st.removeActor(&p.roles[r], ui, -1) {
-				st.auditRole(now, p, &p.roles[r], false, ui, -1)
-			}
-		}
-	}
-	st.users[ui].removed = true
-	st.refreshVisible()
-	st.addAudit(now, "User deleted", "user management", st.userItem(ui), nil)
+	st.deleteUser(ch.s.now(), ui)
 	ch.count(ChurnUserRemoved)
 	return true
 }

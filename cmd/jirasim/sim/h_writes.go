@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // readBody decodes the request's JSON body into v; false means a 400 was sent.
@@ -491,7 +492,17 @@ func (s *Server) hUserDelete(c *call) {
 		c.jiraError(http.StatusBadRequest, "Cannot delete user '"+id+"': the user is the lead of project(s) "+strings.Join(leads, ", ")+". Change the project lead first.")
 		return
 	}
-	now := s.now()
+	st.deleteUser(s.now(), ui)
+	if ou := st.orgUserOf(ui); ou != nil {
+		ou.products = slices.DeleteFunc(slices.Clone(ou.products), func(p string) bool { return strings.HasPrefix(p, "jira-") })
+	}
+	c.wrote()
+	c.write(http.StatusNoContent, "application/json;charset=UTF-8", nil)
+}
+
+// deleteUser removes site user ui from its groups and project roles, with
+// the audit records Jira writes for each, and then from the site.
+func (st *site) deleteUser(now time.Time, ui int32) {
 	for _, gi := range st.groupsOf(ui) {
 		st.removeMember(gi, ui)
 		st.auditMembership(now, false, gi, ui)
@@ -506,12 +517,7 @@ func (s *Server) hUserDelete(c *call) {
 	}
 	st.users[ui].removed = true
 	st.refreshVisible()
-	if ou := st.orgUserOf(ui); ou != nil {
-		ou.products = slices.DeleteFunc(slices.Clone(ou.products), func(p string) bool { return strings.HasPrefix(p, "jira-") })
-	}
 	st.addAudit(now, "User deleted", "user management", st.userItem(ui), nil)
-	c.wrote()
-	c.write(http.StatusNoContent, "application/json;charset=UTF-8", nil)
 }
 
 // fieldErrors answers with Jira's error collection keyed by field.
