@@ -14,7 +14,6 @@ import (
 	"github.com/govextract/jira-extractor/internal/access"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/output"
-	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 const accessAbout = `
@@ -136,13 +135,9 @@ func cmdAccess(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return usageErr(env, cmd, "--run: "+err.Error())
 	}
-	var s3opts *store.S3Options
-	if f.config != "" {
-		job, code, done := loadJob(ctx, env, cmd, jobFlags{config: f.config, allowInsecure: f.allowInsecure})
-		if done {
-			return code
-		}
-		s3opts = job.Output.S3Options()
+	s3opts, code, done := readerS3Options(ctx, env, cmd, jobFlags{config: f.config, allowInsecure: f.allowInsecure})
+	if done {
+		return code
 	}
 	rr, err := output.OpenRun(ctx, run, s3opts)
 	if err != nil {

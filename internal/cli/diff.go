@@ -11,7 +11,6 @@ import (
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
-	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 type diffFlags struct {
@@ -81,13 +80,9 @@ func cmdDiff(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return usageErr(env, "diff", "--out "+err.Error())
 	}
-	var s3opts *store.S3Options
-	if f.config != "" {
-		job, code, done := loadJob(ctx, env, "diff", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
-		if done {
-			return code
-		}
-		s3opts = job.Output.S3Options()
+	s3opts, code, done := readerS3Options(ctx, env, "diff", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
+	if done {
+		return code
 	}
 	var runs [2]*output.RunReader
 	for i, p := range pos {

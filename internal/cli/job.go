@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/govextract/jira-extractor/internal/output/store"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -80,4 +81,17 @@ func newLogger(env Env, cmd string, lf logFlags, w io.Writer) (*slog.Logger, int
 		return nil, usageErr(env, cmd, err.Error()), true
 	}
 	return log, 0, false
+}
+
+// readerS3Options gives the S3 options for reading runs: those of the job
+// file when --config names one, else none (the default AWS chain).
+func readerS3Options(ctx context.Context, env Env, cmd string, jf jobFlags) (opts *store.S3Options, code int, done bool) {
+	if jf.config == "" {
+		return nil, 0, false
+	}
+	job, code, done := loadJob(ctx, env, cmd, jf)
+	if done {
+		return nil, code, true
+	}
+	return job.Output.S3Options(), 0, false
 }

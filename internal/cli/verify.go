@@ -12,7 +12,6 @@ import (
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
-	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 type verifyFlags struct {
@@ -52,13 +51,9 @@ func cmdVerify(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return usageErr(env, "verify", "the run folder "+err.Error())
 	}
-	var s3opts *store.S3Options
-	if f.config != "" {
-		job, code, done := loadJob(ctx, env, "verify", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
-		if done {
-			return code
-		}
-		s3opts = job.Output.S3Options()
+	s3opts, code, done := readerS3Options(ctx, env, "verify", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
+	if done {
+		return code
 	}
 	rr, err := output.OpenRun(ctx, run, s3opts)
 	if err != nil {
