@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/govextract/jira-extractor/internal/output/store"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/logging"
+	"github.com/govextract/jira-extractor/internal/output/store"
 )
 
 // override is a command-line flag that replaces a job-file key.
