@@ -2,14 +2,18 @@ package scim
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/govextract/jira-extractor/internal/httpx"
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
@@ -20,22 +24,58 @@ import (
 type authorizer struct {
 	auth    Auth
 	setting string
-	hc      *http.Client // the token endpoint's client
+	timeout time.Duration // of one token request
+	hc      *http.Client  // the token endpoint's client
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
-	refresh string // the refresh token in use (rotated by the server)
-	grants  int    // tokens obtained
+	refresh string   // the refresh token in use (rotated by the server)
+	grants  int      // tokens obtained
+	past    []string // the latest access and refresh tokens replaced, still scrubbed
 }
 
-func newAuthorizer(a Auth, setting string, hc *http.Client) *authorizer {
-	return &authorizer{auth: a, setting: setting, hc: hc, refresh: a.RefreshToken.Reveal()}
+// maxPast bounds the replaced tokens kept for scrubbing.
+const maxPast = 16
+
+// retire keeps a replaced token for scrubbing (z.mu held).
+func (z *authorizer) retire(tok string) {
+	if tok == "" {
+		return
+	}
+	z.past = append(z.past, tok)
+	if len(z.past) > maxPast {
+		z.past = z.past[len(z.past)-maxPast:]
+	}
 }
 
-// scrubber removes every credential of a from text.
+func newAuthorizer(o Options, hc *http.Client) *authorizer {
+	return &authorizer{auth: o.Auth, setting: o.Setting, timeout: o.Timeout, hc: hc, refresh: o.Auth.RefreshToken.Reveal()}
+}
+
+// scrubber removes every credential from text: the configured ones, the
+// Basic pair in clear and in base64 (as a server may echo the header),
+// and the OAuth access and refresh tokens obtained so far.
 func (z *authorizer) scrubber() secret.Scrubber {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.scrubberLocked()
+}
+
+func (z *authorizer) scrubberLocked() secret.Scrubber {
 	a := z.auth
-	return secret.NewScrubber(a.Token.Reveal(), a.Password.Reveal(), a.ClientSecret.Reveal(), a.RefreshToken.Reveal())
+	vals := []string{a.Token.Reveal(), a.Password.Reveal(), a.ClientSecret.Reveal(), a.RefreshToken.Reveal(), z.refresh}
+	if a.Kind == AuthBasic {
+		pair := a.Username + ":" + a.Password.Reveal()
+		vals = append(vals, pair, base64.StdEncoding.EncodeToString([]byte(pair)))
+	}
+	if a.ClientID != "" && !a.ClientSecret.IsZero() { // the token request's Basic client authentication
+		pair := url.QueryEscape(a.ClientID) + ":" + url.QueryEscape(a.ClientSecret.Reveal())
+		vals = append(vals, pair, base64.StdEncoding.EncodeToString([]byte(pair)))
+	}
+	if z.tok != nil {
+		vals = append(vals, z.tok.AccessToken)
+	}
+	return secret.NewScrubber(append(vals, z.past...)...)
 }
 
 // set puts the credentials on req.
@@ -62,6 +102,9 @@ func (z *authorizer) invalidate() bool {
 		return false
 	}
 	z.mu.Lock()
+	if z.tok != nil {
+		z.retire(z.tok.AccessToken)
+	}
 	z.tok = nil
 	z.mu.Unlock()
 	return true
@@ -81,7 +124,9 @@ func (z *authorizer) token(ctx context.Context) (*oauth2.Token, error) {
 	if z.tok.Valid() {
 		return z.tok, nil
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, z.hc)
+	actx, cancel := context.WithTimeout(ctx, z.timeout)
+	defer cancel()
+	ctx = context.WithValue(actx, oauth2.HTTPClient, z.hc)
 	a := z.auth
 	var src oauth2.TokenSource
 	if a.GrantType == GrantRefreshToken {
@@ -94,10 +139,14 @@ func (z *authorizer) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	tok, err := src.Token()
 	if err != nil {
-		return nil, z.tokenError(err)
+		return nil, z.tokenError(actx, err)
 	}
-	if tok.RefreshToken != "" {
+	if tok.RefreshToken != "" && tok.RefreshToken != z.refresh {
+		z.retire(z.refresh)
 		z.refresh = tok.RefreshToken
+	}
+	if z.tok != nil {
+		z.retire(z.tok.AccessToken)
 	}
 	z.tok = tok
 	z.grants++
@@ -105,7 +154,9 @@ func (z *authorizer) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // tokenError names the setting to fix; the server's text is scrubbed.
-func (z *authorizer) tokenError(err error) error {
+// A failure without an answer (a timeout, an untrusted certificate, a
+// refused redirect) is a *TransportError naming the token URL's setting.
+func (z *authorizer) tokenError(actx context.Context, err error) error {
 	var re *oauth2.RetrieveError
 	s := z.setting + ".auth"
 	if errors.As(err, &re) {
@@ -122,10 +173,14 @@ func (z *authorizer) tokenError(err error) error {
 		case "unsupported_grant_type":
 			what = s + ".grantType"
 		}
-		return &Error{Status: status, Auth: true, Detail: z.scrubber().Scrub(fmt.Sprintf("the token endpoint %s refused the credentials (%s): check %s",
+		return &Error{Status: status, Auth: true, Detail: z.scrubberLocked().Scrub(fmt.Sprintf("the token endpoint %s refused the credentials (%s): check %s",
 			s+".tokenUrl", nonEmpty(re.ErrorCode, fmt.Sprintf("HTTP %d", status)), what))}
 	}
-	return fmt.Errorf("get an OAuth 2.0 token from %s.tokenUrl: %s", s, z.scrubber().Scrub(err.Error()))
+	f := netFailure{endpoint: "POST " + s + ".tokenUrl", urlSetting: s + ".tokenUrl", setting: z.setting, timeout: z.timeout,
+		clean: func(t string) string { return httpx.CleanText(z.scrubberLocked().Scrub(t), 300) }}
+	te := f.classify(actx, err)
+	te.Detail = "get an OAuth 2.0 token: " + te.Detail
+	return te
 }
 
 func nonEmpty(s, def string) string {

@@ -48,16 +48,11 @@ func New(o Options) (*Client, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		conns := o.MaxConnections
-		if conns <= 0 {
-			conns = max(o.Concurrency, 10)
-		}
-		hc = httpx.New(httpx.Options{MaxConnsPerHost: conns, DisableCompression: o.DisableCompression,
-			InsecureSkipVerify: o.InsecureSkipVerify, Redirects: httpx.SameOrigin})
+		hc = newHTTPClient(o)
 	} else {
 		hc = httpx.Harden(hc, httpx.SameOrigin)
 	}
-	c := &Client{o: o, hc: hc, auth: newAuthorizer(o.Auth, o.Setting, httpx.Harden(hc, httpx.RefuseRedirects)),
+	c := &Client{o: o, hc: hc, auth: newAuthorizer(o, httpx.Harden(hc, httpx.RefuseRedirects)),
 		lim: throttle.New(o.RequestsPerSecond, o.Burst), sem: make(chan struct{}, o.Concurrency),
 		clock: retry.OrSystem(o.Clock), byEndpoint: map[string]int64{}}
 	c.lim.SetClock(c.clock)
@@ -179,12 +174,15 @@ func (c *Client) send(ctx context.Context, r request) (resp response, sent bool,
 	c.byMu.Unlock()
 	hr, err := c.hc.Do(req)
 	if err != nil {
-		return resp, true, fmt.Errorf("%s: %s", r.endpoint, c.auth.scrubber().Scrub(err.Error()))
+		te := c.netFailure(r.endpoint).classify(actx, err)
+		return resp, !te.NotSent, te
 	}
 	defer hr.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
 	if err != nil {
-		return resp, true, fmt.Errorf("%s: read answer: %w", r.endpoint, err)
+		te := c.netFailure(r.endpoint).classify(actx, err)
+		te.Detail = "read the answer: " + te.Detail
+		return resp, true, te
 	}
 	return response{status: hr.StatusCode, header: hr.Header, body: b}, true, nil
 }
@@ -209,7 +207,9 @@ func (c *Client) errorOf(r request, resp response) *Error {
 	if e.Detail == "" {
 		e.Detail = http.StatusText(resp.status)
 	}
-	e.Detail = httpx.CleanText(c.auth.scrubber().Scrub(e.Detail), 300)
+	scrub := c.auth.scrubber()
+	e.Detail = httpx.CleanText(scrub.Scrub(e.Detail), 300)
+	e.ScimType = httpx.CleanText(scrub.Scrub(e.ScimType), 60)
 	if resp.status == http.StatusUnauthorized {
 		e.Auth = true
 		e.Detail = fmt.Sprintf("the SCIM server refused the credentials (%s): check %s", e.Detail, c.auth.credentialSetting())
@@ -243,7 +243,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return retry.Result{Class: retry.Fatal, Err: ctx.Err()}
-		case err != nil && (IsAuth(err) || httpx.IsRedirect(err)):
+		case err != nil && (IsAuth(err) || isFinal(err)):
 			return retry.Result{Class: retry.Fatal, Err: err}
 		case err != nil:
 			return retry.Result{Class: retry.Transient, Err: err}

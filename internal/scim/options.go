@@ -94,14 +94,17 @@ type Options struct {
 	Backoff *retry.Backoff
 }
 
-// Defaults.
+// Defaults: the same as appConfig's.
 const (
 	DefaultPageSize          = 100
-	DefaultRequestsPerSecond = 50
-	DefaultBurst             = 10
-	DefaultConcurrency       = 4
+	DefaultRequestsPerSecond = 100
+	DefaultBurst             = 20
+	DefaultConcurrency       = 8
 	DefaultMaxRetries        = 6
 	DefaultTimeout           = 30 * time.Second
+	// DefaultMaxConnections is the least pool when maxConnections is
+	// unset (the pool follows the concurrency above it).
+	DefaultMaxConnections = 10
 )
 
 func (o Options) withDefaults() Options {

@@ -2,6 +2,9 @@ package simtest
 
 import (
 	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -60,4 +63,21 @@ func Job(tb testing.TB, url, dest string, extra map[string]any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// StartSimTLS is StartSim over HTTPS with httptest's self-signed
+// certificate, which no client trusts by default: the TLS endpoint that
+// tests of a client's TLS settings read. It returns the server and its
+// https base URL.
+func StartSimTLS(tb testing.TB, cfg sim.Config) (*sim.Server, string) {
+	tb.Helper()
+	srv, err := sim.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
+	ts.StartTLS()
+	tb.Cleanup(ts.Close)
+	return srv, ts.URL
 }
