@@ -155,7 +155,7 @@ func Parse(data []byte, opts Options) (*Job, error) {
 	applyDefaults(job, d.present)
 	probs := d.probs
 	derived := append(resolveSecrets(job, opts), validate(job, opts)...)
-	derived = scimProblems(job, d.present, derived, opts)
+	derived = scimProblems(job, d, derived, opts)
 	for _, p := range derived {
 		if !d.reported(p.Key) {
 			probs = append(probs, p)

@@ -239,12 +239,13 @@ func checkSCIM(j *Job, opts Options, env func(string) (string, bool), readFile f
 }
 
 // scimProblems adds the scim section's problems to the others; a job
-// with scim and without appConfig drops appConfig's (a SCIM-only job).
-func scimProblems(j *Job, present map[string]bool, probs []Problem, opts Options) []Problem {
-	if j.SCIM == nil {
+// that names scim (even with a value of the wrong type) and not appConfig
+// drops appConfig's (a SCIM-only job).
+func scimProblems(j *Job, d *decoder, probs []Problem, opts Options) []Problem {
+	if !d.present["scim"] && !d.reported("scim") {
 		return probs
 	}
-	if !present["appConfig"] {
+	if !d.present["appConfig"] && !d.reported("appConfig") {
 		kept := probs[:0]
 		for _, p := range probs {
 			if !strings.HasPrefix(p.Key, "appConfig") && p.Key != EnvEmail && p.Key != EnvAPIToken {
@@ -252,6 +253,9 @@ func scimProblems(j *Job, present map[string]bool, probs []Problem, opts Options
 			}
 		}
 		probs = kept
+	}
+	if j.SCIM == nil {
+		return probs
 	}
 	lookup := opts.LookupEnv
 	if lookup == nil {
