@@ -51,6 +51,8 @@ type Plan struct {
 	Readable int `json:"-"`
 	// Requests is how many requests the dry run itself made.
 	Requests int64 `json:"dry_run_requests"`
+	// SCIM is what the SCIM part of a run reads; nil without one.
+	SCIM *SCIMPlan `json:"scim,omitempty"`
 }
 
 // Step is one endpoint a run reads.
@@ -106,6 +108,9 @@ func (p *Plan) ExitCode() int {
 // users/search on a site of 1,000 users or more may read up to 3 pages past
 // the end (pages are read ahead in parallel).
 //
+// With a SCIM directory (job.SCIM), the plan also holds what the SCIM
+// part reads (see dryRunSCIM); a job without a Jira site plans only that.
+//
 // A scope that cannot be read becomes a Problem; only a failure to
 // authenticate (or a cancelled ctx) is an error.
 func DryRun(ctx context.Context, job Job, opts RunOptions) (*Plan, error) {
@@ -113,6 +118,25 @@ func DryRun(ctx context.Context, job Job, opts RunOptions) (*Plan, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var p *Plan
+	if job.SCIM != nil && job.Jira.SiteName == "" {
+		p = scimOnlyPlan(job)
+	} else {
+		var err error
+		if p, err = dryRunJira(ctx, job, log); err != nil {
+			return nil, err
+		}
+	}
+	if job.SCIM != nil {
+		if err := dryRunSCIM(ctx, job, p, log); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// dryRunJira is the dry run of the Jira site.
+func dryRunJira(ctx context.Context, job Job, log *slog.Logger) (*Plan, error) {
 	app := job.Filter
 	jo := job.Jira
 	jo.Logger, jo.Version = log, Version
@@ -500,9 +524,12 @@ func (p *Plan) Print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	line("site", p.Site)
-	line("token", p.TokenKind)
-	line("account", p.Account)
-	line("org access", map[bool]string{true: "yes (Admin API enrichment)", false: "no"}[p.OrgAccess])
+	if p.TokenKind != "" { // a Jira site
+		line("token", p.TokenKind)
+		line("account", p.Account)
+		line("org access", map[bool]string{true: "yes (Admin API enrichment)", false: "no"}[p.OrgAccess])
+	}
+	p.SCIM.lines(line)
 	line("destination", p.Destination)
 	line("format", p.Format)
 	line("entity kinds", strings.Join(p.EntityKinds, ", "))

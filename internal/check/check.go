@@ -84,10 +84,22 @@ type Report struct {
 	// site could not be reached: then Results is empty.
 	AuthErr error
 	Results []Result
+	// SCIMOnly marks the report of a job without a Jira site: only SCIM
+	// holds anything.
+	SCIMOnly bool
+	// SCIM is the check of the job's SCIM directory; nil without one.
+	SCIM *SCIMReport
 }
 
-// OK reports whether the credentials work and every kind can be read.
+// OK reports whether the credentials work and every kind can be read,
+// on the Jira site and in the SCIM directory.
 func (r *Report) OK() bool {
+	if r.SCIM != nil && !r.SCIM.OK() {
+		return false
+	}
+	if r.SCIMOnly {
+		return r.SCIM != nil
+	}
 	if r.AuthErr != nil {
 		return false
 	}

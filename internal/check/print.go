@@ -11,8 +11,21 @@ import (
 )
 
 // Print writes the report: site, token kind, account, then an aligned table
-// with one row per kind, and a closing line that says what to do.
+// with one row per kind, and a closing line that says what to do; then
+// the SCIM directory's part, when the job has one.
 func (r *Report) Print(w io.Writer) {
+	if !r.SCIMOnly {
+		r.printJira(w)
+	}
+	if r.SCIM != nil {
+		if !r.SCIMOnly {
+			fmt.Fprintln(w)
+		}
+		r.SCIM.Print(w)
+	}
+}
+
+func (r *Report) printJira(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Site:\t%s\n", r.Site)
 	if r.AuthErr != nil {
@@ -33,28 +46,7 @@ func (r *Report) Print(w io.Writer) {
 	_ = tw.Flush()
 	fmt.Fprintln(w)
 
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tREQUEST\tRESULT\tMISSING\tDETAIL")
-	for _, res := range r.Results {
-		missing := res.Missing
-		if missing == "" {
-			missing = "-"
-		}
-		detail := res.Detail
-		if detail == "" {
-			detail = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Kind, res.Endpoint, strings.ToUpper(string(res.State)), missing, oneLine(detail))
-	}
-	_ = tw.Flush()
-	fmt.Fprintln(w)
-
-	var bad []string
-	for _, res := range r.Results {
-		if res.State != OK && res.State != Skipped {
-			bad = append(bad, res.Kind)
-		}
-	}
+	bad := printResults(w, r.Results)
 	if len(bad) == 0 {
 		fmt.Fprintln(w, "Every kind can be read: a run can extract this site.")
 		return
@@ -101,6 +93,7 @@ type jsonReport struct {
 	Account   *jsonAccount `json:"account,omitempty"`
 	Error     string       `json:"error,omitempty"`
 	Probes    []jsonProbe  `json:"probes"`
+	SCIM      *jsonSCIM    `json:"scim,omitempty"`
 }
 
 type jsonAccount struct {
@@ -124,15 +117,18 @@ type jsonProbe struct {
 // set when the credentials were refused.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := jsonReport{Site: r.Site, OK: r.OK(), Probes: []jsonProbe{}}
-	if r.AuthErr != nil {
+	switch {
+	case r.SCIMOnly:
+	case r.AuthErr != nil:
 		out.Error = oneLine(r.AuthErr.Error())
-	} else {
+	default:
 		id := r.Identity
 		out.TokenKind, out.CloudID = string(id.Kind), id.CloudID
 		out.Account = &jsonAccount{AccountID: id.Myself.AccountID, DisplayName: id.Myself.DisplayName, Email: id.Myself.EmailAddress}
 	}
-	for _, res := range r.Results {
-		out.Probes = append(out.Probes, jsonProbe{Kind: res.Kind, Endpoint: res.Endpoint, Result: res.State, Missing: res.Missing, Detail: oneLine(res.Detail)})
+	out.Probes = jsonProbes(r.Results)
+	if r.SCIM != nil {
+		out.SCIM = r.SCIM.json()
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -140,4 +136,36 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		return fmt.Errorf("write the check report: %w", err)
 	}
 	return nil
+}
+
+func jsonProbes(rs []Result) []jsonProbe {
+	out := []jsonProbe{}
+	for _, res := range rs {
+		out = append(out, jsonProbe{Kind: res.Kind, Endpoint: res.Endpoint, Result: res.State, Missing: res.Missing, Detail: oneLine(res.Detail)})
+	}
+	return out
+}
+
+// printResults writes the aligned table of results, then a blank line,
+// and returns the kinds that cannot be read.
+func printResults(w io.Writer, rs []Result) (bad []string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tREQUEST\tRESULT\tMISSING\tDETAIL")
+	for _, res := range rs {
+		missing := res.Missing
+		if missing == "" {
+			missing = "-"
+		}
+		detail := res.Detail
+		if detail == "" {
+			detail = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Kind, res.Endpoint, strings.ToUpper(string(res.State)), missing, oneLine(detail))
+		if res.State != OK && res.State != Skipped {
+			bad = append(bad, res.Kind)
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	return bad
 }

@@ -81,7 +81,7 @@ each with its path.`,
 	f.fs.StringVar(&f.run, "run", "", "the run folder `DEST/RUN_ID`: a path, file:// URL or s3://bucket/prefix/RUN_ID (required)")
 	f.fs.StringVar(&f.format, "format", "table", "output `FORMAT`: table (grouped by path), json (one object a line) or csv")
 	f.fs.StringVar(&f.config, "config", "", "optional job file whose output.s3 options are used to reach an S3 run: `JOB.json`")
-	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify in the --config job file")
+	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify and scim.insecureSkipVerify in the --config job file")
 	return f
 }
 

@@ -44,7 +44,7 @@ the output.s3 options of a job file. Stdout gets the change set's folder.`,
 	f.fs.StringVar(&f.out, "out", "./out", "where to write the change set, `DEST`: a path, file:// URL or s3://bucket/prefix")
 	f.fs.StringVar(&f.format, "format", "parquet", "file `FORMAT`: parquet or csv")
 	f.fs.StringVar(&f.config, "config", "", "optional job file whose output.s3 options reach S3 runs and destinations: `JOB.json`")
-	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify in the --config job file")
+	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify and scim.insecureSkipVerify in the --config job file")
 	return f
 }
 

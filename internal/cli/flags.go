@@ -138,7 +138,7 @@ type jobFlags struct {
 
 func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&j.config, "config", "", "the job file to read, `JOB.json` (required)")
-	fs.BoolVar(&j.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify (turns off TLS certificate checks)")
+	fs.BoolVar(&j.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify and scim.insecureSkipVerify (turns off TLS certificate checks)")
 }
 
 // logFlags choose the logs' level and format.

@@ -46,6 +46,12 @@ func (r result) String() string {
 // time limit, outside any go-plugin host.
 func runBin(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return runBinEnv(t, dir, nil, args...)
+}
+
+// runBinEnv is runBin with env ("KEY=value") added to the environment.
+func runBinEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -53,7 +59,7 @@ func runBin(t *testing.T, dir string, args ...string) result {
 		dir = t.TempDir()
 	}
 	cmd.Dir = dir
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -34,7 +34,7 @@ output.s3 options (region, endpoint, path style) of a job file.`,
   2  bad usage or bad job file, or a destination given instead of one of its runs (its latest runs are listed)
 `
 	f.fs.StringVar(&f.config, "config", "", "optional job file whose output.s3 options are used to reach an S3 run: `JOB.json`")
-	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify in the --config job file")
+	f.fs.BoolVar(&f.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify and scim.insecureSkipVerify in the --config job file")
 	return f
 }
 

@@ -54,8 +54,9 @@ func invalid(key, msg, fix string) *InvalidError {
 
 // Options change what Parse accepts and where it looks for credentials.
 type Options struct {
-	// AllowInsecure lets appConfig.insecureSkipVerify through; without it the
-	// key is refused. Set only from an explicit operator flag.
+	// AllowInsecure lets appConfig.insecureSkipVerify and
+	// scim.insecureSkipVerify through; without it they are refused. Set
+	// only from an explicit operator flag.
 	AllowInsecure bool
 	// Set replaces string keys of the job file before defaults and
 	// validation, as command-line flags do (--out sets

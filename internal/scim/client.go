@@ -65,6 +65,15 @@ func (c *Client) Version() int { return c.o.Version }
 // BaseURL is the directory's base URL.
 func (c *Client) BaseURL() string { return c.o.BaseURL }
 
+// AuthKind is the authentication method in use.
+func (c *Client) AuthKind() AuthKind { return c.o.Auth.Kind }
+
+// ReadsSchema reports whether discovery reads the server's schema.
+func (c *Client) ReadsSchema() bool { return c.o.ReadSchema }
+
+// RequestsPerSecond is the configured steady request rate.
+func (c *Client) RequestsPerSecond() float64 { return c.o.RequestsPerSecond }
+
 // TokenGrants is how many OAuth 2.0 access tokens the run obtained.
 func (c *Client) TokenGrants() int { return c.auth.Grants() }
 
@@ -243,7 +252,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return retry.Result{Class: retry.Fatal, Err: ctx.Err()}
-		case err != nil && (IsAuth(err) || isFinal(err)):
+		case err != nil && (IsAuth(err) || IsFinal(err)):
 			return retry.Result{Class: retry.Fatal, Err: err}
 		case err != nil:
 			return retry.Result{Class: retry.Transient, Err: err}

@@ -135,3 +135,53 @@ func (c *Client) UsersByUserName(ctx context.Context, name string) ([]User, erro
 	})
 	return out, err
 }
+
+// CountUsers returns the directory's totalResults of users, from a page
+// of one.
+func (c *Client) CountUsers(ctx context.Context) (int, error) {
+	caps, err := c.Capabilities(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return c.count(ctx, caps.UsersPath)
+}
+
+// CountGroups returns the directory's totalResults of groups, from a
+// page of one.
+func (c *Client) CountGroups(ctx context.Context) (int, error) {
+	caps, err := c.Capabilities(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return c.count(ctx, caps.GroupsPath)
+}
+
+func (c *Client) count(ctx context.Context, path string) (int, error) {
+	var page listResponse[json.RawMessage]
+	if err := c.do(ctx, request{method: "GET", path: path + "?startIndex=1&count=1", endpoint: "GET " + path}, &page); err != nil {
+		return 0, err
+	}
+	if page.TotalResults == nil {
+		return 0, fmt.Errorf("scim: GET %s: the ListResponse has no totalResults", path)
+	}
+	return *page.TotalResults, nil
+}
+
+// Requests returns how many requests a list of total resources takes at
+// the capabilities' page size, when every page is full: at least one.
+func (caps Capabilities) Requests(total int) int {
+	return max(1, (total+caps.PageSize-1)/caps.PageSize)
+}
+
+// DiscoveryEndpoints are the requests discovery makes, one each: none
+// without readSchema, else the service provider configuration, the
+// resource types (SCIM 2.0 only) and the schemas.
+func (c *Client) DiscoveryEndpoints() []string {
+	switch {
+	case !c.o.ReadSchema:
+		return nil
+	case c.o.Version == 1:
+		return []string{"GET " + c.spcPath(), "GET /Schemas"}
+	}
+	return []string{"GET " + c.spcPath(), "GET /ResourceTypes", "GET /Schemas"}
+}

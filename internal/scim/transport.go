@@ -36,9 +36,9 @@ func (e *TransportError) Error() string { return "scim: " + e.Endpoint + ": " + 
 // Unwrap returns the cause (a *httpx.RedirectError, a context error...).
 func (e *TransportError) Unwrap() error { return e.err }
 
-// isFinal reports whether err is a transport failure that must not be
-// retried.
-func isFinal(err error) bool {
+// IsFinal reports whether err is a transport failure that sending again
+// cannot fix: an untrusted certificate or a refused redirect.
+func IsFinal(err error) bool {
 	var te *TransportError
 	return errors.As(err, &te) && te.Final
 }
@@ -60,8 +60,7 @@ func (f netFailure) classify(actx context.Context, err error) *TransportError {
 	switch {
 	case isTimeout(actx, err):
 		e.Timeout = true
-		e.Detail = fmt.Sprintf("no complete answer within %s (%s.timeout): the server stalled; raise %s.timeout if it is only slow",
-			f.timeout, f.setting, f.setting)
+		e.Detail = fmt.Sprintf("no complete answer within %s (%s.timeout)", f.timeout, f.setting)
 	case errors.As(err, &redir):
 		r := *redir
 		r.To = f.clean(r.To)

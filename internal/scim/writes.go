@@ -49,7 +49,7 @@ func (c *Client) write(ctx context.Context, r request) WriteResult {
 		return WriteResult{Class: WriteRejected, Message: err.Error()}
 	case err != nil && !sent:
 		return WriteResult{Class: WriteRejected, Message: "not sent: " + err.Error()}
-	case err != nil && isFinal(err): // a refused redirect: the server did not take the write
+	case err != nil && IsFinal(err): // a refused redirect: the server did not take the write
 		return WriteResult{Class: WriteRejected, Message: err.Error()}
 	case err != nil:
 		return WriteResult{Class: WriteUnknown, Message: err.Error()}
