@@ -38,6 +38,9 @@ type SCIMConfig struct {
 	ShortPages bool
 	// NoPatch declares PATCH unsupported and answers 501 to it.
 	NoPatch bool
+	// NoFilter declares filtering unsupported and answers 400
+	// invalidFilter to any filter.
+	NoFilter bool
 }
 
 // Defaults of the SCIM credentials.

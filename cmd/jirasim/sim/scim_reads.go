@@ -146,6 +146,10 @@ func (c *call) scimFilter() (attr, value string, ok bool) {
 	if f == "" {
 		return "", "", true
 	}
+	if c.s.scim.cfg.NoFilter {
+		c.scimError(http.StatusBadRequest, "invalidFilter", "Filtering is not supported.")
+		return "", "", false
+	}
 	a, rest, found := strings.Cut(f, " ")
 	op, v, found2 := strings.Cut(strings.TrimSpace(rest), " ")
 	v = strings.TrimSpace(v)
@@ -273,7 +277,7 @@ func (s *Server) hSCIMServiceProviderConfig(c *call) {
 	m := map[string]any{
 		"patch":          map[string]any{"supported": !cfg.NoPatch},
 		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":         map[string]any{"supported": true, "maxResults": cfg.PageSize},
+		"filter":         map[string]any{"supported": !cfg.NoFilter, "maxResults": cfg.PageSize},
 		"changePassword": map[string]any{"supported": false},
 		"sort":           map[string]any{"supported": false},
 		"etag":           map[string]any{"supported": false},
