@@ -100,10 +100,12 @@ func (r *Report) OK() bool {
 	if r.SCIMOnly {
 		return r.SCIM != nil
 	}
-	if r.AuthErr != nil {
-		return false
-	}
-	for _, res := range r.Results {
+	return r.AuthErr == nil && allReadable(r.Results)
+}
+
+// allReadable reports whether every result is readable or skipped.
+func allReadable(rs []Result) bool {
+	for _, res := range rs {
 		if res.State != OK && res.State != Skipped {
 			return false
 		}

@@ -37,15 +37,7 @@ type SCIMReport struct {
 // OK reports whether the credential works and users and groups can be
 // read.
 func (r *SCIMReport) OK() bool {
-	if r.AuthErr != nil {
-		return false
-	}
-	for _, res := range r.Results {
-		if res.State != OK && res.State != Skipped {
-			return false
-		}
-	}
-	return true
+	return r.AuthErr == nil && allReadable(r.Results)
 }
 
 // RunSCIM checks the SCIM credential and discovery, then reads one user

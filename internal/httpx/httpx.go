@@ -13,6 +13,7 @@
 package httpx
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -183,3 +184,23 @@ func CleanText(s string, max int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// IsTimeout reports whether err, from a request made under the
+// per-attempt context actx, comes from its deadline or a network timeout.
+func IsTimeout(actx context.Context, err error) bool {
+	if errors.Is(actx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// StripURL drops *url.Error's URL (it holds query values) and keeps the
+// cause; callers name the endpoint by its template.
+func StripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -170,7 +170,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 	switch {
 	case status >= 200 && status < 300:
 		if err := decode(resp.Body); err != nil {
-			if o := c.transportFailure(ctx, actx, cl, err); o.class != retry.Transient || isTimeout(actx, err) {
+			if o := c.transportFailure(ctx, actx, cl, err); o.class != retry.Transient || httpx.IsTimeout(actx, err) {
 				return o
 			}
 			var se *shapeError
@@ -257,7 +257,7 @@ func (c *Client) transportFailure(ctx, actx context.Context, cl call, err error)
 	if ctx.Err() != nil {
 		return outcome{class: retry.Fatal, err: fmt.Errorf("%s: %w", cl.route, ctx.Err())}
 	}
-	if isTimeout(actx, err) {
+	if httpx.IsTimeout(actx, err) {
 		return outcome{class: retry.Transient, err: fmt.Errorf("%s: no complete answer within %s (appConfig.timeout)", cl.route, c.timeout)}
 	}
 	var certErr *tls.CertificateVerificationError
@@ -282,24 +282,6 @@ func (c *Client) transportFailure(ctx, actx context.Context, cl call, err error)
 	return outcome{class: retry.Transient, err: fmt.Errorf("%s: %w", cl.route, c.cleanErr(err))}
 }
 
-func isTimeout(actx context.Context, err error) bool {
-	if errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return true
-	}
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// stripURL drops *url.Error's URL (it holds query values) and keeps the
-// cause; the route template already names the endpoint.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
 // cleanError is an error whose text came (partly) from a server, scrubbed
 // of credentials and control characters; it unwraps to the original.
 type cleanError struct {
@@ -313,7 +295,7 @@ func (e *cleanError) Unwrap() error { return e.err }
 // cleanErr drops *url.Error's URL and scrubs and cleans the rest: transport
 // errors quote what the server sent (a malformed status line, a header).
 func (c *Client) cleanErr(err error) error {
-	err = stripURL(err)
+	err = httpx.StripURL(err)
 	return &cleanError{msg: c.clean(err.Error(), maxMessage), err: err}
 }
 

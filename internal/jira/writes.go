@@ -222,7 +222,7 @@ func (c *Client) writeOnce(ctx context.Context, wc writeCall, lim *throttle.Limi
 			return WriteResult{Class: WriteRejected, Message: "refused a redirect: " + c.cleanErr(err).Error()}
 		}
 		msg := c.cleanErr(err).Error()
-		if isTimeout(actx, err) {
+		if httpx.IsTimeout(actx, err) {
 			msg = fmt.Sprintf("no answer within %s (appConfig.timeout)", c.timeout)
 		}
 		return WriteResult{Class: WriteUnknown, Message: msg}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/govextract/jira-extractor/internal/httpx"
@@ -58,7 +57,7 @@ func (f netFailure) classify(actx context.Context, err error) *TransportError {
 	var certErr *tls.CertificateVerificationError
 	var redir *httpx.RedirectError
 	switch {
-	case isTimeout(actx, err):
+	case httpx.IsTimeout(actx, err):
 		e.Timeout = true
 		e.Detail = fmt.Sprintf("no complete answer within %s (%s.timeout)", f.timeout, f.setting)
 	case errors.As(err, &redir):
@@ -68,30 +67,11 @@ func (f netFailure) classify(actx context.Context, err error) *TransportError {
 	case errors.As(err, &certErr):
 		e.Final, e.NotSent = true, true
 		e.Detail = fmt.Sprintf("the server's TLS certificate is not trusted (%s): check %s; for a test server with a self-signed certificate set %s.insecureSkipVerify: true and start the command with --allow-insecure",
-			f.clean(stripURL(err).Error()), f.urlSetting, f.setting)
+			f.clean(httpx.StripURL(err).Error()), f.urlSetting, f.setting)
 	default:
-		e.Detail = f.clean(stripURL(err).Error())
+		e.Detail = f.clean(httpx.StripURL(err).Error())
 	}
 	return e
-}
-
-// isTimeout reports whether err comes from the per-attempt deadline.
-func isTimeout(actx context.Context, err error) bool {
-	if errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return true
-	}
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// stripURL drops *url.Error's URL (it holds the query) and keeps the
-// cause; the endpoint template names the request.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // netFailure returns the context of a failure of a request to endpoint.
