@@ -151,3 +151,17 @@ func TestReflectedCredentialsNeverReachErrors(t *testing.T) {
 func directoryID(srv *sim.Server) string {
 	return strings.TrimPrefix(srv.SCIMBaseURL("", 2), "/scim/directory/")
 }
+
+// A server that drops every third request on a reused connection makes
+// Go's transport re-send it by itself: the extraction stays exact and
+// every request that reached the server is counted.
+func TestSilentResendsAreCounted(t *testing.T) {
+	srv, up := start(t, sim.Config{Seed: 4, SCIM: sim.SCIMConfig{PageSize: 10}})
+	rs := attack.ResetReused(t, up, 3)
+	c, _ := clientOf(t, srv.SCIMBaseURL(rs.URL, 2), scim.Options{ReadSchema: true, Concurrency: 1})
+	got, _ := extract(t, c)
+	requireExact(t, srv.SCIMTruth(), got)
+	if rs.Fired() == 0 || c.Stats().Total != int64(rs.Requests()) {
+		t.Fatalf("%d requests counted, the server read %d (%d dropped)", c.Stats().Total, rs.Requests(), rs.Fired())
+	}
+}

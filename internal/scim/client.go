@@ -163,7 +163,10 @@ func (c *Client) send(ctx context.Context, r request) (resp response, sent bool,
 	}
 	actx, cancel := context.WithTimeout(ctx, c.o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, r.method, c.o.BaseURL+r.path, body)
+	// Counted each time it goes on the wire, the transport's own re-sends
+	// included.
+	tctx := httpx.Trace(actx, func() { c.countRequest(r.endpoint) })
+	req, err := http.NewRequestWithContext(tctx, r.method, c.o.BaseURL+r.path, body)
 	if err != nil {
 		return resp, false, fmt.Errorf("build request: %w", err)
 	}
@@ -177,10 +180,6 @@ func (c *Client) send(ctx context.Context, r request) (resp response, sent bool,
 	if err := c.auth.set(ctx, req); err != nil {
 		return resp, false, err
 	}
-	c.requests.Add(1)
-	c.byMu.Lock()
-	c.byEndpoint[r.endpoint]++
-	c.byMu.Unlock()
 	hr, err := c.hc.Do(req)
 	if err != nil {
 		te := c.netFailure(r.endpoint).classify(actx, err)
@@ -194,6 +193,14 @@ func (c *Client) send(ctx context.Context, r request) (resp response, sent bool,
 		return resp, true, te
 	}
 	return response{status: hr.StatusCode, header: hr.Header, body: b}, true, nil
+}
+
+// countRequest counts one request written to endpoint.
+func (c *Client) countRequest(endpoint string) {
+	c.requests.Add(1)
+	c.byMu.Lock()
+	c.byEndpoint[endpoint]++
+	c.byMu.Unlock()
 }
 
 // errorOf turns a non-2xx answer into an *Error with the server's SCIM
