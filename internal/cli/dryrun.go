@@ -21,7 +21,12 @@ The total equals the requests of a run (retries aside), except where a row
 says "≥": a group of more than 50 members takes one more member page per 50,
 and a site of 1,000 users or more may take a few read-ahead users pages.
 A scope that cannot be read (a 403, a 404) is named on stderr and in the
-report.`,
+report.
+
+With a scim section the plan also lists the SCIM endpoints a run reads:
+discovery (unless scim.readSchema is false) and one request per page of
+users and of groups at the page size the directory declares, with its
+totals; a job with only scim plans only that.`,
 		"jira-extractor dry-run --config job.json\njira-extractor dry-run --config job.json --format json"))
 	f.exits = `Exit codes:
   0  every scope can be read
