@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/govextract/jira-extractor/internal/model"
@@ -196,7 +195,7 @@ func (b *Builder) AddRelations(kind model.RelationKind, batch []model.Relation) 
 			g := b.group(r.ToID)
 			ix.members[g] = append(ix.members[g], b.user(r.FromID))
 		case model.HasRole:
-			pid, rid, ok := strings.Cut(r.ToID, ":")
+			pid, rid, ok := model.SplitProjectRoleID(r.ToID)
 			if !ok {
 				continue
 			}
@@ -209,7 +208,7 @@ func (b *Builder) AddRelations(kind model.RelationKind, batch []model.Relation) 
 			}
 		case model.RoleIn:
 			// A role without actors still is a role of its project.
-			if pid, rid, ok := strings.Cut(r.FromID, ":"); ok {
+			if pid, rid, ok := model.SplitProjectRoleID(r.FromID); ok {
 				b.role(b.project(pid), rid)
 			}
 		case model.LeadOf:

@@ -3,7 +3,6 @@ package incremental
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/govextract/jira-extractor/internal/model"
@@ -79,7 +78,7 @@ func (p *Plan) CarryForward(ctx context.Context, t *Tracker) (CarryStats, error)
 		return stats, nil
 	}
 	base := p.Base
-	projectOf := func(prID string) string { id, _, _ := strings.Cut(prID, ":"); return id }
+	projectOf := func(prID string) string { id, _, _ := model.SplitProjectRoleID(prID); return id }
 	if base.Manifest().Table(string(model.ProjectRole)) != nil {
 		n, err := carry(ctx, func(fn func(model.Entity) error) error { return base.ScanEntities(ctx, model.ProjectRole, fn) },
 			func(e model.Entity) bool { return p.reusedProjects[projectOf(e.SourceID)] },

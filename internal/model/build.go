@@ -87,6 +87,17 @@ func NewRole(roleID, name, description string) Entity {
 // ProjectRoleID is the source_id of a role within a project: "PROJECTID:ROLEID".
 func ProjectRoleID(projectID, roleID string) string { return projectID + ":" + roleID }
 
+// SplitProjectRoleID splits a ProjectRoleID at its last colon: role ids are
+// numeric, while a project id may itself hold a colon. ok is false when
+// either part is empty.
+func SplitProjectRoleID(id string) (projectID, roleID string, ok bool) {
+	i := strings.LastIndexByte(id, ':')
+	if i <= 0 || i == len(id)-1 {
+		return "", "", false
+	}
+	return id[:i], id[i+1:], true
+}
+
 // NewProjectRole builds the entity of a role within one project. Its name is
 // the role's name; project_key says which project.
 func NewProjectRole(projectID, projectKey, roleID, roleName string) Entity {

@@ -80,7 +80,7 @@ func RelationRecord(app string, r model.Relation, names Names) ([]string, error)
 	case model.MemberOf:
 		meta[MetaPrivilegeName] = "member"
 	case model.HasRole:
-		project, role, _ := strings.Cut(r.ToID, ":")
+		project, role, _ := model.SplitProjectRoleID(r.ToID)
 		meta[MetaProject] = project
 		meta[MetaRoleID] = role
 		meta[MetaPrivilegeName] = names.role(role)
@@ -90,7 +90,7 @@ func RelationRecord(app string, r model.Relation, names Names) ([]string, error)
 			meta[MetaPrivilegeName] = "project_lead"
 		}
 	case model.InstanceOf:
-		project, _, _ := strings.Cut(r.FromID, ":")
+		project, _, _ := model.SplitProjectRoleID(r.FromID)
 		meta[MetaProject] = project
 	case model.UsesScheme:
 		meta[MetaProject] = r.FromID
