@@ -80,25 +80,32 @@ func (c *Client) Directories(ctx context.Context) ([]Directory, error) {
 	return p.Data, nil
 }
 
-// DirectoryUser is one account as the Admin API v2 shows it.
+// DirectoryUser is one account as the Admin API v2 shows it. Only the
+// documented fields are read: its state is in Status alone.
 type DirectoryUser struct {
-	AccountID        string `json:"accountId"`
-	AccountType      string `json:"accountType"`
-	AccountStatus    string `json:"accountStatus"`    // active, inactive (deactivated), closed
-	MembershipStatus string `json:"membershipStatus"` // active, suspended, no_membership
-	Status           string `json:"status"`           // active, suspended, deactivated, ...
-	Name             string `json:"name"`
-	Email            string `json:"email,omitempty"`
+	AccountID   string `json:"accountId"`
+	AccountType string `json:"accountType"`
+	Status      string `json:"status"` // active, suspended, deactivated (v1's inactive), closed, ...
+	Name        string `json:"name"`
+	Email       string `json:"email,omitempty"`
 }
 
 // Suspended reports whether the account's access is suspended.
-func (u DirectoryUser) Suspended() bool {
-	return strings.EqualFold(u.MembershipStatus, "suspended") || strings.EqualFold(u.Status, "suspended")
-}
+func (u DirectoryUser) Suspended() bool { return strings.EqualFold(u.Status, "suspended") }
 
-// Deactivated reports whether the Atlassian account is deactivated.
+// deactivatedStatuses are the status words of an account that is off:
+// the v2 and the v1 (account_status) vocabularies.
+var deactivatedStatuses = []string{"deactivated", "inactive", "closed"}
+
+// Deactivated reports whether the Atlassian account is deactivated (or
+// closed).
 func (u DirectoryUser) Deactivated() bool {
-	return strings.EqualFold(u.AccountStatus, "inactive") || strings.EqualFold(u.Status, "deactivated")
+	for _, s := range deactivatedStatuses {
+		if strings.EqualFold(strings.TrimSpace(u.Status), s) {
+			return true
+		}
+	}
+	return false
 }
 
 type directoryUserAnswer struct {

@@ -54,17 +54,15 @@ func (s *Server) hUserSearch(c *call) {
 }
 
 // hAdminV2User: GET /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}
-// → {"data": {accountId, accountType, accountStatus, membershipStatus,
-// status, name, email}}; "-" is accepted as the directory for reads.
+// → {"data": {accountId, accountType, status, name, email}}: the
+// documented fields only, the state in status (active, suspended,
+// deactivated, closed); "-" is accepted as the directory for reads.
 func (s *Server) hAdminV2User(c *call) {
 	ou := s.orgAccount(c)
 	if ou == nil {
 		return
 	}
-	membership, status := "active", ou.status
-	if ou.suspended {
-		membership = "suspended"
-	}
+	status := ou.status
 	switch {
 	case ou.status == "inactive":
 		status = "deactivated"
@@ -75,10 +73,6 @@ func (s *Server) hAdminV2User(c *call) {
 	b = appendJSONString(b, ou.accountID)
 	b = append(b, `,"accountType":`...)
 	b = appendJSONString(b, ou.accountType)
-	b = append(b, `,"accountStatus":`...)
-	b = appendJSONString(b, ou.status)
-	b = append(b, `,"membershipStatus":`...)
-	b = appendJSONString(b, membership)
 	b = append(b, `,"status":`...)
 	b = appendJSONString(b, status)
 	b = append(b, `,"name":`...)
