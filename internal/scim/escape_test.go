@@ -13,10 +13,10 @@ import (
 	"github.com/govextract/jira-extractor/internal/secret"
 )
 
-// TestAuditReview_RemoveMemberPathEscapesBackslash: the remove path
+// TestRemoveMemberPathEscapesBackslash: the remove path
 // members[value eq "ID"] carries a SCIM (JSON) string; an id with a
 // backslash must be escaped, or the server reads another id or refuses.
-func TestAuditReview_RemoveMemberPathEscapesBackslash(t *testing.T) {
+func TestRemoveMemberPathEscapesBackslash(t *testing.T) {
 	var path string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b struct {
@@ -41,5 +41,33 @@ func TestAuditReview_RemoveMemberPathEscapesBackslash(t *testing.T) {
 	var got string
 	if err := json.Unmarshal([]byte(v), &got); err != nil || got != id {
 		t.Fatalf("path %q names %q (err %v), want the id %q", path, got, err, id)
+	}
+}
+
+// TestUserNameFilterIsNotHTMLEscaped: the userName filter is a SCIM
+// string; a name with <, > or & goes as it is (a server reading "\u0026"
+// literally would find no one), quotes and backslashes escaped.
+func TestUserNameFilterIsNotHTMLEscaped(t *testing.T) {
+	var filter string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := r.URL.Query().Get("filter"); f != "" {
+			filter = f
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}`))
+	}))
+	defer srv.Close()
+	c, err := scim.New(scim.Options{BaseURL: srv.URL, Version: 2, Auth: scim.Auth{Kind: scim.AuthBearer, Token: secret.New("k")},
+		RequestsPerSecond: 1000, Burst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := `R&D <ops> "x"\y`
+	if _, err := c.UsersByUserName(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	want := `userName eq "R&D <ops> \"x\"\\y"`
+	if filter != want {
+		t.Fatalf("filter %q, want %q", filter, want)
 	}
 }
