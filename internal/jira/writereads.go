@@ -66,18 +66,39 @@ type Directory struct {
 	Name        string `json:"name"`
 }
 
-// Directories lists the organization's directories (Admin API v2): writes
-// need a real directory id, "-" is refused.
+// maxDirectoryPages bounds the directory list, so a server that keeps
+// answering a next cursor cannot keep the client paging forever.
+const maxDirectoryPages = 1000
+
+// Directories lists the organization's directories, every page (Admin API
+// v2): writes need a real directory id, "-" is refused.
 func (c *Client) Directories(ctx context.Context) ([]Directory, error) {
 	if !c.opts.HasOrgAccess() {
 		return nil, ErrNoOrgAccess
 	}
 	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories"
-	p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, nil))
-	if err != nil {
-		return nil, fmt.Errorf("list org directories: %w", err)
+	var all []Directory
+	seen := map[string]bool{}
+	var q url.Values
+	for range maxDirectoryPages {
+		p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, q))
+		if err != nil {
+			return nil, fmt.Errorf("list org directories: %w", err)
+		}
+		all = append(all, p.Data...)
+		next, err := c.cursorOf(p.Links.Next)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("list org directories: %w", err)
+		case next == "":
+			return all, nil
+		case seen[next]:
+			return nil, errors.New("list org directories: the server answered the same next cursor twice; stopped instead of paging forever")
+		}
+		seen[next] = true
+		q = url.Values{"cursor": {next}}
 	}
-	return p.Data, nil
+	return nil, fmt.Errorf("list org directories: more than %d pages; stopped", maxDirectoryPages)
 }
 
 // DirectoryUser is one account as the Admin API v2 shows it. Only the
