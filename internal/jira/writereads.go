@@ -39,27 +39,6 @@ func (c *Client) UserByID(ctx context.Context, accountID string) (User, error) {
 	return u, nil
 }
 
-// UsersByEmail returns the site's users with this email address (GET
-// /user/search?query=). Jira matches a private address too but leaves it
-// out of the answer: a single match without an address is taken as the
-// user with that address.
-func (c *Client) UsersByEmail(ctx context.Context, email string) ([]User, error) {
-	us, err := getJSON[[]User](ctx, c, c.jiraCall(routeUserSearch, "/rest/api/3/user/search", url.Values{"query": {email}}))
-	if err != nil {
-		return nil, fmt.Errorf("search users by email: %w", err)
-	}
-	var out []User
-	for _, u := range us {
-		if strings.EqualFold(u.EmailAddress, email) {
-			out = append(out, u)
-		}
-	}
-	if len(out) == 0 && len(us) == 1 && us[0].EmailAddress == "" {
-		out = us
-	}
-	return out, nil
-}
-
 // Directory is one of the organization's user directories.
 type Directory struct {
 	DirectoryID string `json:"directoryId"`
@@ -127,30 +106,4 @@ func (u DirectoryUser) Deactivated() bool {
 		}
 	}
 	return false
-}
-
-type directoryUserAnswer struct {
-	Data *DirectoryUser `json:"data"`
-}
-
-func (a *directoryUserAnswer) check() error {
-	if a.Data == nil {
-		return errors.New("the answer has no data object (missing or null)")
-	}
-	return nil
-}
-
-// DirectoryUserByID reads one account of the organization (Admin API v2,
-// any directory); an unknown account is an error for which IsNotFound is
-// true.
-func (c *Client) DirectoryUserByID(ctx context.Context, accountID string) (DirectoryUser, error) {
-	if !c.opts.HasOrgAccess() {
-		return DirectoryUser{}, ErrNoOrgAccess
-	}
-	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users/" + url.PathEscape(accountID)
-	a, err := getJSON[directoryUserAnswer](ctx, c, c.adminCall(routeOrgUser, path, nil))
-	if err != nil {
-		return DirectoryUser{}, fmt.Errorf("read org account %s: %w", accountID, err)
-	}
-	return *a.Data, nil
 }

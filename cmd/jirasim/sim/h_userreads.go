@@ -22,9 +22,14 @@ func (s *Server) hUserGet(c *call) {
 
 // hUserSearch: GET /user/search?query= → the site's users whose email
 // address (hidden or not) or display name starts with the query, case
-// insensitive, at most 50 (maxResults). Like Jira, a user whose email is
-// private matches on it but is shown without it.
+// insensitive, paged by startAt and maxResults (default 50, cap 1000). Like
+// Jira, a user whose email is private matches on it but is shown without
+// it.
 func (s *Server) hUserSearch(c *call) {
+	start, max, ok := c.paging(c.r.URL.Query(), 50, 1000)
+	if !ok {
+		return
+	}
 	q := strings.ToLower(strings.TrimSpace(c.r.URL.Query().Get("query")))
 	if q == "" {
 		c.jiraError(http.StatusBadRequest, "The query parameter 'query' is required.")
@@ -34,13 +39,17 @@ func (s *Server) hUserSearch(c *call) {
 	b := getBuf()
 	defer putBuf(b)
 	*b = append(*b, '[')
-	n := 0
+	n, skip := 0, start
 	for i := range st.users {
 		u := &st.users[i]
-		if u.removed || n >= 50 {
+		if u.removed || n >= max {
 			continue
 		}
 		if !strings.HasPrefix(strings.ToLower(u.email), q) && !strings.HasPrefix(strings.ToLower(u.displayName), q) {
+			continue
+		}
+		if skip > 0 {
+			skip--
 			continue
 		}
 		if n > 0 {
