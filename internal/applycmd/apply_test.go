@@ -89,7 +89,18 @@ func byID(r Result) map[string]apply.Outcome {
 }
 
 func TestApplyEveryOpThenAgainChangesNothing(t *testing.T) {
-	s := startSite(t, sim.Config{Size: "small", Seed: 7})
+	applyEveryOp(t, sim.Config{Size: "small", Seed: 7})
+}
+
+// TestApplyEveryOpOnADocumentedOnlySite: the same against a site that
+// serves only the documented reads (no user/search, no Admin API
+// single-account read) and whose organization has two directories.
+func TestApplyEveryOpOnADocumentedOnlySite(t *testing.T) {
+	applyEveryOp(t, sim.Config{Size: "small", Seed: 7, StrictDocumentedOnly: true, Directories: 2})
+}
+
+func applyEveryOp(t *testing.T, cfg sim.Config) {
+	s := startSite(t, cfg)
 	p, _ := everyOpPlan(t, s)
 	before := s.state()
 	dest := t.TempDir()
@@ -134,6 +145,10 @@ func TestApplyEveryOpThenAgainChangesNothing(t *testing.T) {
 		t.Errorf("no user with email %s after create", newEmail)
 	}
 	writes := s.srv.Stats().Writes
+	if by := s.srv.Stats().ByEndpoint; cfg.StrictDocumentedOnly &&
+		(by["GET /rest/api/3/users/search"] == 0 || by["GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users"] == 0 || by["GET /admin/v2/orgs/{orgId}/directories"] != 2) {
+		t.Errorf("a documented-only site: the documented reads were not used: %v", by)
+	}
 	if writes != int64(len(p.Actions)) {
 		t.Errorf("simulator counted %d writes, want %d (one per action)", writes, len(p.Actions))
 	}

@@ -51,7 +51,17 @@ func issuesWith(s *site, label string) []sim.IssueTruth {
 }
 
 func TestTicketActionsOpenTrackAndNeverDuplicate(t *testing.T) {
-	s := startSite(t, sim.Config{Size: "small", Seed: 11})
+	ticketActions(t, sim.Config{Size: "small", Seed: 11})
+}
+
+// TestTicketActionsOnADocumentedOnlySite: the same against a site that
+// does not serve createmeta (the project is confirmed by project/search).
+func TestTicketActionsOnADocumentedOnlySite(t *testing.T) {
+	ticketActions(t, sim.Config{Size: "small", Seed: 11, StrictDocumentedOnly: true, Directories: 2})
+}
+
+func ticketActions(t *testing.T, cfg sim.Config) {
+	s := startSite(t, cfg)
 	pk := newPicker(t, s)
 	grant := asTicket(actionOf("t-grant", plan.Grant, pk.relation(model.MemberOf, "user", false)))
 	revoke := asTicket(actionOf("t-revoke", plan.Revoke, pk.relation(model.HasRole, "group", true)))

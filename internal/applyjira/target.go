@@ -22,8 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/govextract/jira-extractor/internal/apply"
 	"github.com/govextract/jira-extractor/internal/jira"
@@ -35,8 +33,7 @@ import (
 type Target struct {
 	c *jira.Client
 
-	dirMu sync.Mutex
-	dirID string // the org's directory for Admin API writes, read once
+	dirs directories // the org's directories for Admin API writes
 }
 
 var (
@@ -191,11 +188,10 @@ func (t *Target) Write(ctx context.Context, a plan.Action) (apply.WriteResult, e
 	case a.Op == plan.Remove:
 		r = t.c.DeleteUser(ctx, a.Account())
 	case a.Op == plan.Suspend || a.Op == plan.Restore:
-		dir, err := t.directory(ctx)
-		if err != nil {
+		var err error
+		if r, err = t.suspend(ctx, a.Account(), a.Op == plan.Suspend); err != nil {
 			return apply.WriteResult{Outcome: apply.WriteRejected, Message: "not sent: " + err.Error()}, nil
 		}
-		r = t.c.SuspendUser(ctx, dir, a.Account(), a.Op == plan.Suspend)
 	case a.Op == plan.Deactivate || a.Op == plan.Activate:
 		r = t.c.SetAccountActive(ctx, a.Account(), a.Op == plan.Activate)
 	default:
@@ -230,26 +226,4 @@ func outcomeOf(c jira.WriteClass) apply.WriteOutcome {
 		return apply.WriteThrottled
 	}
 	return apply.WriteUnknown
-}
-
-// directory returns the org's directory id for Admin API writes: the one
-// directory, or the first one when there are several (read once; a failed
-// read is tried again by the next write).
-func (t *Target) directory(ctx context.Context) (string, error) {
-	t.dirMu.Lock()
-	defer t.dirMu.Unlock()
-	if t.dirID != "" {
-		return t.dirID, nil
-	}
-	ds, err := t.c.Directories(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, d := range ds {
-		if id := strings.TrimSpace(d.DirectoryID); id != "" && id != "-" {
-			t.dirID = id
-			return id, nil
-		}
-	}
-	return "", errors.New("the organization lists no directory: the Admin API cannot suspend or restore users")
 }

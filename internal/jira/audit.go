@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -43,12 +44,49 @@ type AuditRecord struct {
 	AssociatedItems []AuditItem   `json:"associatedItems"`
 }
 
-// AuditPage is one page of the audit log: newest first.
+// AuditPage is one page of the audit log: newest first. Total is the
+// log's count when the server gives one (TotalKnown); when it leaves total
+// out, Total is a lower bound that keeps a caller paging (offset plus the
+// page's records, plus one while the page is not empty) until an empty
+// page ends the log.
 type AuditPage struct {
+	Offset     int           `json:"offset"`
+	Limit      int           `json:"limit"`
+	Total      int           `json:"total"`
+	TotalKnown bool          `json:"-"`
+	Records    []AuditRecord `json:"records"`
+}
+
+// auditAnswer is the audit log's answer as sent: total may be missing,
+// records may not.
+type auditAnswer struct {
 	Offset  int           `json:"offset"`
 	Limit   int           `json:"limit"`
-	Total   int           `json:"total"`
+	Total   *int          `json:"total"`
 	Records []AuditRecord `json:"records"`
+}
+
+// check refuses an answer without its records list (missing or null): a
+// malformed body, retried like any other.
+func (a *auditAnswer) check() error {
+	if a.Records == nil {
+		return errors.New(`the audit answer has no "records" list (missing or null)`)
+	}
+	return nil
+}
+
+// page turns the answer to a request at offset into an AuditPage.
+func (a *auditAnswer) page(offset int) AuditPage {
+	p := AuditPage{Offset: a.Offset, Limit: a.Limit, Records: a.Records}
+	switch {
+	case a.Total != nil:
+		p.Total, p.TotalKnown = *a.Total, true
+	case len(a.Records) > 0:
+		p.Total = offset + len(a.Records) + 1
+	default:
+		p.Total = offset
+	}
+	return p
 }
 
 // AuditRecords reads one page of the audit log of records created from
@@ -60,9 +98,9 @@ func (c *Client) AuditRecords(ctx context.Context, from, to time.Time, offset, l
 	if !to.IsZero() {
 		q.Set("to", to.UTC().Format("2006-01-02T15:04:05.000-0700"))
 	}
-	p, err := getJSON[AuditPage](ctx, c, c.jiraCall(routeAudit, "/rest/api/3/auditing/record", q))
+	a, err := getJSON[auditAnswer](ctx, c, c.jiraCall(routeAudit, "/rest/api/3/auditing/record", q))
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("read audit records: %w", err)
 	}
-	return p, nil
+	return a.page(offset), nil
 }

@@ -140,7 +140,8 @@ type Client struct {
 
 	stats stats
 
-	writeLim writeLimits // per-route buckets of writes (writes.go)
+	writeLim writeLimits  // per-route buckets of writes (writes.go)
+	undoc    undocumented // undocumented reads the server does not serve (fallback.go)
 }
 
 // HasOrgAccess reports whether Admin API enrichment is configured.

@@ -187,3 +187,30 @@ func (c *Client) GroupByID(ctx context.Context, groupID string) (Group, error) {
 	return Group{}, fmt.Errorf("read group %s: %w", groupID, &APIError{Method: http.MethodGet, Endpoint: routeGroups, Status: http.StatusNotFound,
 		Messages: []string{"no such group"}})
 }
+
+// ProjectByKey finds a live project by its key through the documented
+// project/search (keys= narrows it where the server honours it; every page
+// is read where it does not). A project that does not exist, or that the
+// account cannot browse, is an error for which IsNotFound is true.
+func (c *Client) ProjectByKey(ctx context.Context, key string) (Project, error) {
+	for start := 0; ; {
+		q := pageQuery(start, 100)
+		q.Set("keys", key)
+		q.Set("status", "live")
+		p, err := getJSON[Page[Project]](ctx, c, c.jiraCall(routeProjects, "/rest/api/3/project/search", q))
+		if err != nil {
+			return Project{}, fmt.Errorf("find project %s: %w", key, err)
+		}
+		for _, pr := range p.Values {
+			if strings.EqualFold(pr.Key, key) {
+				return pr, nil
+			}
+		}
+		next, last := p.NextStartAt(start)
+		if last {
+			return Project{}, fmt.Errorf("find project %s: %w", key, &APIError{Method: http.MethodGet, Endpoint: routeProjects,
+				Status: http.StatusNotFound, Messages: []string{"no live project with this key"}})
+		}
+		start = next
+	}
+}

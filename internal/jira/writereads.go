@@ -39,90 +39,71 @@ func (c *Client) UserByID(ctx context.Context, accountID string) (User, error) {
 	return u, nil
 }
 
-// UsersByEmail returns the site's users with this email address (GET
-// /user/search?query=). Jira matches a private address too but leaves it
-// out of the answer: a single match without an address is taken as the
-// user with that address.
-func (c *Client) UsersByEmail(ctx context.Context, email string) ([]User, error) {
-	us, err := getJSON[[]User](ctx, c, c.jiraCall(routeUserSearch, "/rest/api/3/user/search", url.Values{"query": {email}}))
-	if err != nil {
-		return nil, fmt.Errorf("search users by email: %w", err)
-	}
-	var out []User
-	for _, u := range us {
-		if strings.EqualFold(u.EmailAddress, email) {
-			out = append(out, u)
-		}
-	}
-	if len(out) == 0 && len(us) == 1 && us[0].EmailAddress == "" {
-		out = us
-	}
-	return out, nil
-}
-
 // Directory is one of the organization's user directories.
 type Directory struct {
 	DirectoryID string `json:"directoryId"`
 	Name        string `json:"name"`
 }
 
-// Directories lists the organization's directories (Admin API v2): writes
-// need a real directory id, "-" is refused.
+// maxDirectoryPages bounds the directory list, so a server that keeps
+// answering a next cursor cannot keep the client paging forever.
+const maxDirectoryPages = 1000
+
+// Directories lists the organization's directories, every page (Admin API
+// v2): writes need a real directory id, "-" is refused.
 func (c *Client) Directories(ctx context.Context) ([]Directory, error) {
 	if !c.opts.HasOrgAccess() {
 		return nil, ErrNoOrgAccess
 	}
 	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories"
-	p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, nil))
-	if err != nil {
-		return nil, fmt.Errorf("list org directories: %w", err)
+	var all []Directory
+	seen := map[string]bool{}
+	var q url.Values
+	for range maxDirectoryPages {
+		p, err := getJSON[adminPage[Directory]](ctx, c, c.adminCall(routeOrgDirectories, path, q))
+		if err != nil {
+			return nil, fmt.Errorf("list org directories: %w", err)
+		}
+		all = append(all, p.Data...)
+		next, err := c.cursorOf(p.Links.Next)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("list org directories: %w", err)
+		case next == "":
+			return all, nil
+		case seen[next]:
+			return nil, errors.New("list org directories: the server answered the same next cursor twice; stopped instead of paging forever")
+		}
+		seen[next] = true
+		q = url.Values{"cursor": {next}}
 	}
-	return p.Data, nil
+	return nil, fmt.Errorf("list org directories: more than %d pages; stopped", maxDirectoryPages)
 }
 
-// DirectoryUser is one account as the Admin API v2 shows it.
+// DirectoryUser is one account as the Admin API v2 shows it. Only the
+// documented fields are read: its state is in Status alone.
 type DirectoryUser struct {
-	AccountID        string `json:"accountId"`
-	AccountType      string `json:"accountType"`
-	AccountStatus    string `json:"accountStatus"`    // active, inactive (deactivated), closed
-	MembershipStatus string `json:"membershipStatus"` // active, suspended, no_membership
-	Status           string `json:"status"`           // active, suspended, deactivated, ...
-	Name             string `json:"name"`
-	Email            string `json:"email,omitempty"`
+	AccountID   string `json:"accountId"`
+	AccountType string `json:"accountType"`
+	Status      string `json:"status"` // active, suspended, deactivated (v1's inactive), closed, ...
+	Name        string `json:"name"`
+	Email       string `json:"email,omitempty"`
 }
 
 // Suspended reports whether the account's access is suspended.
-func (u DirectoryUser) Suspended() bool {
-	return strings.EqualFold(u.MembershipStatus, "suspended") || strings.EqualFold(u.Status, "suspended")
-}
+func (u DirectoryUser) Suspended() bool { return strings.EqualFold(u.Status, "suspended") }
 
-// Deactivated reports whether the Atlassian account is deactivated.
+// deactivatedStatuses are the status words of an account that is off:
+// the v2 and the v1 (account_status) vocabularies.
+var deactivatedStatuses = []string{"deactivated", "inactive", "closed"}
+
+// Deactivated reports whether the Atlassian account is deactivated (or
+// closed).
 func (u DirectoryUser) Deactivated() bool {
-	return strings.EqualFold(u.AccountStatus, "inactive") || strings.EqualFold(u.Status, "deactivated")
-}
-
-type directoryUserAnswer struct {
-	Data *DirectoryUser `json:"data"`
-}
-
-func (a *directoryUserAnswer) check() error {
-	if a.Data == nil {
-		return errors.New("the answer has no data object (missing or null)")
+	for _, s := range deactivatedStatuses {
+		if strings.EqualFold(strings.TrimSpace(u.Status), s) {
+			return true
+		}
 	}
-	return nil
-}
-
-// DirectoryUserByID reads one account of the organization (Admin API v2,
-// any directory); an unknown account is an error for which IsNotFound is
-// true.
-func (c *Client) DirectoryUserByID(ctx context.Context, accountID string) (DirectoryUser, error) {
-	if !c.opts.HasOrgAccess() {
-		return DirectoryUser{}, ErrNoOrgAccess
-	}
-	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users/" + url.PathEscape(accountID)
-	a, err := getJSON[directoryUserAnswer](ctx, c, c.adminCall(routeOrgUser, path, nil))
-	if err != nil {
-		return DirectoryUser{}, fmt.Errorf("read org account %s: %w", accountID, err)
-	}
-	return *a.Data, nil
+	return false
 }

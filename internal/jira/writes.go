@@ -92,17 +92,14 @@ const (
 	routeLifecycleOn     = "POST /users/{accountId}/manage/lifecycle/enable"
 )
 
-// alreadyPhrases are the words of Jira's answers that say a write's change
-// is already in place.
-var alreadyPhrases = []string{"already a member", "not a member", "not an actor", "is already an actor"}
-
 // writeCall is one write: its method, route template, URL, credential and
 // JSON body (nil: none).
 type writeCall struct {
 	method, route, url string
 	auth               authKind
 	body               any
-	out                any // on a 2xx, the answer is decoded into it (nil: drained)
+	out                any          // on a 2xx, the answer is decoded into it (nil: drained)
+	already            *alreadyRule // the answers that mean "already in place" (nil: none)
 }
 
 // writeLimits holds one token bucket per write route (Jira's burst limits
@@ -268,23 +265,16 @@ func (c *Client) writeOnce(ctx context.Context, wc writeCall, lim *throttle.Limi
 	case st == http.StatusUnauthorized:
 		res.Class = WriteRejected
 		res.Message = c.authError(call{route: wc.route, url: wc.url, auth: wc.auth}, st, eb, msgs).Error()
-	case st >= 400 && isAlready(msg):
+	case isPersonOnly(msg):
+		// Before the "already" words: a refusal quoting a name that
+		// holds them is still a refusal.
+		res.Class, res.PersonOnly = WriteRejected, true
+	case wc.already.match(st, msg):
 		res.Class = WriteAlready
 	default:
 		res.Class = WriteRejected
-		res.PersonOnly = isPersonOnly(msg)
 	}
 	return res
-}
-
-func isAlready(msg string) bool {
-	m := strings.ToLower(msg)
-	for _, p := range alreadyPhrases {
-		if strings.Contains(m, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // adminWrite refuses an Admin API write when the job has no org access.
@@ -299,13 +289,13 @@ func (c *Client) adminWrite(ctx context.Context, wc writeCall) WriteResult {
 func (c *Client) AddGroupMember(ctx context.Context, groupID, accountID string) WriteResult {
 	u := c.apiBase() + "/rest/api/3/group/user?" + url.Values{"groupId": {groupID}}.Encode()
 	return c.write(ctx, writeCall{method: http.MethodPost, route: routeGroupUserAdd, url: u, auth: authBasic,
-		body: map[string]string{"accountId": accountID}})
+		body: map[string]string{"accountId": accountID}, already: alreadyMember})
 }
 
 // RemoveGroupMember removes an account from a group (DELETE /group/user).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupID, accountID string) WriteResult {
 	u := c.apiBase() + "/rest/api/3/group/user?" + url.Values{"groupId": {groupID}, "accountId": {accountID}}.Encode()
-	return c.write(ctx, writeCall{method: http.MethodDelete, route: routeGroupUserRemove, url: u, auth: authBasic})
+	return c.write(ctx, writeCall{method: http.MethodDelete, route: routeGroupUserRemove, url: u, auth: authBasic, already: notAMember})
 }
 
 // Role actor kinds of AddRoleActor and RemoveRoleActor.
@@ -326,7 +316,7 @@ func (c *Client) AddRoleActor(ctx context.Context, projectID, roleID, kind, id s
 		body = map[string][]string{"groupId": {id}}
 	}
 	return c.write(ctx, writeCall{method: http.MethodPost, route: routeRoleActorAdd, url: c.apiBase() + rolePath(projectID, roleID),
-		auth: authBasic, body: body})
+		auth: authBasic, body: body, already: alreadyActor})
 }
 
 // RemoveRoleActor removes a user or group actor from a project role.
@@ -336,7 +326,7 @@ func (c *Client) RemoveRoleActor(ctx context.Context, projectID, roleID, kind, i
 		q = url.Values{"groupId": {id}}
 	}
 	return c.write(ctx, writeCall{method: http.MethodDelete, route: routeRoleActorRemove,
-		url: c.apiBase() + rolePath(projectID, roleID) + "?" + q.Encode(), auth: authBasic})
+		url: c.apiBase() + rolePath(projectID, roleID) + "?" + q.Encode(), auth: authBasic, already: notAnActorOrMbr})
 }
 
 // CreateUser invites an email address to the site with the given products

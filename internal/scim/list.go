@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // listResponse is a SCIM ListResponse (the same fields in 1.1 and 2.0).
@@ -122,8 +123,7 @@ func (c *Client) UsersByUserName(ctx context.Context, name string) ([]User, erro
 	var out []User
 	filter := ""
 	if caps.Filter {
-		b, _ := json.Marshal(name)
-		filter = "userName eq " + string(b)
+		filter = "userName eq " + filterString(name)
 	}
 	err = c.ListUsers(ctx, filter, func(us []User) error {
 		for _, u := range us {
@@ -184,4 +184,15 @@ func (c *Client) DiscoveryEndpoints() []string {
 		return []string{"GET " + c.spcPath(), "GET /Schemas"}
 	}
 	return []string{"GET " + c.spcPath(), "GET /ResourceTypes", "GET /Schemas"}
+}
+
+// filterString quotes s as a SCIM filter or path string: a JSON string
+// (quotes, backslashes and control characters escaped), with <, > and &
+// left as they are.
+func filterString(s string) string {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }

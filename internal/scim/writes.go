@@ -190,7 +190,7 @@ func (c *Client) SetMember(ctx context.Context, groupID, userID string, add bool
 				{"op": "add", "path": "members", "value": []map[string]any{{"value": userID}}}}}
 		default:
 			body = map[string]any{"schemas": []string{URNPatchOp}, "Operations": []map[string]any{
-				{"op": "remove", "path": `members[value eq "` + strings.ReplaceAll(userID, `"`, `\"`) + `"]`}}}
+				{"op": "remove", "path": "members[value eq " + filterString(userID) + "]"}}}
 		}
 		return c.write(ctx, request{method: "PATCH", path: p, endpoint: "PATCH " + ep, body: body})
 	}

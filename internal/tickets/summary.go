@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/plan"
 )
 
-// maxSummary is Jira's limit on an issue summary, in characters.
+// maxSummary is Jira's limit on an issue summary, in characters as Java
+// counts them: UTF-16 code units (an emoji is two).
 const maxSummary = 255
 
 // namer looks up the names a summary uses; a failed lookup leaves the id.
@@ -66,14 +68,40 @@ func Change(ctx context.Context, n namer, a plan.Action) string {
 }
 
 // Summary is the issue's summary: the op's title and the change, on one
-// line, at most 255 characters.
+// line, at most 255 UTF-16 code units; a longer one is cut before a whole
+// character (never inside a surrogate pair, a combining sequence or an
+// emoji joined by ZWJ) and ends with "…".
 func Summary(a plan.Action, change string) string {
 	s := strings.Join(strings.Fields(oneLine(opTitles[a.Op]+": "+change)), " ")
-	if utf8.RuneCountInString(s) <= maxSummary {
+	if utf16Len(s) <= maxSummary {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:maxSummary-1]) + "…"
+	i, n := 0, 1 // n counts the ellipsis
+	for i < len(r) && n+utf16.RuneLen(r[i]) <= maxSummary {
+		n += utf16.RuneLen(r[i])
+		i++
+	}
+	for i > 0 && (joins(r[i]) || r[i-1] == zwj) {
+		i--
+	}
+	return strings.TrimRight(string(r[:i]), " ") + "…"
+}
+
+// zwj is the zero width joiner of emoji sequences.
+const zwj = '\u200d'
+
+// joins reports whether r belongs to the character before it (a
+// combining mark, a variation selector, a joiner).
+func joins(r rune) bool { return r == zwj || unicode.Is(unicode.M, r) }
+
+// utf16Len is the length of s as a Java String: UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(1, utf16.RuneLen(r))
+	}
+	return n
 }
 
 func userName(ctx context.Context, n namer, id string) string {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
@@ -62,10 +63,38 @@ func TestDedupeLabelIsStableValidAndIgnoresIDAndMode(t *testing.T) {
 func TestSummaryIsOneBoundedLine(t *testing.T) {
 	a := plan.Action{Op: plan.Revoke}
 	s := Summary(a, "remove Jane\nDoe\t(x) from group "+strings.Repeat("é🎉", 200))
-	if strings.ContainsAny(s, "\r\n\t") || utf8.RuneCountInString(s) != maxSummary || !strings.HasPrefix(s, "Revoke: remove Jane Doe (x) from group é🎉") {
-		t.Fatalf("summary %q (%d runes)", s, utf8.RuneCountInString(s))
+	if n := javaLen(s); strings.ContainsAny(s, "\r\n\t") || n > maxSummary || n < maxSummary-2 || !strings.HasPrefix(s, "Revoke: remove Jane Doe (x) from group é🎉") {
+		t.Fatalf("summary %q (%d UTF-16 code units)", s, n)
 	}
 }
+
+// TestSummaryFitsJavaLength: Jira checks the summary's length as a Java
+// String, in UTF-16 code units; an emoji is two. A summary of 255 runes
+// with emoji is refused (400 "Summary must be less than 255 characters").
+func TestSummaryFitsJavaLength(t *testing.T) {
+	a := plan.Action{ID: "a", Op: plan.Grant, Relation: plan.MemberOf, FromType: "user", FromID: "acc-1", ToType: "group", ToID: "g"}
+	s := Summary(a, "add Jane to group "+strings.Repeat("🎉", 300))
+	if n := javaLen(s); n > maxSummary || n < maxSummary-2 || !utf8.ValidString(s) {
+		t.Fatalf("summary is %d UTF-16 code units (valid UTF-8 %v), Jira's limit is %d", n, utf8.ValidString(s), maxSummary)
+	}
+}
+
+// TestSummaryCutKeepsWholeCharacters: the cut never leaves a base letter
+// without its combining mark, nor half of a ZWJ emoji sequence.
+func TestSummaryCutKeepsWholeCharacters(t *testing.T) {
+	a := plan.Action{Op: plan.Revoke}
+	for _, unit := range []string{"e\u0301", "👩\u200d💻", "a\u0308\u0304"} {
+		for pad := range 4 {
+			s := Summary(a, strings.Repeat("x", pad)+strings.Repeat(unit, 200))
+			body := strings.TrimSuffix(s, "…")
+			if javaLen(s) > maxSummary || !strings.HasSuffix(body, unit) {
+				t.Errorf("unit %q pad %d: %d code units, ends %q", unit, pad, javaLen(s), []rune(body)[len([]rune(body))-4:])
+			}
+		}
+	}
+}
+
+func javaLen(s string) int { return len(utf16.Encode([]rune(s))) }
 
 func TestRefusedNamesTheRequiredField(t *testing.T) {
 	err := refused(jira.WriteResult{Class: jira.WriteRejected, Status: 400, Message: "customfield_10200: customfield_10200 is required.; summary: too long"},

@@ -3,6 +3,7 @@ package sim
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -83,7 +84,7 @@ func (s *Server) authAdmin(c *call) bool {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Organization not found.")
 		return false
 	}
-	if d := c.r.PathValue("directoryId"); d != "" && d != "-" && d != s.site.directoryID {
+	if d := c.r.PathValue("directoryId"); d != "" && d != "-" && !slices.Contains(s.site.directories, d) {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Directory not found.")
 		return false
 	}

@@ -55,6 +55,18 @@ type Config struct {
 	// SCIM configures the SCIM directory served for the organization.
 	SCIM SCIMConfig
 
+	// Directories is how many directories the organization has (0 and 1:
+	// one). Org accounts are spread over them in turn (account k is in
+	// directory k mod Directories), groups are all in the first, and the
+	// directory list is served one directory a page: a client must page
+	// it and write to the directory that holds the account.
+	Directories int
+	// StrictDocumentedOnly makes the reads the published API facts do not
+	// list answer 404 as an unknown endpoint does: GET /user/search,
+	// GET /issue/createmeta/{project}/issuetypes and the Admin API's
+	// single-user GET .../directories/{directoryId}/users/{accountId}.
+	StrictDocumentedOnly bool
+
 	// RequiredIssueFields makes custom fields required when creating issues,
 	// per project key (e.g. {"OPS": {"customfield_10200"}}): POST /issue
 	// without them answers 400 naming each one.

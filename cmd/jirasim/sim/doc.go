@@ -13,7 +13,7 @@
 //	/_edge/tenant_info                     {"cloudId":...}, no auth
 //	/admin/v1/orgs/{orgId}/users           Admin API v1 (Bearer org key), links.next is a full URL
 //	/admin/v2/orgs/{orgId}/directories/-/users|groups   Admin API v2, links.next is a cursor
-//	/admin/v2/orgs/{orgId}/directories     Admin API v2: the org's one directory
+//	/admin/v2/orgs/{orgId}/directories     Admin API v2: the org's directories, one a page
 //	/users/{accountId}/manage/lifecycle/disable|enable   Admin API account lifecycle (Bearer org key)
 //	/_sim/stats, /_sim/truth[?org=true][&format=jsonl]  GET: counters and truth (JSON)
 //	/_sim/faults, /_sim/ratelimit, /_sim/reset-stats     POST: change faults / limit (JSON bodies of
@@ -101,7 +101,9 @@
 // Done (done), moved only by /_sim/issues/{key}/transition (or
 // TransitionIssue). GET project/{idOrKey} (with issueTypes),
 // issuetype/project?projectId=, issue/createmeta/{idOrKey}/issuetypes[/{id}]
-// (fields with "required", the project's required custom fields included).
+// (fields with "required", the project's required custom fields included;
+// with Config.StrictDocumentedOnly createmeta, user/search and the Admin
+// API's single-user read are not served: the unknown-endpoint 404).
 // POST issue {"fields":{project:{key|id}, issuetype:{name|id}, summary,
 // description (ADF), labels, parent (subtasks)}} → 201 {"id","key","self"}
 // (keys KEY-1, KEY-2, ...); a 400 ErrorCollection names every bad field:
@@ -123,10 +125,12 @@
 // an empty query is refused as unbounded.
 //
 // Admin API writes (Bearer org key; errors {"errors":[{"id","status","code",
-// "title","detail"}]}). GET /admin/v2/orgs/{orgId}/directories lists the one
-// directory {"directoryId","name"}; reads take it or "-", writes refuse "-"
-// (400 INVALID_DIRECTORY_ID). POST .../directories/{dir}/users/{id}/suspend
-// and /restore → 200 {"message"}: a suspended account shows v2 status
+// "title","detail"}]}). GET /admin/v2/orgs/{orgId}/directories lists the
+// directories {"directoryId","name"}, one a page (Config.Directories, default
+// one; accounts spread over them in turn, groups all in the first); reads
+// take a directory id or "-", writes refuse "-" (400 INVALID_DIRECTORY_ID)
+// and answer 404 for an account another directory holds. POST
+// .../directories/{dir}/users/{id}/suspend and /restore → 200 {"message"}: a suspended account shows v2 status
 // "suspended" and Jira active=false (v1 account_status stays "active").
 // POST .../groups/{groupId}/memberships {"account_id"} → 200 (no body),
 // DELETE .../memberships/{id} → 204; repeating a change is not an error; a

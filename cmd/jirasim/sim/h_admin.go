@@ -146,9 +146,19 @@ func (s *Server) hAdminV1Users(c *call) {
 	c.json(http.StatusOK, *b)
 }
 
-// hAdminV2Users: directory users; links.next is a cursor string.
+// hAdminV2Users: directory users ("-": every directory's); links.next is
+// a cursor string.
 func (s *Server) hAdminV2Users(c *call) {
-	serveV2Page(c, s.site.orgUsers, func(b []byte, u *orgUser) []byte {
+	users := s.site.orgUsers
+	if d := c.r.PathValue("directoryId"); d != "-" && len(s.site.directories) > 1 {
+		users = nil
+		for k := range s.site.orgUsers {
+			if s.site.dirOf(int32(k)) == d {
+				users = append(users, s.site.orgUsers[k])
+			}
+		}
+	}
+	serveV2Page(c, users, func(b []byte, u *orgUser) []byte {
 		b = append(b, `{"accountId":`...)
 		b = appendJSONString(b, u.accountID)
 		b = append(b, `,"accountType":`...)
@@ -175,7 +185,11 @@ func (s *Server) hAdminV2Users(c *call) {
 
 // hAdminV2Groups: directory groups; links.next is a cursor string.
 func (s *Server) hAdminV2Groups(c *call) {
-	serveV2Page(c, s.site.orgGroups, func(b []byte, g *orgGroup) []byte {
+	groups := s.site.orgGroups
+	if d := c.r.PathValue("directoryId"); d != "-" && d != s.site.directoryID {
+		groups = nil // every group is in the first directory
+	}
+	serveV2Page(c, groups, func(b []byte, g *orgGroup) []byte {
 		b = append(b, `{"id":`...)
 		b = appendJSONString(b, g.id)
 		b = append(b, `,"name":`...)

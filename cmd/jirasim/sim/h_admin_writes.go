@@ -1,19 +1,45 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 )
 
-// hAdminDirectories: GET /v2/orgs/{orgId}/directories → the org's one
-// directory, {"data":[{"directoryId","name"}],"links":{}}.
+// hAdminDirectories: GET /v2/orgs/{orgId}/directories → the org's
+// directories, one a page: {"data":[{"directoryId","name"}],"links":{"next"}}.
 func (s *Server) hAdminDirectories(c *call) {
+	start, ok := decodeCursor(c.r.URL.Query().Get("cursor"))
+	if !ok {
+		c.adminError(http.StatusBadRequest, "INVALID_CURSOR", "Bad Request", "The cursor is invalid.")
+		return
+	}
 	b := getBuf()
 	defer putBuf(b)
-	*b = append(*b, `{"data":[{"directoryId":`...)
-	*b = appendJSONString(*b, s.site.directoryID)
-	*b = append(*b, `,"name":"Sim directory","icon":"https://avatar-management.invalid/directory.png"}],"links":{}}`...)
-	c.json(http.StatusOK, *b)
+	*b = append(*b, `{"data":[`...)
+	if ds := s.site.directories; start < len(ds) {
+		*b = append(*b, `{"directoryId":`...)
+		*b = appendJSONString(*b, ds[start])
+		*b = append(*b, `,"name":`...)
+		*b = appendJSONString(*b, fmt.Sprintf("Sim directory %d", start+1))
+		*b = append(*b, `,"icon":"https://avatar-management.invalid/directory.png"}`...)
+	}
+	*b = append(*b, `],"links":{`...)
+	if start+1 < len(s.site.directories) {
+		*b = append(*b, `"next":`...)
+		*b = appendJSONString(*b, encodeCursor(start+1))
+	}
+	c.json(http.StatusOK, append(*b, "}}"...))
+}
+
+// dirOf is the directory that holds org account k.
+func (s *site) dirOf(k int32) string { return s.directories[int(k)%len(s.directories)] }
+
+// inDirectory reports whether the path's directory ("-": any) holds org
+// account k.
+func (s *site) inDirectory(c *call, k int32) bool {
+	d := c.r.PathValue("directoryId")
+	return d == "" || d == "-" || d == s.dirOf(k)
 }
 
 // writeDirectory refuses "-" as a directory for writes; false means a 400
@@ -32,7 +58,7 @@ func writeDirectory(c *call) bool {
 func (s *Server) orgAccount(c *call) *orgUser {
 	id := c.r.PathValue("accountId")
 	k, ok := s.site.orgIdx[id]
-	if !ok {
+	if !ok || !s.site.inDirectory(c, k) {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "User not found in this directory.")
 		return nil
 	}
@@ -83,7 +109,7 @@ func (s *Server) hAdminRestore(c *call) { s.adminSuspend(c, false) }
 // (404, or 403 for a group synced from an identity provider).
 func (s *Server) adminGroup(c *call) int32 {
 	k, ok := s.site.orgGroupIdx[c.r.PathValue("groupId")]
-	if !ok {
+	if d := c.r.PathValue("directoryId"); !ok || (d != "-" && d != s.site.directoryID) {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Group not found in this directory.")
 		return -1
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // issue is a Jira issue created through POST /issue.
@@ -314,7 +315,7 @@ func (s *Server) hIssueCreate(c *call) {
 	var summary string
 	if raw, ok := f["summary"]; !ok || json.Unmarshal(raw, &summary) != nil || strings.TrimSpace(summary) == "" {
 		errs["summary"] = "You must specify a summary of the issue."
-	} else if len([]rune(summary)) > 255 || strings.ContainsAny(summary, "\r\n") {
+	} else if javaLen(summary) > 255 || strings.ContainsAny(summary, "\r\n") {
 		errs["summary"] = "Summary must be less than 255 characters and on one line."
 	}
 	var desc json.RawMessage
@@ -331,7 +332,7 @@ func (s *Server) hIssueCreate(c *call) {
 			errs["labels"] = "Labels must be an array of strings."
 		}
 		for _, l := range labels {
-			if l == "" || strings.ContainsAny(l, " \t\r\n") || len([]rune(l)) > 255 {
+			if l == "" || strings.ContainsAny(l, " \t\r\n") || javaLen(l) > 255 {
 				errs["labels"] = "The label '" + l + "' contains spaces which is invalid."
 			}
 		}
@@ -683,4 +684,14 @@ func (s *Server) SetRequiredIssueFields(projectKey string, fields ...string) {
 		return
 	}
 	s.site.w.required[projectKey] = slices.Clone(fields)
+}
+
+// javaLen is a string's length as Jira (Java) counts it: UTF-16 code
+// units, an emoji two.
+func javaLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(1, utf16.RuneLen(r))
+	}
+	return n
 }

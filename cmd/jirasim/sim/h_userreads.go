@@ -22,9 +22,14 @@ func (s *Server) hUserGet(c *call) {
 
 // hUserSearch: GET /user/search?query= → the site's users whose email
 // address (hidden or not) or display name starts with the query, case
-// insensitive, at most 50 (maxResults). Like Jira, a user whose email is
-// private matches on it but is shown without it.
+// insensitive, paged by startAt and maxResults (default 50, cap 1000). Like
+// Jira, a user whose email is private matches on it but is shown without
+// it.
 func (s *Server) hUserSearch(c *call) {
+	start, max, ok := c.paging(c.r.URL.Query(), 50, 1000)
+	if !ok {
+		return
+	}
 	q := strings.ToLower(strings.TrimSpace(c.r.URL.Query().Get("query")))
 	if q == "" {
 		c.jiraError(http.StatusBadRequest, "The query parameter 'query' is required.")
@@ -34,13 +39,17 @@ func (s *Server) hUserSearch(c *call) {
 	b := getBuf()
 	defer putBuf(b)
 	*b = append(*b, '[')
-	n := 0
+	n, skip := 0, start
 	for i := range st.users {
 		u := &st.users[i]
-		if u.removed || n >= 50 {
+		if u.removed || n >= max {
 			continue
 		}
 		if !strings.HasPrefix(strings.ToLower(u.email), q) && !strings.HasPrefix(strings.ToLower(u.displayName), q) {
+			continue
+		}
+		if skip > 0 {
+			skip--
 			continue
 		}
 		if n > 0 {
@@ -54,17 +63,15 @@ func (s *Server) hUserSearch(c *call) {
 }
 
 // hAdminV2User: GET /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}
-// → {"data": {accountId, accountType, accountStatus, membershipStatus,
-// status, name, email}}; "-" is accepted as the directory for reads.
+// → {"data": {accountId, accountType, status, name, email}}: the
+// documented fields only, the state in status (active, suspended,
+// deactivated, closed); "-" is accepted as the directory for reads.
 func (s *Server) hAdminV2User(c *call) {
 	ou := s.orgAccount(c)
 	if ou == nil {
 		return
 	}
-	membership, status := "active", ou.status
-	if ou.suspended {
-		membership = "suspended"
-	}
+	status := ou.status
 	switch {
 	case ou.status == "inactive":
 		status = "deactivated"
@@ -75,10 +82,6 @@ func (s *Server) hAdminV2User(c *call) {
 	b = appendJSONString(b, ou.accountID)
 	b = append(b, `,"accountType":`...)
 	b = appendJSONString(b, ou.accountType)
-	b = append(b, `,"accountStatus":`...)
-	b = appendJSONString(b, ou.status)
-	b = append(b, `,"membershipStatus":`...)
-	b = appendJSONString(b, membership)
 	b = append(b, `,"status":`...)
 	b = appendJSONString(b, status)
 	b = append(b, `,"name":`...)

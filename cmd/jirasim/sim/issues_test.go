@@ -124,6 +124,7 @@ func TestIssuesForTickets(t *testing.T) {
 		{"description not ADF", map[string]any{"fields": map[string]any{"project": map[string]string{"key": "WEB"},
 			"issuetype": map[string]string{"name": "Task"}, "summary": "x", "description": "plain text"}}, []string{"description"}, ""},
 		{"label with a space", issueFields("WEB", "Task", "x", "two words"), []string{"labels"}, "two words"},
+		{"summary of 128 emoji: 256 UTF-16 code units", issueFields("WEB", "Task", strings.Repeat("🎉", 128)), []string{"summary"}, "255"},
 		{"unknown field", map[string]any{"fields": map[string]any{"project": map[string]string{"key": "WEB"},
 			"issuetype": map[string]string{"name": "Task"}, "summary": "x", "customfield_77777": "y"}}, []string{"customfield_77777"}, ""},
 	} {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -221,6 +222,10 @@ func timeStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.
 // initWrites prepares the write state: ids, the directory, required fields.
 func (s *site) initWrites(c Config) {
 	s.directoryID = uuidOf("jirasim-directory-" + c.OrgID)
+	s.directories = []string{s.directoryID}
+	for i := 2; i <= c.Directories; i++ {
+		s.directories = append(s.directories, uuidOf(fmt.Sprintf("jirasim-directory-%d-%s", i, c.OrgID)))
+	}
 	s.w.issueIdx = map[string]int32{}
 	s.w.issueSeq = map[int32]int{}
 	s.w.nextIssueID = 10000

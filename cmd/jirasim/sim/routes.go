@@ -50,6 +50,15 @@ type route struct {
 
 const jiraBase = "/rest/api/3"
 
+// undocumented are the reads the published API facts do not list; with
+// Config.StrictDocumentedOnly they are not served.
+var undocumented = map[string]bool{
+	"/user/search": true,
+	"/issue/createmeta/{projectIdOrKey}/issuetypes":                      true,
+	"/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}":        true,
+	"/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}": true,
+}
+
 func (s *Server) buildRoutes() {
 	jira := []struct {
 		method string
@@ -101,6 +110,9 @@ func (s *Server) buildRoutes() {
 		}
 	}
 	for _, j := range jira {
+		if s.cfg.StrictDocumentedOnly && undocumented[j.path] {
+			continue // the catch-all answers 404, as for any unknown endpoint
+		}
 		tmpl := jiraBase + j.path
 		m := j.method
 		if m == "" {
@@ -133,6 +145,9 @@ func (s *Server) buildRoutes() {
 		m := a.method
 		if m == "" {
 			m = http.MethodGet
+		}
+		if s.cfg.StrictDocumentedOnly && m == http.MethodGet && undocumented[a.path] {
+			continue
 		}
 		add(&route{method: m, tmpl: a.path, kind: kindAdmin, write: m != http.MethodGet, handler: a.h}, a.path)
 	}

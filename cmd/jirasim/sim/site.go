@@ -42,7 +42,8 @@ type site struct {
 	orgGroups   []orgGroup
 	orgIdx      map[string]int32 // org user by accountId
 	orgGroupIdx map[string]int32 // org group by id
-	directoryID string           // the org's one directory
+	directoryID string           // the org's first directory (SCIM's, and its groups')
+	directories []string         // every directory of the org, directoryID first
 
 	w writeState // what writes add: issues, audit records, counters
 }
