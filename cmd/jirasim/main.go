@@ -195,6 +195,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.ShortUserPages, "short-pages", false, "users/search returns short (never empty) pages before the end")
 	fs.BoolVar(&f.OmitTotals, "omit-totals", false, `leave "total" out of every PageBean`)
 	fs.BoolVar(&f.PlainText401, "plain-401", false, "answer bad credentials with a text/plain body")
+	fs.IntVar(&f.OrgUsersV1Status, "org-users-v1-status", 0, "404 or 410: the retired Admin API v1 users listing answers it (v2 still answers)")
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
 	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")

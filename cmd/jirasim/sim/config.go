@@ -138,6 +138,11 @@ type Faults struct {
 	// PlainText401 answers bad credentials with a text/plain body.
 	PlainText401 bool
 
+	// OrgUsersV1Status, when 404 or 410, makes the retired Admin API v1
+	// users listing (GET /admin/v1/orgs/{orgId}/users) answer it; the v2
+	// directory users listing still answers.
+	OrgUsersV1Status int
+
 	// ForbiddenProjects and NotFoundProjects (ids or keys): their role
 	// endpoints (role, roledetails, role/{id}) answer 403 / 404.
 	ForbiddenProjects, NotFoundProjects []string

@@ -1,0 +1,55 @@
+package extractor_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
+	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
+	"github.com/govextract/jira-extractor/extractor"
+	"github.com/govextract/jira-extractor/internal/manifest"
+)
+
+// With the Admin API v1 users listing retired (404 or 410), a run reads the
+// org's accounts from v2: it finishes partial (its warning names the v1
+// endpoint, its status and what is lost) and its output is the org truth
+// minus exactly the v1-only fields.
+func TestRunOrgV1UsersRetiredReadsV2(t *testing.T) {
+	for _, status := range []int{404, 410} {
+		srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2, Faults: sim.Faults{OrgUsersV1Status: status}})
+		dest := t.TempDir()
+		job := newJob(t, url, dest, map[string]any{"orgId": sim.DefaultOrgID, "orgApiKey": sim.DefaultOrgAPIKey})
+		m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
+		if err != nil || m.Status != manifest.StatusPartial || extractor.ExitCode(m, err) != extractor.ExitPartial {
+			t.Fatalf("v1 %d: status %v err %v", status, m.Status, err)
+		}
+		if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0].Message, "/admin/v1/orgs/{orgId}/users") ||
+			!strings.Contains(m.Warnings[0].Message, "HTTP "+strconv.Itoa(status)) ||
+			!strings.Contains(m.Warnings[0].Message, "last active dates and product access") {
+			t.Errorf("v1 %d: warnings %v", status, m.Warnings)
+		}
+		diff(t, readRun(t, runDir(dest, "r")), truthRows(srv.Truth(sim.TruthOptions{Org: true, OrgV2: true})))
+	}
+}
+
+// A dry run against the same site says so too, and plans the v2 listing.
+func TestDryRunOrgV1UsersRetiredPlansV2(t *testing.T) {
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 2, Faults: sim.Faults{OrgUsersV1Status: 410}})
+	job := newJob(t, url, t.TempDir(), map[string]any{"orgId": sim.DefaultOrgID, "orgApiKey": sim.DefaultOrgAPIKey})
+	p, err := extractor.DryRun(context.Background(), job.Resolve().Job, extractor.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) != 1 || p.Problems[0].Scope != "org users" || !strings.Contains(p.Problems[0].Message, "HTTP 410") {
+		t.Errorf("problems %+v", p.Problems)
+	}
+	found := false
+	for _, s := range p.Steps {
+		found = found || s.Endpoint == "GET /admin/v2/orgs/{orgId}/directories/-/users"
+	}
+	if !found {
+		t.Errorf("no step reads the v2 users: %+v", p.Steps)
+	}
+}
