@@ -2,6 +2,7 @@ package extractor_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,5 +52,47 @@ func TestDryRunOrgV1UsersRetiredPlansV2(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no step reads the v2 users: %+v", p.Steps)
+	}
+}
+
+// A scoped token without manage:jira-configuration reads everything else:
+// the run is partial, with a warning naming the scope on each endpoint
+// that needs it, and a dry run reports the same scopes. Without
+// read:jira-user the run fails.
+func TestRunScopedTokenMissingOneScopeIsPartial(t *testing.T) {
+	_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 3, UnderScopedScopes: []string{"read:jira-user", "read:jira-work"}})
+	job := newJob(t, url, t.TempDir(), map[string]any{"token": sim.DefaultEmail + ":" + sim.DefaultUnderScopedToken})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	if err != nil || m.Status != manifest.StatusPartial {
+		t.Fatalf("status %v err %v", m.Status, err)
+	}
+	var scopes []string
+	for _, w := range m.Warnings {
+		scopes = append(scopes, w.Scope)
+		if !strings.Contains(w.Message, "manage:jira-configuration") {
+			t.Errorf("warning %+v does not name the scope", w)
+		}
+	}
+	if want := []string{"application roles", "permission schemes"}; !slices.Equal(scopes, want) {
+		t.Errorf("warning scopes %q, want %q", scopes, want)
+	}
+	p, err := extractor.DryRun(context.Background(), job.Resolve().Job, extractor.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problems []string
+	for _, pr := range p.Problems {
+		if strings.Contains(pr.Message, "manage:jira-configuration") {
+			problems = append(problems, pr.Scope)
+		}
+	}
+	if len(problems) != len(scopes) || len(p.Problems) != len(scopes) {
+		t.Errorf("dry-run problems %+v, the run warned on %q", p.Problems, scopes)
+	}
+
+	_, url = simtest.StartSim(t, sim.Config{Size: "small", Seed: 3, UnderScopedScopes: []string{"read:jira-work", "manage:jira-configuration"}})
+	job = newJob(t, url, t.TempDir(), map[string]any{"token": sim.DefaultEmail + ":" + sim.DefaultUnderScopedToken})
+	if m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"}); err == nil || m.Status != manifest.StatusFailed {
+		t.Errorf("without read:jira-user: status %v err %v", m.Status, err)
 	}
 }

@@ -158,6 +158,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.Token, "token", sim.DefaultToken, "unscoped API token (site only)")
 	fs.StringVar(&c.ScopedToken, "scoped-token", sim.DefaultScopedToken, "scoped API token with every scope (gateway only)")
 	fs.StringVar(&c.UnderScopedToken, "underscoped-token", sim.DefaultUnderScopedToken, "scoped token lacking read:jira-work and manage:jira-configuration")
+	fs.Func("underscoped-scopes", "comma list of the classic scopes the under-scoped token has (default read:jira-user)", func(v string) error {
+		c.UnderScopedScopes = list(v)
+		return nil
+	})
 	fs.StringVar(&c.CloudID, "cloud-id", "", "gateway cloud id (default derived from the seed)")
 	fs.StringVar(&c.OrgID, "org-id", sim.DefaultOrgID, "Admin API org id")
 	fs.StringVar(&c.OrgAPIKey, "org-key", sim.DefaultOrgAPIKey, "Admin API key (Bearer)")

@@ -279,9 +279,10 @@ func call[T any](ctx context.Context, r *run, f func(context.Context) (T, error)
 	return f(ctx)
 }
 
-// scopeErr reports whether err only makes one scope unreadable.
+// scopeErr reports whether err only makes one scope unreadable: a 404, a
+// 403 or a scoped token's missing scope (see missingScope).
 func (r *run) scopeErr(err error) bool {
-	return r.notFound(err) || (err != nil && r.opts.IsForbidden != nil && r.opts.IsForbidden(err))
+	return r.notFound(err) || (err != nil && r.opts.IsForbidden != nil && r.opts.IsForbidden(err)) || missingScope(err)
 }
 
 // notFound reports whether err is a 404.

@@ -3,6 +3,7 @@ package sim
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) authJira(c *call) bool {
 		case tokScoped:
 			return true
 		case tokUnderScoped:
-			if c.rt.scope == scopeUser {
+			if slices.Contains(s.cfg.UnderScopedScopes, c.rt.scope) {
 				return true
 			}
 			c.json(http.StatusUnauthorized, []byte(`{"code":401,"message":"Unauthorized; scope does not match"}`))

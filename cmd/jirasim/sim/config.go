@@ -41,6 +41,10 @@ type Config struct {
 	// UnderScopedToken is a scoped token that lacks read:jira-work and
 	// manage:jira-configuration. Default "sim-noscope-token".
 	UnderScopedToken string
+	// UnderScopedScopes are the classic scopes UnderScopedToken has
+	// (default read:jira-user only); every other scope's routes answer 401
+	// "scope does not match".
+	UnderScopedScopes []string
 	// CloudID is the gateway's cloud id; default a fixed uuid derived from Seed.
 	CloudID string
 	// OrgID and OrgAPIKey guard the Admin API. Defaults "sim-org", "sim-org-key".
@@ -213,6 +217,9 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Token, DefaultToken)
 	def(&c.ScopedToken, DefaultScopedToken)
 	def(&c.UnderScopedToken, DefaultUnderScopedToken)
+	if len(c.UnderScopedScopes) == 0 {
+		c.UnderScopedScopes = []string{scopeUser}
+	}
 	def(&c.OrgID, DefaultOrgID)
 	def(&c.OrgAPIKey, DefaultOrgAPIKey)
 	if c.CloudID == "" {
