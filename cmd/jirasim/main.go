@@ -174,6 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.RateLimit.DeleteBurst, "delete-burst", 0, "PUT/DELETE bucket size (default: the PUT/DELETE rate)")
 	fs.BoolVar(&c.RateLimit.NoRetryAfter, "no-retry-after", false, "send 429s without Retry-After")
 	fs.StringVar(&c.RateLimit.Reason, "rate-reason", "jira-burst-based", "RateLimit-Reason header of 429s")
+	fs.StringVar(&c.RateLimit.Headers, "rate-headers", "", `header set of 429s: "" (Retry-After, X-RateLimit-*), "structured" (only RateLimit/Beta-RateLimit and their policies) or "reset-minutes" (only X-RateLimit-Reset without seconds)`)
 	f := &c.Faults
 	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every answer")
 	fs.DurationVar(&f.Jitter, "jitter", 0, "random extra latency in [0, jitter)")

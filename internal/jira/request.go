@@ -183,7 +183,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 		return outcome{class: retry.Success}
 	case status == http.StatusTooManyRequests:
 		body := readErrorBody(resp, c.scrub)
-		reason := c.clean(resp.Header.Get("RateLimit-Reason"), maxReason)
+		reason := c.clean(rateLimitReason(resp.Header), maxReason)
 		msgs := c.scrubAll(body.messages)
 		if reason != "" {
 			msgs = append(msgs, "RateLimit-Reason: "+reason)

@@ -118,7 +118,22 @@ type RateLimit struct {
 	NoRetryAfter bool
 	// Reason is the RateLimit-Reason header; default "jira-burst-based".
 	Reason string
+	// Headers is the header set of 429s: "" (Retry-After unless
+	// NoRetryAfter, X-RateLimit-*, RateLimit-Reason), HeadersStructured or
+	// HeadersResetMinutes.
+	Headers string
 }
+
+// 429 header sets (RateLimit.Headers).
+const (
+	// HeadersStructured sends only the 2025–2026 headers: Beta-RateLimit
+	// and RateLimit (`"burst";r=0;t=SECONDS`), their -Policy forms and
+	// Beta-RateLimit-Reason; no Retry-After, no X-RateLimit-*.
+	HeadersStructured = "structured"
+	// HeadersResetMinutes sends, as a gateway does, only X-RateLimit-Reset
+	// without seconds (the minute, truncated) and RateLimit-Reason.
+	HeadersResetMinutes = "reset-minutes"
+)
 
 // Faults are injected per request; every Rate is a probability in [0, 1].
 // They apply to the Jira and Admin API routes, never to /_edge/tenant_info
@@ -226,6 +241,11 @@ func (c Config) withDefaults() (Config, error) {
 		c.CloudID = seedUUID(c.Seed)
 	}
 	c.RateLimit = c.RateLimit.withDefaults()
+	switch c.RateLimit.Headers {
+	case "", HeadersStructured, HeadersResetMinutes:
+	default:
+		return c, fmt.Errorf("unknown 429 header set %q (want %q or %q)", c.RateLimit.Headers, HeadersStructured, HeadersResetMinutes)
+	}
 	return c, nil
 }
 
