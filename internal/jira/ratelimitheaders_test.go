@@ -45,9 +45,9 @@ func TestStructuredResetHint(t *testing.T) {
 func TestThrottledWaitsForStructuredReset(t *testing.T) {
 	now := time.Now()
 	for name, h := range map[string]http.Header{
-		"Beta-Retry-After": {"Beta-Retry-After": {"20"}},
-		"Beta-RateLimit":   {"Beta-Ratelimit": {`"burst";r=0;t=20`}, "Beta-Ratelimit-Policy": {`"burst";q=100;w=1`}},
-		"RateLimit":        {"Ratelimit": {`"quota";r=0;t=20`}, "Ratelimit-Policy": {`"quota";q=1000;w=3600`}},
+		"Beta-Retry-After":                     {"Beta-Retry-After": {"20"}},
+		"Beta-RateLimit":                       {"Beta-Ratelimit": {`"burst";r=0;t=20`}, "Beta-Ratelimit-Policy": {`"burst";q=100;w=1`}},
+		"RateLimit":                            {"Ratelimit": {`"quota";r=0;t=20`}, "Ratelimit-Policy": {`"quota";q=1000;w=3600`}},
 		"RateLimit and an earlier Retry-After": {"Ratelimit": {`"quota";r=0;t=20`}, "Retry-After": {"2"}},
 	} {
 		for _, quota := range []bool{false, true} {
