@@ -96,3 +96,20 @@ func TestRunScopedTokenMissingOneScopeIsPartial(t *testing.T) {
 		t.Errorf("without read:jira-user: status %v err %v", m.Status, err)
 	}
 }
+
+// A users/search that answers 409 to more than 300 users: the run halves
+// maxResults, pages on by what each page held, misses no user, and counts
+// every 409 as a retry in the manifest.
+func TestRunUserSearch409HalvesPages(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Users: 2500, Seed: 5, Faults: sim.Faults{UserSearch409Above: 300}})
+	dest := t.TempDir()
+	m, err := runJob(context.Background(), newJob(t, url, dest, nil), extractor.RunOptions{RunID: "r"})
+	if err != nil || m.Status != manifest.StatusComplete {
+		t.Fatalf("status %v err %v", m.Status, err)
+	}
+	diff(t, readRun(t, runDir(dest, "r")), truthRows(srv.Truth(sim.TruthOptions{})))
+	conflicts := srv.Stats().Faults
+	if conflicts == 0 || m.Requests.Retries < conflicts {
+		t.Errorf("%d 409s answered, %d retries counted", conflicts, m.Requests.Retries)
+	}
+}

@@ -185,6 +185,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.RateReset, "fault-reset", 0, "probability of closing the connection without an answer")
 	fs.Float64Var(&f.RateTruncated, "fault-truncate", 0, "probability of a 200 whose JSON body is cut in half")
 	fs.Float64Var(&f.Rate409UserSearch, "fault-409", 0, "probability of a 409 on users/search")
+	fs.IntVar(&f.UserSearch409Above, "fault-409-above", 0, "users/search answers 409 to every request for more than this many users (0: never)")
 	fs.Float64Var(&f.Rate429, "fault-429", 0, "probability of a 429 on top of the bucket's")
 	fs.Float64Var(&f.AfterWrite500, "fault-after-write-500", 0, "probability that a successful write answers 500 (the change is made)")
 	fs.Float64Var(&f.AfterWriteReset, "fault-after-write-reset", 0, "probability that a successful write drops the connection (the change is made)")

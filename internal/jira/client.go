@@ -141,6 +141,7 @@ type Client struct {
 	stats stats
 
 	writeLim writeLimits // per-route buckets of writes (writes.go)
+	usersMax usersMax    // users/search maxResults learned from 409s (users409.go)
 }
 
 // HasOrgAccess reports whether Admin API enrichment is configured.

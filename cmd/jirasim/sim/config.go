@@ -147,6 +147,9 @@ type Faults struct {
 	RateTruncated                      float64 // 200 whose JSON body is cut in half
 	Rate409UserSearch                  float64 // users/search answers 409 (Jira's "too slow")
 	Rate429                            float64 // 429s on top of the bucket's
+	// UserSearch409Above makes users/search answer 409 (Jira's "too slow")
+	// to every request asking for more than this many users (0: never).
+	UserSearch409Above int
 
 	// ShortUserPages makes users/search return fewer users than asked for
 	// (never an empty page before the end).

@@ -49,3 +49,20 @@ func TestRateLimit429HeaderVariants(t *testing.T) {
 		t.Error("an unknown header set is accepted")
 	}
 }
+
+// UserSearch409Above: users/search answers 409 above that many users (a
+// missing maxResults is Jira's 50), and serves smaller pages.
+func TestUserSearch409Above(t *testing.T) {
+	_, base := startSim(t, Config{DatasetFile: tinyFile, Faults: Faults{UserSearch409Above: 40}})
+	c := newClient(t, base)
+	for path, want := range map[string]int{
+		"/rest/api/3/users/search?maxResults=41": 409,
+		"/rest/api/3/users/search":               409,
+		"/rest/api/3/users/search?maxResults=40": 200,
+		"/rest/api/3/group/bulk?maxResults=1000": 200,
+	} {
+		if status, _, _ := c.do(path); status != want {
+			t.Errorf("%s: %d, want %d", path, status, want)
+		}
+	}
+}
