@@ -55,4 +55,3 @@ func TestUsersPageHalvesMaxResultsOn409(t *testing.T) {
 		t.Errorf("maxResults asked %v, want %v", asked, want)
 	}
 }
-
