@@ -113,3 +113,23 @@ func TestRunUserSearch409HalvesPages(t *testing.T) {
 		t.Errorf("%d 409s answered, %d retries counted", conflicts, m.Requests.Retries)
 	}
 }
+
+// project/search answering 404 to the pages read ahead past its end (Jira's
+// "404 when nothing matches"): past a page that said isLast those 404s are
+// the end of the listing, not missing pages, so the run is complete and
+// equals the truth. (Only projects and their leads are read: the listing
+// is what is tested.)
+func TestRunProjectSearch404PastTheEndIsTheEnd(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Projects: 1050, Seed: 6,
+		Faults: sim.Faults{EmptyProjectSearch404: true, OmitTotals: true}})
+	dest := t.TempDir()
+	job := newJob(t, url, dest, map[string]any{"entityKinds": []string{"project", "user"}, "relationKinds": []string{"lead_of"}})
+	m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
+	if err != nil || m.Status != manifest.StatusComplete {
+		t.Fatalf("status %v err %v warnings %v", m.Status, err, m.Warnings)
+	}
+	diff(t, readRun(t, runDir(dest, "r")), truthRows(filterTruth(srv.Truth(sim.TruthOptions{}), job)))
+	if n := srv.Stats().ByEndpoint["GET /rest/api/3/project/search"]; n <= 11 {
+		t.Errorf("%d project/search requests: no page was read past the end, the test proves nothing", n)
+	}
+}

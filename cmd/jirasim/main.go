@@ -201,6 +201,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.ShortUserPages, "short-pages", false, "users/search returns short (never empty) pages before the end")
 	fs.BoolVar(&f.OmitTotals, "omit-totals", false, `leave "total" out of every PageBean`)
 	fs.BoolVar(&f.PlainText401, "plain-401", false, "answer bad credentials with a text/plain body")
+	fs.BoolVar(&f.EmptyProjectSearch404, "empty-project-page-404", false, "project/search answers 404 to a page past the end instead of an empty page")
 	fs.IntVar(&f.OrgUsersV1Status, "org-users-v1-status", 0, "404 or 410: the retired Admin API v1 users listing answers it (v2 still answers)")
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")

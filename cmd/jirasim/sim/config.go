@@ -159,6 +159,10 @@ type Faults struct {
 	OmitTotals bool
 	// PlainText401 answers bad credentials with a text/plain body.
 	PlainText401 bool
+	// EmptyProjectSearch404 makes project/search answer 404 "No projects
+	// found" to a page with nothing on it (past the end), as Jira does
+	// "when nothing matches", instead of an empty page.
+	EmptyProjectSearch404 bool
 
 	// OrgUsersV1Status, when 404 or 410, makes the retired Admin API v1
 	// users listing (GET /admin/v1/orgs/{orgId}/users) answer it; the v2

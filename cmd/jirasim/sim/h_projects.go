@@ -52,6 +52,10 @@ func (s *Server) hProjectSearch(c *call) {
 		return
 	}
 	from, to := min(start, len(list)), min(len(list), start+max)
+	if from == to && c.faults.f.EmptyProjectSearch404 {
+		c.jiraError(http.StatusNotFound, "No projects found")
+		return
+	}
 	b := getBuf()
 	defer putBuf(b)
 	*b = c.pageBean(*b, q, start, max, len(list), to-from, false, func(b []byte) []byte {
