@@ -133,3 +133,50 @@ func TestRunProjectSearch404PastTheEndIsTheEnd(t *testing.T) {
 		t.Errorf("%d project/search requests: no page was read past the end, the test proves nothing", n)
 	}
 }
+
+// Bad credentials answered with an XML body, or with Jira's "passwords are
+// deprecated" text, fail the run with an auth error that says what to fix
+// and never echoes the token.
+func TestRunBadCredentials401Bodies(t *testing.T) {
+	for name, tc := range map[string]struct {
+		f    sim.Faults
+		want string
+	}{
+		"xml":      {sim.Faults{XML401: true}, "token is invalid or expired"},
+		"password": {sim.Faults{Password401: true}, "password is refused"},
+	} {
+		_, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1, Faults: tc.f})
+		job := newJob(t, url, t.TempDir(), map[string]any{"token": "sim@example.com:hunter2-secret"})
+		m, err := runJob(context.Background(), job, extractor.RunOptions{RunID: "r"})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") ||
+			extractor.ExitCode(m, err) != extractor.ExitFailed {
+			t.Errorf("%s: error %v, want one saying %q", name, err, tc.want)
+		}
+	}
+}
+
+// NotFoundProjects with NotFoundSchemes: the project's permission scheme
+// answers 404 too, which is a warning on that scope, not a failure.
+func TestRunProjectSchemeNotFoundIsAWarning(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1})
+	tr := srv.Truth(sim.TruthOptions{})
+	var id string
+	for _, e := range tr.Entities {
+		if e.SourceType == "project" {
+			id = e.SourceID
+			break
+		}
+	}
+	srv.SetFaults(sim.Faults{NotFoundProjects: []string{id}, NotFoundSchemes: true})
+	m, err := runJob(context.Background(), newJob(t, url, t.TempDir(), nil), extractor.RunOptions{RunID: "r"})
+	if err != nil || m.Status != manifest.StatusPartial {
+		t.Fatalf("status %v err %v", m.Status, err)
+	}
+	var scopes []string
+	for _, w := range m.Warnings {
+		scopes = append(scopes, w.Scope)
+	}
+	if want := []string{"project " + id + " permission scheme", "project " + id + " roles"}; !slices.Equal(scopes, want) {
+		t.Errorf("warnings on %q, want %q", scopes, want)
+	}
+}

@@ -159,6 +159,9 @@ type Faults struct {
 	OmitTotals bool
 	// PlainText401 answers bad credentials with a text/plain body.
 	PlainText401 bool
+	// XML401 answers bad credentials with an XML body; Password401 with
+	// Jira's "Basic authentication with passwords is deprecated" text.
+	XML401, Password401 bool
 	// EmptyProjectSearch404 makes project/search answer 404 "No projects
 	// found" to a page with nothing on it (past the end), as Jira does
 	// "when nothing matches", instead of an empty page.
@@ -172,6 +175,9 @@ type Faults struct {
 	// ForbiddenProjects and NotFoundProjects (ids or keys): their role
 	// endpoints (role, roledetails, role/{id}) answer 403 / 404.
 	ForbiddenProjects, NotFoundProjects []string
+	// NotFoundSchemes makes NotFoundProjects cover their
+	// project/{id}/permissionscheme too.
+	NotFoundSchemes bool
 	// VanishingGroups (ids): group/member answers 404 once the group's first
 	// page has been served, as if the group was deleted mid-run.
 	VanishingGroups []string

@@ -264,6 +264,11 @@ func (s *Server) hProjectScheme(c *call) {
 	if p == nil {
 		return
 	}
+	if fs := c.faults; fs.f.NotFoundSchemes && (fs.notFound[p.id] || fs.notFound[p.key]) {
+		s.stats.faults.Add(1)
+		c.jiraError(http.StatusNotFound, "No project could be found with key '"+c.r.PathValue("projectKeyOrId")+"'.")
+		return
+	}
 	b := getBuf()
 	defer putBuf(b)
 	*b = s.site.appendScheme(*b, &s.site.schemes[p.scheme], false)
