@@ -428,7 +428,11 @@ func (d *dryRun) org() error {
 	}
 	if d.app.WantsEntity(model.User) {
 		us, next, err := d.c.OrgUsersPage(d.ctx, "")
-		if err := d.cursor("org users", err, len(us), next, Step{Kinds: []string{"user (org)"}, Endpoint: "GET /admin/v1/orgs/{orgId}/users"}); err != nil {
+		step := Step{Kinds: []string{"user (org)"}, Endpoint: jira.OrgUsersV1Endpoint}
+		if jira.IsGone(err) {
+			us, next, err = d.orgUsersV2(err, &step)
+		}
+		if err := d.cursor("org users", err, len(us), next, step); err != nil {
 			return err
 		}
 	}
@@ -439,6 +443,16 @@ func (d *dryRun) org() error {
 		}
 	}
 	return nil
+}
+
+// orgUsersV2 reads the first page of the Admin API v2 users listing when
+// v1 answered v1Err (404, 410), as a run does, and says what is lost.
+func (d *dryRun) orgUsersV2(v1Err error, s *Step) ([]jira.OrgUser, string, error) {
+	d.p.Problems = append(d.p.Problems, Problem{Scope: "org users", Message: fmt.Sprintf(
+		"%s is not available (%v): a run reads %s instead; last active dates and product access are not extracted",
+		jira.OrgUsersV1Endpoint, v1Err, jira.OrgUsersV2Endpoint)})
+	s.Endpoint = jira.OrgUsersV2Endpoint
+	return d.c.OrgUsersV2Page(d.ctx, "")
 }
 
 // cursor adds the step of a cursor-paged Admin API list whose first page

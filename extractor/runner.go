@@ -141,7 +141,7 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	popts := pipeline.Options{
 		Filter: job.Filter, Concurrency: job.Jira.Concurrency, OrgAccess: job.Jira.HasOrgAccess(),
 		Source: client, Sink: dst, Tracker: tracker, Logger: log,
-		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden,
+		IsNotFound: jira.IsNotFound, IsForbidden: jira.IsForbidden, IsGone: jira.IsGone,
 		OnWarning: ev.warning,
 	}
 	var carried *incremental.Tracker

@@ -158,6 +158,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.Token, "token", sim.DefaultToken, "unscoped API token (site only)")
 	fs.StringVar(&c.ScopedToken, "scoped-token", sim.DefaultScopedToken, "scoped API token with every scope (gateway only)")
 	fs.StringVar(&c.UnderScopedToken, "underscoped-token", sim.DefaultUnderScopedToken, "scoped token lacking read:jira-work and manage:jira-configuration")
+	fs.Func("underscoped-scopes", "comma list of the classic scopes the under-scoped token has (default read:jira-user)", func(v string) error {
+		c.UnderScopedScopes = list(v)
+		return nil
+	})
 	fs.StringVar(&c.CloudID, "cloud-id", "", "gateway cloud id (default derived from the seed)")
 	fs.StringVar(&c.OrgID, "org-id", sim.DefaultOrgID, "Admin API org id")
 	fs.StringVar(&c.OrgAPIKey, "org-key", sim.DefaultOrgAPIKey, "Admin API key (Bearer)")
@@ -170,6 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.RateLimit.DeleteBurst, "delete-burst", 0, "PUT/DELETE bucket size (default: the PUT/DELETE rate)")
 	fs.BoolVar(&c.RateLimit.NoRetryAfter, "no-retry-after", false, "send 429s without Retry-After")
 	fs.StringVar(&c.RateLimit.Reason, "rate-reason", "jira-burst-based", "RateLimit-Reason header of 429s")
+	fs.StringVar(&c.RateLimit.Headers, "rate-headers", "", `header set of 429s: "" (Retry-After, X-RateLimit-*), "structured" (only RateLimit/Beta-RateLimit and their policies) or "reset-minutes" (only X-RateLimit-Reset without seconds)`)
 	f := &c.Faults
 	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every answer")
 	fs.DurationVar(&f.Jitter, "jitter", 0, "random extra latency in [0, jitter)")
@@ -180,6 +185,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.RateReset, "fault-reset", 0, "probability of closing the connection without an answer")
 	fs.Float64Var(&f.RateTruncated, "fault-truncate", 0, "probability of a 200 whose JSON body is cut in half")
 	fs.Float64Var(&f.Rate409UserSearch, "fault-409", 0, "probability of a 409 on users/search")
+	fs.IntVar(&f.UserSearch409Above, "fault-409-above", 0, "users/search answers 409 to every request for more than this many users (0: never)")
 	fs.Float64Var(&f.Rate429, "fault-429", 0, "probability of a 429 on top of the bucket's")
 	fs.Float64Var(&f.AfterWrite500, "fault-after-write-500", 0, "probability that a successful write answers 500 (the change is made)")
 	fs.Float64Var(&f.AfterWriteReset, "fault-after-write-reset", 0, "probability that a successful write drops the connection (the change is made)")
@@ -195,6 +201,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.ShortUserPages, "short-pages", false, "users/search returns short (never empty) pages before the end")
 	fs.BoolVar(&f.OmitTotals, "omit-totals", false, `leave "total" out of every PageBean`)
 	fs.BoolVar(&f.PlainText401, "plain-401", false, "answer bad credentials with a text/plain body")
+	fs.BoolVar(&f.XML401, "xml-401", false, "answer bad credentials with an XML body")
+	fs.BoolVar(&f.Password401, "password-401", false, `answer bad credentials with "Basic authentication with passwords is deprecated"`)
+	fs.BoolVar(&f.NotFoundSchemes, "notfound-schemes", false, "--notfound-projects also covers their project/{id}/permissionscheme")
+	fs.BoolVar(&f.EmptyProjectSearch404, "empty-project-page-404", false, "project/search answers 404 to a page past the end instead of an empty page")
+	fs.IntVar(&f.OrgUsersV1Status, "org-users-v1-status", 0, "404 or 410: the retired Admin API v1 users listing answers it (v2 still answers)")
 	forbidden := fs.String("forbidden-projects", "", "comma list of project ids/keys whose role endpoints answer 403")
 	notFound := fs.String("notfound-projects", "", "comma list of project ids/keys whose role endpoints answer 404")
 	vanishing := fs.String("vanishing-groups", "", "comma list of group ids that answer 404 on group/member after their first page")

@@ -27,6 +27,7 @@ type Client interface {
 	PermissionSchemes(ctx context.Context) ([]jira.PermissionScheme, error)
 	ProjectPermissionScheme(ctx context.Context, projectID string) (jira.PermissionScheme, error)
 	OrgUsersPage(ctx context.Context, cursor string) ([]jira.OrgUser, string, error)
+	OrgUsersV2Page(ctx context.Context, cursor string) ([]jira.OrgUser, string, error)
 	OrgGroupsPage(ctx context.Context, cursor string) ([]jira.OrgGroup, string, error)
 }
 
@@ -55,6 +56,7 @@ const (
 	Empty   State = "empty"   // answered, but nothing is visible: likely a missing permission
 	Failed  State = "error"   // another error (network, server)
 	Skipped State = "skipped" // could not be tried (nothing to try it on)
+	Warning State = "warning" // readable, but with less than a full answer (see Detail)
 )
 
 // Result is the outcome of one probe.
@@ -73,7 +75,7 @@ type Result struct {
 }
 
 // Readable reports whether the kind can be read.
-func (r Result) Readable() bool { return r.State == OK }
+func (r Result) Readable() bool { return r.State == OK || r.State == Warning }
 
 // Report is the outcome of a check.
 type Report struct {
@@ -106,7 +108,7 @@ func (r *Report) OK() bool {
 // allReadable reports whether every result is readable or skipped.
 func allReadable(rs []Result) bool {
 	for _, res := range rs {
-		if res.State != OK && res.State != Skipped {
+		if !res.Readable() && res.State != Skipped {
 			return false
 		}
 	}
@@ -195,10 +197,7 @@ var probes = []probe{
 			return -1, err
 		}},
 	{kind: "org users", endpoint: "GET /admin/v1/orgs/{orgId}/users", perm: PermOrgKey, org: true,
-		run: func(ctx context.Context, c Client, _ *state) (int, error) {
-			_, _, err := c.OrgUsersPage(ctx, "")
-			return -1, err
-		}},
+		run: orgUsersProbe},
 	{kind: "org groups", endpoint: "GET /admin/v2/orgs/{orgId}/directories/-/groups", perm: PermOrgKey, org: true,
 		run: func(ctx context.Context, c Client, _ *state) (int, error) {
 			_, _, err := c.OrgGroupsPage(ctx, "")
@@ -249,11 +248,14 @@ func Run(ctx context.Context, c Client, app jira.Options) (*Report, error) {
 func classify(p probe, kind jira.TokenKind, n int, err error) Result {
 	r := Result{Kind: p.kind, Endpoint: p.endpoint}
 	var skip skipError
+	var degraded degradedError
 	var auth *jira.AuthError
 	var api *jira.APIError
 	switch {
 	case errors.As(err, &skip):
 		r.State, r.Detail = Skipped, skip.why
+	case errors.As(err, &degraded):
+		r.State, r.Detail = Warning, degraded.why
 	case errors.As(err, &auth) && auth.MissingScope:
 		r.State = Denied
 		// The probe table (brief and simulator) wins over the client's

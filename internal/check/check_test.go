@@ -227,3 +227,7 @@ func TestCancelled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func (f *fake) OrgUsersV2Page(context.Context, string) ([]jira.OrgUser, string, error) {
+	return nil, "", f.err("org users v2")
+}

@@ -161,7 +161,7 @@ func printResults(w io.Writer, rs []Result) (bad []string) {
 			detail = "-"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Kind, res.Endpoint, strings.ToUpper(string(res.State)), missing, oneLine(detail))
-		if res.State != OK && res.State != Skipped {
+		if !res.Readable() && res.State != Skipped {
 			bad = append(bad, res.Kind)
 		}
 	}

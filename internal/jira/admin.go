@@ -84,9 +84,9 @@ func (c *Client) OrgGroupsPage(ctx context.Context, cursor string) (groups []Org
 	return p.Data, next, nil
 }
 
-// cursorOf takes the cursor out of a links.next value: a full or relative
-// URL (its cursor query parameter; a foreign host is logged and ignored,
-// never followed) or a bare cursor string.
+// cursorOf takes the cursor out of a links.next value: an absolute URL (its
+// cursor query parameter; a foreign host is logged and ignored, never
+// followed) or a bare cursor string, used verbatim.
 func (c *Client) cursorOf(next string) (string, error) {
 	next = strings.TrimSpace(next)
 	if next == "" {
@@ -99,25 +99,21 @@ func (c *Client) cursorOf(next string) (string, error) {
 	if cursor == "" {
 		return "", fmt.Errorf("links.next is a URL without a cursor parameter: cannot page on")
 	}
-	if host != "" {
-		if own, err := url.Parse(c.opts.AdminURL); err == nil && !strings.EqualFold(own.Host, host) {
-			c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.clean(host, maxReason), "admin_host", own.Host)
-		}
+	if own, err := url.Parse(c.opts.AdminURL); err == nil && !strings.EqualFold(own.Host, host) {
+		c.log.Warn("Admin API links.next points at another host: using only its cursor, against the configured Admin API", "next_host", c.clean(host, maxReason), "admin_host", own.Host)
 	}
 	return cursor, nil
 }
 
-// CursorFromNext parses an Admin API links.next value. When it is a URL
-// (absolute, or a path with a query) it returns the cursor query parameter
-// and the URL's host (empty for a relative URL) with isURL true; otherwise
-// next is itself a cursor and isURL is false.
+// CursorFromNext parses an Admin API links.next value. Only a value that
+// parses as an absolute URL, with a scheme and a host, is a URL: it returns
+// its cursor query parameter and its host with isURL true. Anything else
+// (even one starting with "/" or holding "=" or "+") is itself the cursor,
+// and isURL is false.
 func CursorFromNext(next string) (cursor, host string, isURL bool) {
-	if !strings.Contains(next, "://") && !strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "?") {
-		return "", "", false
-	}
 	u, err := url.Parse(next)
-	if err != nil {
-		return "", "", true
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return "", "", false
 	}
 	return u.Query().Get("cursor"), u.Host, true
 }

@@ -17,7 +17,12 @@ func TestCursorFromNext(t *testing.T) {
 	}{
 		{"https://api.atlassian.com/admin/v1/orgs/o/users?cursor=abc%3D%3D", "abc==", "api.atlassian.com", true},
 		{"https://evil.example.com/admin/v1/orgs/o/users?cursor=xyz", "xyz", "evil.example.com", true},
-		{"/admin/v1/orgs/o/users?cursor=rel", "rel", "", true},
+		// Only an absolute URL is a URL: anything else is the cursor itself.
+		{"/admin/v1/orgs/o/users?cursor=rel", "", "", false},
+		{"/c2VjcmV0", "", "", false},
+		{"a+b=c", "", "", false},
+		{"?cursor=x", "", "", false},
+		{"mailto:x@example.com", "", "", false},
 		{"https://api.atlassian.com/admin/v1/orgs/o/users", "", "api.atlassian.com", true},
 		{"eyJjdXJzb3IiOjF9", "", "", false},
 	}

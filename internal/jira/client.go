@@ -142,6 +142,7 @@ type Client struct {
 
 	writeLim writeLimits  // per-route buckets of writes (writes.go)
 	undoc    undocumented // undocumented reads the server does not serve (fallback.go)
+	usersMax usersMax     // users/search maxResults learned from 409s (users409.go)
 }
 
 // HasOrgAccess reports whether Admin API enrichment is configured.

@@ -43,9 +43,10 @@ func pageQuery(startAt, maxResults int) url.Values {
 }
 
 // UsersPage reads one page of users/search (a bare array, cap 1000). Stop
-// on an empty page, not on a short one.
+// on an empty page, not on a short one: a 409 ("too slow") makes it ask for
+// fewer users (see usersPage409), so a page may be short anywhere.
 func (c *Client) UsersPage(ctx context.Context, startAt, maxResults int) ([]User, error) {
-	users, err := getJSON[[]User](ctx, c, c.jiraCall(routeUsers, "/rest/api/3/users/search", pageQuery(startAt, maxResults)))
+	users, err := c.usersPage409(ctx, startAt, maxResults)
 	if err != nil {
 		return nil, fmt.Errorf("list users at %d: %w", startAt, err)
 	}

@@ -34,6 +34,9 @@ type call struct {
 	route string
 	url   string
 	auth  authKind
+	// conflictFinal makes a 409 final, not retried: the caller retries
+	// with a smaller page (users409.go).
+	conflictFinal bool
 }
 
 // outcome of one attempt: its retry class, its error, a server-given
@@ -183,7 +186,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 		return outcome{class: retry.Success}
 	case status == http.StatusTooManyRequests:
 		body := readErrorBody(resp, c.scrub)
-		reason := c.clean(resp.Header.Get("RateLimit-Reason"), maxReason)
+		reason := c.clean(rateLimitReason(resp.Header), maxReason)
 		msgs := c.scrubAll(body.messages)
 		if reason != "" {
 			msgs = append(msgs, "RateLimit-Reason: "+reason)
@@ -198,6 +201,8 @@ func (c *Client) attempt(ctx context.Context, cl call, n int, decode func(io.Rea
 	switch {
 	case status == http.StatusUnauthorized:
 		return outcome{class: retry.Fatal, err: c.authError(cl, status, body, msgs)}
+	case status == http.StatusConflict && cl.conflictFinal:
+		return outcome{class: retry.Fatal, err: apiErr}
 	case status == http.StatusConflict || status >= 500:
 		o := outcome{class: retry.Transient, err: apiErr}
 		if ra, ok := retry.RetryAfter(resp.Header, c.clock.Now()); ok {

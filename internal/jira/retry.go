@@ -50,10 +50,21 @@ var defaultBackoff = backoffPolicy{
 const retryAfterJitter = 1.05
 
 // throttled is the wait after the n-th 429 of a request, from its headers.
-// src says which rule applied: "retry-after", "reset" or "backoff". For a
-// burst 429 Retry-After wins over X-RateLimit-Reset; for a quota 429 (whose
-// pause lasts until the quota resets) the later of the two wins.
+// src says which rule applied: "retry-after", "reset", "ratelimit" (a
+// later reset in the structured headers, see structuredResetHint) or
+// "backoff". For a burst 429 Retry-After wins over X-RateLimit-Reset; for a
+// quota 429 (whose pause lasts until the quota resets) the later of the two
+// wins. A later reset in the structured headers always wins.
 func (b backoffPolicy) throttled(h http.Header, now time.Time, n int, quota bool) (wait time.Duration, src string) {
+	wait, src = b.throttledClassic(h, now, n, quota)
+	if hint, ok := structuredResetHint(h, now); ok && hint > wait {
+		return b.clamp(time.Duration(float64(hint) * retry.Jitter(1, retryAfterJitter))), "ratelimit"
+	}
+	return wait, src
+}
+
+// throttledClassic is throttled from Retry-After and X-RateLimit-Reset.
+func (b backoffPolicy) throttledClassic(h http.Header, now time.Time, n int, quota bool) (wait time.Duration, src string) {
 	ra, hasRA := retry.RetryAfter(h, now)
 	reset, hasReset := resetIn(h, now)
 	switch {

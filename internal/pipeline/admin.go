@@ -16,7 +16,7 @@ type adminUser struct {
 	name          string
 	email         string
 	lastActive    time.Time
-	productAccess []string // never nil: an org account always says its products
+	productAccess []string // nil when the listing does not say (Admin API v2)
 }
 
 // enrich fills what Jira does not say of a user from the Admin API: the
@@ -32,21 +32,30 @@ func (a *adminUser) enrich(rec *model.UserRecord) {
 }
 
 // readAdminUsers reads every Admin API v1 account page into a compact
-// store (the only per-user state besides the users/search id set).
+// store (the only per-user state besides the users/search id set). A v1
+// listing that is gone (404, 410) degrades to v2 with a warning.
 func (r *run) readAdminUsers(ctx context.Context) (*orgAccounts, error) {
-	out := newOrgAccounts()
+	out, err := r.readOrgUsers(ctx, "admin org users", r.src.OrgUsersPage, newOrgAccounts())
+	if err != nil && r.v1Gone(err) {
+		return r.readAdminUsersV2(ctx, err)
+	}
+	return out, err
+}
+
+// readOrgUsers reads every page of one org users listing into out.
+func (r *run) readOrgUsers(ctx context.Context, what string, page func(context.Context, string) ([]jira.OrgUser, string, error), out *orgAccounts) (*orgAccounts, error) {
 	cursor := ""
 	for pages := 0; ; pages++ {
 		cur := cursor
 		users, err := call(ctx, r, func(ctx context.Context) (orgUsersAnswer, error) {
-			us, next, err := r.src.OrgUsersPage(ctx, cur)
+			us, next, err := page(ctx, cur)
 			return orgUsersAnswer{us, next}, err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("admin org users page %d: %w", pages+1, err)
+			return nil, fmt.Errorf("%s page %d: %w", what, pages+1, err)
 		}
 		r.plan(1)
-		r.log.Debug("page", "endpoint", "admin org users", "page", pages+1, "values", len(users.users))
+		r.log.Debug("page", "endpoint", what, "page", pages+1, "values", len(users.users))
 		for _, u := range users.users {
 			if u.AccountID != "" {
 				out.add(u)

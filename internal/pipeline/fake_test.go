@@ -486,3 +486,18 @@ func (s *memSink) WriteRelations(ctx context.Context, kind model.RelationKind, b
 	}
 	return nil
 }
+
+// OrgUsersV2Page is the Admin API v2 listing: the v1 accounts without
+// their last active dates and product access.
+func (f *fakeSite) OrgUsersV2Page(ctx context.Context, cursor string) ([]jira.OrgUser, string, error) {
+	done, err := f.enter(ctx, "orgusers-v2")
+	if err != nil {
+		return nil, "", err
+	}
+	defer done()
+	us, next := cursorPage(f.orgUsers, cursor, 5)
+	for i := range us {
+		us[i].LastActive, us[i].ProductAccess = "", nil
+	}
+	return us, next, nil
+}

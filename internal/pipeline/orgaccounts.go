@@ -32,6 +32,9 @@ type orgAccounts struct {
 	words  map[string]uint64 // interned short values → position in vocab
 	vocab  []string
 	buf    []byte // scratch for one record
+	// productsUnknown says the accounts came from a listing that does not
+	// give product access (Admin API v2): it decodes as nil, not empty.
+	productsUnknown bool
 }
 
 const claimedBit = 1 << 63
@@ -152,6 +155,9 @@ func (o *orgAccounts) decodeAt(b []byte) (id string, a adminUser, n int) {
 		a.lastActive = time.UnixMilli(d.varint()).UTC()
 	}
 	k := d.uvarint()
+	if o.productsUnknown {
+		return id, a, d.off
+	}
 	a.productAccess = make([]string, 0, k)
 	for range k {
 		a.productAccess = append(a.productAccess, o.vocab[d.uvarint()])

@@ -53,6 +53,9 @@ type Source interface {
 	PermissionSchemes(ctx context.Context) ([]jira.PermissionScheme, error)
 	ProjectPermissionScheme(ctx context.Context, projectID string) (jira.PermissionScheme, error)
 	OrgUsersPage(ctx context.Context, cursor string) ([]jira.OrgUser, string, error)
+	// OrgUsersV2Page reads the org's accounts from the Admin API v2, when
+	// the v1 listing is gone (404 or 410; see Options.IsGone).
+	OrgUsersV2Page(ctx context.Context, cursor string) ([]jira.OrgUser, string, error)
 	OrgGroupsPage(ctx context.Context, cursor string) ([]jira.OrgGroup, string, error)
 }
 
@@ -87,6 +90,10 @@ type Options struct {
 	// makes that scope a warning rather than a failure. Nil means never.
 	IsNotFound  func(error) bool
 	IsForbidden func(error) bool
+	// IsGone classifies a Source error as a 404 or 410 of a retired
+	// endpoint: the Admin API v1 users listing then degrades to v2 with a
+	// warning. Nil means IsNotFound.
+	IsGone func(error) bool
 	// OnWarning, if set, is called for each warning as it arises (from any
 	// goroutine, one at a time).
 	OnWarning func(manifest.Warning)
@@ -272,9 +279,10 @@ func call[T any](ctx context.Context, r *run, f func(context.Context) (T, error)
 	return f(ctx)
 }
 
-// scopeErr reports whether err only makes one scope unreadable.
+// scopeErr reports whether err only makes one scope unreadable: a 404, a
+// 403 or a scoped token's missing scope (see missingScope).
 func (r *run) scopeErr(err error) bool {
-	return r.notFound(err) || (err != nil && r.opts.IsForbidden != nil && r.opts.IsForbidden(err))
+	return r.notFound(err) || (err != nil && r.opts.IsForbidden != nil && r.opts.IsForbidden(err)) || missingScope(err)
 }
 
 // notFound reports whether err is a 404.

@@ -47,7 +47,7 @@ func (r *run) projects(ctx context.Context) error {
 	items.SetLimit(2 * r.conc)
 	var mu sync.Mutex
 	seen := map[string]struct{}{}
-	err := pageBeans(ctx, r, "project/search", jira.ProjectsPageSize, counted(r, r.projectsPage, len(r.filter.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
+	err := pageBeans(ctx, r, "project/search", jira.ProjectsPageSize, counted(r, r.projectsPager(), len(r.filter.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
 		for _, p := range ps {
 			if p.ID == "" || !r.wantsProject(p.Key) {
 				continue
@@ -106,10 +106,17 @@ const projectsScope = "projects"
 //     agrees with a 404 or zero projects. When the probe sees projects, the
 //     listing is a warning and no project is read; when it fails, the run
 //     fails.
-func (r *run) projectsPage(ctx context.Context, startAt, maxResults int) (jira.Page[jira.Project], error) {
+//
+// A 404 on a page at or past where the listing is known to end (see
+// listingEnd) is that end, not a warning.
+func (r *run) projectsPage(ctx context.Context, startAt, maxResults int, end *listingEnd) (jira.Page[jira.Project], error) {
 	p, err := r.src.ProjectsPage(ctx, startAt, maxResults)
 	if !r.notFound(err) {
 		return p, err
+	}
+	missing := jira.Page[jira.Project]{StartAt: startAt, MaxResults: maxResults, IsLast: true, Values: []jira.Project{}}
+	if past, werr := end.past(ctx, startAt); past || werr != nil {
+		return missing, werr
 	}
 	r.log.Warn("project/search answered 404: asking again", "start_at", startAt, "error", err.Error())
 	r.plan(1)
@@ -117,7 +124,6 @@ func (r *run) projectsPage(ctx context.Context, startAt, maxResults int) (jira.P
 	if !r.notFound(err) {
 		return p, err
 	}
-	missing := jira.Page[jira.Project]{StartAt: startAt, MaxResults: maxResults, IsLast: true, Values: []jira.Project{}}
 	if startAt > 0 {
 		r.warn(projectsScope, fmt.Errorf("project/search startAt=%d answered 404 twice after earlier pages listed projects: "+
 			"the projects of that page (and of every later page when Jira gives no total) were not read: %w", startAt, err))

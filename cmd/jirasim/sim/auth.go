@@ -48,7 +48,7 @@ func (s *Server) authJira(c *call) bool {
 		case tokScoped:
 			return true
 		case tokUnderScoped:
-			if c.rt.scope == scopeUser {
+			if slices.Contains(s.cfg.UnderScopedScopes, c.rt.scope) {
 				return true
 			}
 			c.json(http.StatusUnauthorized, []byte(`{"code":401,"message":"Unauthorized; scope does not match"}`))
@@ -65,6 +65,14 @@ func (s *Server) authJira(c *call) bool {
 }
 
 func (c *call) unauthorized() {
+	if c.faults != nil && c.faults.f.Password401 {
+		c.write(http.StatusUnauthorized, "text/plain;charset=UTF-8", []byte("Basic authentication with passwords is deprecated. For more information, see: https://developer.atlassian.com/cloud/confluence/deprecation-notice-basic-auth/"))
+		return
+	}
+	if c.faults != nil && c.faults.f.XML401 {
+		c.write(http.StatusUnauthorized, "application/xml;charset=UTF-8", []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><status><status-code>401</status-code><message>Client must be authenticated to access this resource.</message></status>`))
+		return
+	}
 	if c.faults != nil && c.faults.f.PlainText401 {
 		c.write(http.StatusUnauthorized, "text/plain;charset=UTF-8", []byte("Client must be authenticated to access this resource."))
 		return

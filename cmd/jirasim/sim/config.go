@@ -41,6 +41,10 @@ type Config struct {
 	// UnderScopedToken is a scoped token that lacks read:jira-work and
 	// manage:jira-configuration. Default "sim-noscope-token".
 	UnderScopedToken string
+	// UnderScopedScopes are the classic scopes UnderScopedToken has
+	// (default read:jira-user only); every other scope's routes answer 401
+	// "scope does not match".
+	UnderScopedScopes []string
 	// CloudID is the gateway's cloud id; default a fixed uuid derived from Seed.
 	CloudID string
 	// OrgID and OrgAPIKey guard the Admin API. Defaults "sim-org", "sim-org-key".
@@ -126,7 +130,22 @@ type RateLimit struct {
 	NoRetryAfter bool
 	// Reason is the RateLimit-Reason header; default "jira-burst-based".
 	Reason string
+	// Headers is the header set of 429s: "" (Retry-After unless
+	// NoRetryAfter, X-RateLimit-*, RateLimit-Reason), HeadersStructured or
+	// HeadersResetMinutes.
+	Headers string
 }
+
+// 429 header sets (RateLimit.Headers).
+const (
+	// HeadersStructured sends only the 2025–2026 headers: Beta-RateLimit
+	// and RateLimit (`"burst";r=0;t=SECONDS`), their -Policy forms and
+	// Beta-RateLimit-Reason; no Retry-After, no X-RateLimit-*.
+	HeadersStructured = "structured"
+	// HeadersResetMinutes sends, as a gateway does, only X-RateLimit-Reset
+	// without seconds (the minute, truncated) and RateLimit-Reason.
+	HeadersResetMinutes = "reset-minutes"
+)
 
 // Faults are injected per request; every Rate is a probability in [0, 1].
 // They apply to the Jira and Admin API routes, never to /_edge/tenant_info
@@ -140,6 +159,9 @@ type Faults struct {
 	RateTruncated                      float64 // 200 whose JSON body is cut in half
 	Rate409UserSearch                  float64 // users/search answers 409 (Jira's "too slow")
 	Rate429                            float64 // 429s on top of the bucket's
+	// UserSearch409Above makes users/search answer 409 (Jira's "too slow")
+	// to every request asking for more than this many users (0: never).
+	UserSearch409Above int
 
 	// ShortUserPages makes users/search return fewer users than asked for
 	// (never an empty page before the end).
@@ -149,10 +171,25 @@ type Faults struct {
 	OmitTotals bool
 	// PlainText401 answers bad credentials with a text/plain body.
 	PlainText401 bool
+	// XML401 answers bad credentials with an XML body; Password401 with
+	// Jira's "Basic authentication with passwords is deprecated" text.
+	XML401, Password401 bool
+	// EmptyProjectSearch404 makes project/search answer 404 "No projects
+	// found" to a page with nothing on it (past the end), as Jira does
+	// "when nothing matches", instead of an empty page.
+	EmptyProjectSearch404 bool
+
+	// OrgUsersV1Status, when 404 or 410, makes the retired Admin API v1
+	// users listing (GET /admin/v1/orgs/{orgId}/users) answer it; the v2
+	// directory users listing still answers.
+	OrgUsersV1Status int
 
 	// ForbiddenProjects and NotFoundProjects (ids or keys): their role
 	// endpoints (role, roledetails, role/{id}) answer 403 / 404.
 	ForbiddenProjects, NotFoundProjects []string
+	// NotFoundSchemes makes NotFoundProjects cover their
+	// project/{id}/permissionscheme too.
+	NotFoundSchemes bool
 	// VanishingGroups (ids): group/member answers 404 once the group's first
 	// page has been served, as if the group was deleted mid-run.
 	VanishingGroups []string
@@ -220,12 +257,20 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Token, DefaultToken)
 	def(&c.ScopedToken, DefaultScopedToken)
 	def(&c.UnderScopedToken, DefaultUnderScopedToken)
+	if len(c.UnderScopedScopes) == 0 {
+		c.UnderScopedScopes = []string{scopeUser}
+	}
 	def(&c.OrgID, DefaultOrgID)
 	def(&c.OrgAPIKey, DefaultOrgAPIKey)
 	if c.CloudID == "" {
 		c.CloudID = seedUUID(c.Seed)
 	}
 	c.RateLimit = c.RateLimit.withDefaults()
+	switch c.RateLimit.Headers {
+	case "", HeadersStructured, HeadersResetMinutes:
+	default:
+		return c, fmt.Errorf("unknown 429 header set %q (want %q or %q)", c.RateLimit.Headers, HeadersStructured, HeadersResetMinutes)
+	}
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -92,11 +93,25 @@ func (s *Server) injectFaults(c *call) bool {
 		}
 		panic(http.ErrAbortHandler)
 	}
-	if c.rt.tmpl == jiraBase+"/users/search" && s.draw(f.Rate409UserSearch) {
+	if c.rt.tmpl == jiraBase+"/users/search" && (s.draw(f.Rate409UserSearch) || tooManyUsersAsked(c, f.UserSearch409Above)) {
 		s.stats.faults.Add(1)
 		c.jiraError(http.StatusConflict, "The request took too long to process. Try again with a smaller maxResults.")
 		return false
 	}
 	c.truncate = s.draw(f.RateTruncated)
 	return true
+}
+
+// tooManyUsersAsked reports whether a users/search request asks for more
+// than limit users (limit 0: never). A missing maxResults means Jira's
+// default, 50.
+func tooManyUsersAsked(c *call, limit int) bool {
+	if limit <= 0 {
+		return false
+	}
+	n, err := strconv.Atoi(c.r.URL.Query().Get("maxResults"))
+	if err != nil {
+		n = 50
+	}
+	return n > limit
 }

@@ -84,6 +84,10 @@ func appendTime(b []byte, key string, t time.Time) []byte {
 
 // hAdminV1Users: {"data":[...],"links":{"self","next"}}; next is a full URL.
 func (s *Server) hAdminV1Users(c *call) {
+	if st := c.faults.f.OrgUsersV1Status; st == http.StatusNotFound || st == http.StatusGone {
+		c.adminError(st, "NOT_FOUND", http.StatusText(st), "This API has been retired: use the v2 directory users API.")
+		return
+	}
 	start, limit, ok := c.cursorAndLimit(adminV1PageSize)
 	if !ok {
 		return
@@ -146,6 +150,14 @@ func (s *Server) hAdminV1Users(c *call) {
 	c.json(http.StatusOK, *b)
 }
 
+// v2Status is the account's status as the Admin API v2 says it.
+func (u *orgUser) v2Status() string {
+	if u.suspended && u.status == "active" {
+		return "suspended"
+	}
+	return u.status
+}
+
 // hAdminV2Users: directory users ("-": every directory's); links.next is
 // a cursor string.
 func (s *Server) hAdminV2Users(c *call) {
@@ -164,11 +176,7 @@ func (s *Server) hAdminV2Users(c *call) {
 		b = append(b, `,"accountType":`...)
 		b = appendJSONString(b, u.accountType)
 		b = append(b, `,"status":`...)
-		if u.suspended && u.status == "active" {
-			b = appendJSONString(b, "suspended")
-		} else {
-			b = appendJSONString(b, u.status)
-		}
+		b = appendJSONString(b, u.v2Status())
 		b = append(b, `,"name":`...)
 		b = appendJSONString(b, u.name)
 		b = append(b, `,"nickname":`...)

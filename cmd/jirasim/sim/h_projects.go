@@ -52,6 +52,10 @@ func (s *Server) hProjectSearch(c *call) {
 		return
 	}
 	from, to := min(start, len(list)), min(len(list), start+max)
+	if from == to && c.faults.f.EmptyProjectSearch404 {
+		c.jiraError(http.StatusNotFound, "No projects found")
+		return
+	}
 	b := getBuf()
 	defer putBuf(b)
 	*b = c.pageBean(*b, q, start, max, len(list), to-from, false, func(b []byte) []byte {
@@ -258,6 +262,11 @@ func (st *site) appendRole(b []byte, r *role, self string, actors []actor) []byt
 func (s *Server) hProjectScheme(c *call) {
 	p := s.project(c, false)
 	if p == nil {
+		return
+	}
+	if fs := c.faults; fs.f.NotFoundSchemes && (fs.notFound[p.id] || fs.notFound[p.key]) {
+		s.stats.faults.Add(1)
+		c.jiraError(http.StatusNotFound, "No project could be found with key '"+c.r.PathValue("projectKeyOrId")+"'.")
 		return
 	}
 	b := getBuf()

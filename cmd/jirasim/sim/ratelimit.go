@@ -111,6 +111,10 @@ func (s *Server) limit(c *call) bool {
 func (s *Server) send429(c *call, cfg RateLimit, wait time.Duration, now time.Time) {
 	s.stats.throttled.Add(1)
 	h := c.w.Header()
+	if cfg.Headers != "" {
+		send429Variant(c, cfg, wait, now)
+		return
+	}
 	if !cfg.NoRetryAfter {
 		secs := int(math.Ceil(wait.Seconds()))
 		h.Set("Retry-After", strconv.Itoa(max(1, secs)))

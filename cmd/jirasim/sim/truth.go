@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/govextract/jira-extractor/internal/model"
 )
@@ -14,6 +15,10 @@ type TruthOptions struct {
 	// Org adds what the Admin API tells (emails Jira hides, account status,
 	// last activity, product access, org-only users and groups).
 	Org bool
+	// OrgV2 (with Org) is the truth of a run that read the org's accounts
+	// from the Admin API v2 because v1 is retired (Faults.OrgUsersV1Status):
+	// no last active dates and no product access.
+	OrgV2 bool
 }
 
 // Truth is what a correct extraction with default options reads from the
@@ -70,6 +75,9 @@ func (st *site) truth(opts TruthOptions) Truth {
 			rec.AccountStatus = ou.status
 			rec.LastActive = ou.lastActive
 			rec.ProductAccess = ou.products
+			if opts.OrgV2 {
+				rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.v2Status(), time.Time{}, nil
+			}
 		}
 		addE(model.NewUser(rec))
 	}
@@ -79,8 +87,13 @@ func (st *site) truth(opts TruthOptions) Truth {
 			if ou.jira >= 0 && !st.users[ou.jira].removed {
 				continue
 			}
-			addE(model.NewUser(model.UserRecord{AccountID: ou.accountID, AccountType: ou.accountType, DisplayName: ou.name,
-				Active: ou.status == "active", Email: ou.email, AccountStatus: ou.status, LastActive: ou.lastActive, ProductAccess: ou.products}))
+			rec := model.UserRecord{AccountID: ou.accountID, AccountType: ou.accountType, DisplayName: ou.name,
+				Active: ou.status == "active", Email: ou.email, AccountStatus: ou.status, LastActive: ou.lastActive, ProductAccess: ou.products}
+			if opts.OrgV2 {
+				rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.v2Status(), time.Time{}, nil
+				rec.Active = rec.AccountStatus == "active"
+			}
+			addE(model.NewUser(rec))
 		}
 	}
 	for i := range st.groups {

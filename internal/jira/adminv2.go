@@ -1,0 +1,67 @@
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// routeOrgUsersV2 is the Admin API v2 directory users listing, read when
+// the v1 users listing (routeOrgUsers) is gone.
+const routeOrgUsersV2 = "GET /admin/v2/orgs/{orgId}/directories/-/users"
+
+// OrgUsersV1Endpoint and OrgUsersV2Endpoint name the two org user listings
+// in warnings and plans.
+const (
+	OrgUsersV1Endpoint = routeOrgUsers
+	OrgUsersV2Endpoint = routeOrgUsersV2
+)
+
+// OrgUsersV2PageSize is the limit asked of the v2 directory users listing.
+const OrgUsersV2PageSize = 100
+
+// orgUserV2 is an account of the v2 directory users listing.
+type orgUserV2 struct {
+	AccountID   string `json:"accountId"`
+	AccountType string `json:"accountType"`
+	Status      string `json:"status"`
+	Email       string `json:"email,omitempty"`
+	Name        string `json:"name"`
+}
+
+// OrgUsersV2Page reads one page of the org's accounts from the Admin API v2
+// (directories/-/users). It says less than v1: no last active date and no
+// product access, so those fields of the returned OrgUsers are empty.
+// links.next is a cursor string.
+func (c *Client) OrgUsersV2Page(ctx context.Context, cursor string) (users []OrgUser, next string, err error) {
+	if !c.opts.HasOrgAccess() {
+		return nil, "", ErrNoOrgAccess
+	}
+	q := url.Values{"limit": {strconv.Itoa(OrgUsersV2PageSize)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users"
+	p, err := getJSON[adminPage[orgUserV2]](ctx, c, c.adminCall(routeOrgUsersV2, path, q))
+	if err != nil {
+		return nil, "", fmt.Errorf("list org users (v2): %w", err)
+	}
+	if next, err = c.cursorOf(p.Links.Next); err != nil {
+		return nil, "", fmt.Errorf("list org users (v2): %w", err)
+	}
+	users = make([]OrgUser, 0, len(p.Data))
+	for _, u := range p.Data {
+		users = append(users, OrgUser{AccountID: u.AccountID, AccountType: u.AccountType, AccountStatus: u.Status, Name: u.Name, Email: u.Email})
+	}
+	return users, next, nil
+}
+
+// IsGone reports whether err is (or wraps) a 404 or 410 answer, whatever
+// its body: a retired endpoint (the Admin API v1 users listing).
+func IsGone(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone)
+}
