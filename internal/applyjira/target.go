@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/govextract/jira-extractor/internal/apply"
 	"github.com/govextract/jira-extractor/internal/jira"
@@ -34,6 +36,9 @@ type Target struct {
 	c *jira.Client
 
 	dirs directories // the org's directories for Admin API writes
+
+	createdMu sync.Mutex
+	created   map[string]string // email → accountId answered by a create
 }
 
 var (
@@ -126,6 +131,19 @@ func (t *Target) Read(ctx context.Context, a plan.Action) (apply.State, error) {
 		if err != nil {
 			return apply.State{}, err
 		}
+		if len(us) == 0 {
+			// A user whose email is private cannot be found by it: read
+			// back the account this apply's create answered with.
+			if id := t.createdAccount(a.Email); id != "" {
+				u, err := t.c.UserByID(ctx, id)
+				if err != nil && !jira.IsNotFound(err) {
+					return apply.State{}, err
+				}
+				if err == nil {
+					us = append(us, u)
+				}
+			}
+		}
 		if len(us) > 0 {
 			st := apply.State{Has: true, Detail: "account " + us[0].AccountID}
 			if !us[0].Active {
@@ -185,6 +203,7 @@ func (t *Target) Write(ctx context.Context, a plan.Action) (apply.WriteResult, e
 		}
 	case a.Op == plan.Create:
 		r = t.c.CreateUser(ctx, a.Email, a.Products)
+		t.rememberCreated(a.Email, r.Created)
 	case a.Op == plan.Remove:
 		r = t.c.DeleteUser(ctx, a.Account())
 	case a.Op == plan.Suspend || a.Op == plan.Restore:
@@ -226,4 +245,25 @@ func outcomeOf(c jira.WriteClass) apply.WriteOutcome {
 		return apply.WriteThrottled
 	}
 	return apply.WriteUnknown
+}
+
+// rememberCreated keeps the accountId a create answered with, so that the
+// read-back finds a user whose email the site keeps private.
+func (t *Target) rememberCreated(email, accountID string) {
+	if accountID == "" {
+		return
+	}
+	t.createdMu.Lock()
+	defer t.createdMu.Unlock()
+	if t.created == nil {
+		t.created = map[string]string{}
+	}
+	t.created[strings.ToLower(email)] = accountID
+}
+
+// createdAccount is the accountId a create of email answered with, if any.
+func (t *Target) createdAccount(email string) string {
+	t.createdMu.Lock()
+	defer t.createdMu.Unlock()
+	return t.created[strings.ToLower(email)]
 }

@@ -76,6 +76,9 @@ type WriteResult struct {
 	// change (a group synced from an identity provider): the change must
 	// be made there, or ticketed.
 	PersonOnly bool
+	// Created is the id of what a create made (CreateUser: the accountId
+	// of its 201 answer), when the answer named one.
+	Created string
 }
 
 // Route templates of the writes (the keys of Stats().ByEndpoint).
@@ -335,8 +338,13 @@ func (c *Client) CreateUser(ctx context.Context, email string, products []string
 	if products == nil {
 		products = []string{}
 	}
-	return c.write(ctx, writeCall{method: http.MethodPost, route: routeUserCreate, url: c.apiBase() + "/rest/api/3/user", auth: authBasic,
-		body: map[string]any{"emailAddress": email, "products": products}})
+	var made struct {
+		AccountID string `json:"accountId"`
+	}
+	r := c.write(ctx, writeCall{method: http.MethodPost, route: routeUserCreate, url: c.apiBase() + "/rest/api/3/user", auth: authBasic,
+		body: map[string]any{"emailAddress": email, "products": products}, out: &made})
+	r.Created = made.AccountID
+	return r
 }
 
 // DeleteUser removes a user from the site (not the Atlassian account). A
