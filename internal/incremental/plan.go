@@ -73,11 +73,16 @@ type Plan struct {
 	baseProjects    map[string]string // id → key
 	baseCounts      map[string]int64  // member_of rows per group in the base run
 	orgCounts       map[string]int64  // Admin API member counts now
+	// removed holds the audited member removals (group id → account ids)
+	// of groups named by no other record (removals.go); removedInBase
+	// counts those that were members in the base run, per group.
+	removed       map[string]map[string]bool
+	removedInBase map[string]int64
 
 	mu             sync.Mutex
 	reusedGroups   map[string]bool
 	reusedProjects map[string]bool
-	reread         struct{ groups, projects int }
+	reread         struct{ groups, projects, lessRemoved int }
 }
 
 // Incremental reports whether the run reads incrementally.
@@ -171,8 +176,12 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if p.allProjects {
 		p.Reason = fmt.Sprintf("re-reading %d changed groups and every project (the global roles changed)", groups)
 	}
+	if n := p.countRemovalOnly(); n > 0 {
+		p.Reason += fmt.Sprintf("; %d groups with members removed only are carried forward without them", n)
+	}
 	p.reusedGroups, p.reusedProjects = map[string]bool{}, map[string]bool{}
-	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects, "all_projects", p.allProjects)
+	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects,
+		"groups_members_removed_only", p.countRemovalOnly(), "all_projects", p.allProjects)
 	return p, nil
 }
 
@@ -208,6 +217,10 @@ func (p *Plan) readAudit(ctx context.Context, req Request, cfg Config, from time
 
 // note records what one audit record names.
 func (p *Plan) note(r jira.AuditRecord) {
+	if group, user, ok := memberRemoval(r); ok {
+		p.noteRemoval(group, user)
+		return
+	}
 	groups := strings.EqualFold(r.Category, "group management")
 	items := append([]jira.AuditItem{r.ObjectItem}, r.AssociatedItems...)
 	for k, it := range items {
@@ -256,8 +269,12 @@ func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request
 		return nil
 	}
 	p.baseCounts = map[string]int64{}
+	p.removedInBase = map[string]int64{}
 	if err := base.ScanRelations(ctx, model.MemberOf, func(r model.Relation) error {
 		p.baseCounts[r.ToID]++
+		if p.removedMember(r.FromID, r.ToID) {
+			p.removedInBase[r.ToID]++
+		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("read base run memberships: %w", err)
@@ -296,7 +313,8 @@ func (p *Plan) checkRoles(ctx context.Context, src Source, base *output.RunReade
 }
 
 // readOrgCounts reads the Admin API group member counts and marks the
-// groups whose count differs from the base run's memberships.
+// groups whose count differs from the base run's memberships less the
+// audited removals.
 func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
 	if p.baseCounts == nil {
 		return nil
@@ -311,7 +329,7 @@ func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
 			if g.Counts == nil || g.Counts.Users == nil || !p.baseGroups[g.ID] {
 				continue
 			}
-			if *g.Counts.Users != p.baseCounts[g.ID] {
+			if *g.Counts.Users != p.baseCounts[g.ID]-p.removedInBase[g.ID] {
 				p.changedGroups[g.ID] = true
 			}
 		}
@@ -338,7 +356,7 @@ func (p *Plan) countChanged() (groups, projects int) {
 }
 
 // ReuseGroupMembers implements pipeline.Reuse: a group of the base run not
-// named as changed keeps its members.
+// named as changed keeps its members (less its audited removals).
 func (p *Plan) ReuseGroupMembers(g jira.Group) bool {
 	if !p.baseGroups[g.GroupID] || p.changedGroups[g.GroupID] || p.changedGroups[g.Name] {
 		p.mu.Lock()
@@ -348,6 +366,9 @@ func (p *Plan) ReuseGroupMembers(g jira.Group) bool {
 	}
 	p.mu.Lock()
 	p.reusedGroups[g.GroupID] = true
+	if len(p.removed[g.GroupID]) > 0 {
+		p.reread.lessRemoved++
+	}
 	p.mu.Unlock()
 	return true
 }
