@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// Markdown renders results as the table README.md shows.
-func Markdown(w io.Writer, results []Result) {
+// Markdown renders results as the tables README.md shows: the scenario
+// matrix, effective access and the incremental rows.
+func Markdown(w io.Writer, results []Result, inc []IncResult) {
 	fmt.Fprintln(w, "| scenario | condition | requests | floor | req/floor | wall s | time floor s | wall/floor | throttled | retried | entities/s | relations/s | peak RSS MiB | truth |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
@@ -23,6 +24,7 @@ func Markdown(w io.Writer, results []Result) {
 			r.Throttled, r.Retried, r.EntitiesPerSec, r.RelationsPerSec, r.PeakRSSMiB, truth)
 	}
 	effectiveMarkdown(w, results)
+	incrementalMarkdown(w, inc)
 }
 
 // effectiveMarkdown adds the cost of effective access: per scenario the
@@ -50,8 +52,36 @@ func effectiveMarkdown(w io.Writer, results []Result) {
 	}
 }
 
-// WriteFiles writes results.md and results.json into dir.
-func WriteFiles(dir string, results []Result) error {
+// incrementalMarkdown renders the incremental rows: the --since run after
+// churn against the full run before it, and the diff of the two runs.
+func incrementalMarkdown(w io.Writer, inc []IncResult) {
+	if len(inc) == 0 {
+		return
+	}
+	fmt.Fprint(w, "\nIncremental runs (run --since the full run, after one churn step; diff of the two runs):\n\n")
+	fmt.Fprintln(w, "| scenario | condition | changes made | full requests | full floor | requests | floor | req/floor | share of full floor | groups / projects re-read | wall s | full wall s | wall share | peak RSS MiB | full peak RSS MiB | change rows | diff s | diff peak RSS MiB | truth |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range inc {
+		truth := "match"
+		if !r.TruthMatches {
+			truth = "MISMATCH"
+		}
+		made := 0
+		for k, n := range r.Churned {
+			if k != "member_changed_unaudited" {
+				made += n
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %d | %.3f | %.2f%% | %d / %d | %.1f | %.1f | %.1f%% | %.0f | %.0f | %d | %.1f | %.0f | %s |\n",
+			r.Scenario, strings.ReplaceAll(r.Condition, "|", "/"), made, r.FullRequests, r.FullFloor, r.Requests, r.Floor, r.RequestRatio,
+			100*r.FloorShare, r.GroupsReread, r.ProjectsReread, r.WallSeconds, r.FullWallSecs, 100*r.WallShare, r.PeakRSSMiB, r.FullPeakRSSMiB,
+			r.ChangeRows, r.DiffSeconds, r.DiffPeakRSSMiB, truth)
+	}
+}
+
+// WriteFiles writes results.md, results.json and (with incremental rows)
+// incremental.json into dir.
+func WriteFiles(dir string, results []Result, inc []IncResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -59,13 +89,20 @@ func WriteFiles(dir string, results []Result) error {
 	if err != nil {
 		return err
 	}
-	Markdown(f, results)
+	Markdown(f, results, inc)
 	if err := f.Close(); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(results, "", "  ")
+	if err := writeJSON(filepath.Join(dir, "results.json"), results); err != nil || len(inc) == 0 {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, "incremental.json"), inc)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "results.json"), append(b, '\n'), 0o644)
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
