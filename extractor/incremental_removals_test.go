@@ -91,8 +91,15 @@ func TestIncrementalMemberRemovalsCarried(t *testing.T) {
 			if m.Mode != manifest.ModeIncremental || !strings.Contains(m.Reason, "members removed only") {
 				t.Fatalf("mode %q reason %q", m.Mode, m.Reason)
 			}
-			if n := srv.Stats().ByEndpoint["GET /rest/api/3/group/member"]; n != 0 {
+			st := srv.Stats()
+			if n := st.ByEndpoint["GET /rest/api/3/group/member"]; n != 0 {
 				t.Errorf("%d group/member requests after member removals only, want 0", n)
+			}
+			// What the plan read (global roles, the Admin API groups and
+			// their counts) the pipeline does not read again.
+			orgPages := map[bool]int64{false: 0, true: 1}[org]
+			if n, m := st.ByEndpoint["GET /rest/api/3/role"], st.ByEndpoint["GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups"]; n != 1 || m != orgPages {
+				t.Errorf("%d GET /role and %d Admin API groups pages, want 1 and %d", n, m, orgPages)
 			}
 			after := srv.Truth(opts)
 			simtest.RequireTruth(t, ctx, rr, after)

@@ -82,6 +82,7 @@ func (p *Plan) checkRoles(ctx context.Context, src Source, base *output.RunReade
 	if err != nil {
 		return err
 	}
+	p.answers.keepRoles(roles)
 	if len(roles) != len(before) {
 		p.allProjects = true
 		return nil
@@ -107,6 +108,7 @@ func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
 		if err != nil {
 			return err
 		}
+		p.answers.keepOrgPage(cursor, gs, next)
 		for _, g := range gs {
 			if g.Counts == nil || g.Counts.Users == nil || !p.baseGroups[g.ID] {
 				continue

@@ -77,6 +77,9 @@ type Plan struct {
 	removed       map[string]map[string]bool
 	removedInBase map[string]int64
 
+	// answers are what the pipeline would read again (Source).
+	answers answers
+
 	mu             sync.Mutex
 	reusedGroups   map[string]bool
 	reusedProjects map[string]bool
