@@ -16,7 +16,7 @@ import (
 // its global roles.
 
 // readBase reads the base run's groups, projects and member counts (ids
-// copied, see count).
+// copied, see counter).
 func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request) error {
 	p.baseGroups, p.baseProjects = map[string]bool{}, map[string]string{}
 	if err := base.ScanEntities(ctx, model.Group, func(e model.Entity) error {
@@ -40,12 +40,11 @@ func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request
 			Message: "with appConfig.accountTypes or includeInactiveUsers false, the Admin API group counts cannot be compared with the run's memberships: membership changes made without an audit record are not seen until the next full read"})
 		return nil
 	}
-	p.baseCounts = map[string]int64{}
-	p.removedInBase = map[string]int64{}
+	p.baseCounts, p.removedInBase = counter{}, counter{}
 	if err := base.ScanRelations(ctx, model.MemberOf, func(r model.Relation) error {
-		count(p.baseCounts, r.ToID)
+		p.baseCounts.add(r.ToID)
 		if p.removedMember(r.FromID, r.ToID) {
-			count(p.removedInBase, r.ToID)
+			p.removedInBase.add(r.ToID)
 		}
 		return nil
 	}); err != nil {
@@ -54,14 +53,26 @@ func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request
 	return nil
 }
 
-// count adds one to m[key]. A key read from a run may share its text with
-// the batch it was decoded from: a new one is copied, so that the map does
-// not keep every batch.
-func count(m map[string]int64, key string) {
-	if _, ok := m[key]; !ok {
-		key = strings.Clone(key)
+// counter counts rows by key. A key read from a run may share its text
+// with the whole batch it was decoded from, and a map assignment stores the
+// key it is given (also over an equal one): the counts live behind
+// pointers, so that only a copy of each key's first sight is stored.
+type counter map[string]*int64
+
+func (c counter) add(key string) {
+	if n := c[key]; n != nil {
+		*n++
+		return
 	}
-	m[key]++
+	n := int64(1)
+	c[strings.Clone(key)] = &n
+}
+
+func (c counter) get(key string) int64 {
+	if n := c[key]; n != nil {
+		return *n
+	}
+	return 0
 }
 
 // checkRoles re-reads every project when the global roles differ from the
@@ -113,7 +124,7 @@ func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
 			if g.Counts == nil || g.Counts.Users == nil || !p.baseGroups[g.ID] {
 				continue
 			}
-			if *g.Counts.Users != p.baseCounts[g.ID]-p.removedInBase[g.ID] {
+			if *g.Counts.Users != p.baseCounts.get(g.ID)-p.removedInBase.get(g.ID) {
 				p.changedGroups[g.ID] = true
 			}
 		}

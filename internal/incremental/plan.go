@@ -69,13 +69,12 @@ type Plan struct {
 	changedProjects map[string]bool // ids and keys
 	baseGroups      map[string]bool
 	baseProjects    map[string]string // id → key
-	baseCounts      map[string]int64  // member_of rows per group in the base run
-	orgCounts       map[string]int64  // Admin API member counts now
+	baseCounts      counter           // member_of rows per group in the base run
 	// removed holds the audited member removals (group id → account ids)
 	// of groups named by no other record (removals.go); removedInBase
 	// counts those that were members in the base run, per group.
 	removed       map[string]map[string]bool
-	removedInBase map[string]int64
+	removedInBase counter
 
 	// answers are what the pipeline would read again (Source).
 	answers answers
