@@ -27,9 +27,12 @@ type IncScenario struct {
 	Churn sim.Churn
 	// Org configures an org key (orgId, orgApiKey) in the job.
 	Org bool
-	// MaxFloorShare is the target: the incremental run's requests are at
-	// most this share of the full run's request floor.
+	// MaxFloorShare, if set, is a target: the incremental run's requests
+	// are at most this share of the full run's request floor.
 	MaxFloorShare float64
+	// MaxFloorRatio is a target: the incremental run's requests are at most
+	// this many times the simulator's incremental floor.
+	MaxFloorRatio float64
 	// MaxDiffRSSMiB is the target peak RSS of the diff of the two runs.
 	MaxDiffRSSMiB float64
 }
@@ -76,24 +79,31 @@ type IncResult struct {
 // Incremental lists the rows of the incremental table: the large site at
 // 10 ms latency and concurrency 16 (as large-lat10ms) with 1% churn,
 // without and with an org key (then a tenth of the membership changes are
-// made without an audit record).
+// made without an audit record). Without an org key the run is held to 3%
+// of the full floor; with one, its own floor is above that (every Admin API
+// account is read again: 2,000 pages of 100 on the large site, 2.4% of the
+// full floor alone), so it is held to that floor only.
 func Incremental() []IncScenario {
 	large := Scenario{Site: "large", Faults: sim.Faults{Latency: 10 * time.Millisecond}, Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000}
 	plain, org := large, large
 	plain.Name, plain.Condition = "large-lat10ms-churn1", "as large-lat10ms; 1% churn, all audited"
 	org.Name, org.Condition = "large-lat10ms-churn1-org", "as large-lat10ms with an org key; 1% churn, 10% of membership changes unaudited"
 	return []IncScenario{
-		{Scenario: plain, Churn: sim.Churn{Rate: 0.01, Seed: 11}, MaxFloorShare: 0.03, MaxDiffRSSMiB: 300},
-		{Scenario: org, Churn: sim.Churn{Rate: 0.01, Unaudited: 0.1, Seed: 12}, Org: true, MaxFloorShare: 0.03, MaxDiffRSSMiB: 300},
+		{Scenario: plain, Churn: sim.Churn{Rate: 0.01, Seed: 11}, MaxFloorShare: 0.03, MaxFloorRatio: 1.1, MaxDiffRSSMiB: 300},
+		{Scenario: org, Churn: sim.Churn{Rate: 0.01, Unaudited: 0.1, Seed: 12}, Org: true, MaxFloorRatio: 1.1, MaxDiffRSSMiB: 300},
 	}
 }
 
 // CheckTarget holds res to sc's targets.
 func (sc IncScenario) CheckTarget(res IncResult) error {
 	var errs []string
-	if res.FloorShare > sc.MaxFloorShare {
+	if sc.MaxFloorShare > 0 && res.FloorShare > sc.MaxFloorShare {
 		errs = append(errs, fmt.Sprintf("the incremental run made %d requests, %.2f%% of the full floor %d: the target is at most %.0f%%",
 			res.Requests, 100*res.FloorShare, res.FullFloor, 100*sc.MaxFloorShare))
+	}
+	if sc.MaxFloorRatio > 0 && res.RequestRatio > sc.MaxFloorRatio {
+		errs = append(errs, fmt.Sprintf("the incremental run made %d requests, %.3f× its floor %d: the target is at most %.2f×",
+			res.Requests, res.RequestRatio, res.Floor, sc.MaxFloorRatio))
 	}
 	if res.DiffPeakRSSMiB > sc.MaxDiffRSSMiB {
 		errs = append(errs, fmt.Sprintf("diff peaked at %.0f MiB RSS: the target is under %.0f MiB", res.DiffPeakRSSMiB, sc.MaxDiffRSSMiB))
