@@ -86,8 +86,8 @@ type IncResult struct {
 func Incremental() []IncScenario {
 	large := Scenario{Site: "large", Faults: sim.Faults{Latency: 10 * time.Millisecond}, Concurrency: 16, RequestsPerSecond: 100000, Burst: 1000}
 	plain, org := large, large
-	plain.Name, plain.Condition = "large-lat10ms-churn1", "as large-lat10ms; 1% churn, all audited"
-	org.Name, org.Condition = "large-lat10ms-churn1-org", "as large-lat10ms with an org key; 1% churn, 10% of membership changes unaudited"
+	plain.Name, plain.Condition = "large-lat10ms-churn1", "1% churn, all audited"
+	org.Name, org.Condition = "large-lat10ms-churn1-org", "org key; 1% churn, 10% of membership changes unaudited"
 	return []IncScenario{
 		{Scenario: plain, Churn: sim.Churn{Rate: 0.01, Seed: 11}, MaxFloorShare: 0.03, MaxFloorRatio: 1.1, MaxDiffRSSMiB: 300},
 		{Scenario: org, Churn: sim.Churn{Rate: 0.01, Unaudited: 0.1, Seed: 12}, Org: true, MaxFloorRatio: 1.1, MaxDiffRSSMiB: 300},
