@@ -46,18 +46,11 @@ type Result struct {
 // the simulator's ground truth: a fast wrong run cannot pass.
 func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) {
 	res := Result{Scenario: sc.Name, Site: sc.Site, Condition: sc.Condition}
-	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	srv, url, err := startSim(sc)
 	if err != nil {
-		return res, fmt.Errorf("simulator %s: %w", sc.Site, err)
+		return res, err
 	}
 	defer srv.Close()
-	url, err := srv.Start()
-	if err != nil {
-		return res, fmt.Errorf("start simulator: %w", err)
-	}
-	// Faults go on after the truth and the server are ready.
-	srv.SetFaults(sc.Faults)
-	srv.ResetStats()
 
 	dir := filepath.Join(workDir, sc.Name)
 	jobPath, err := writeJob(dir, url, sc, nil)
@@ -113,6 +106,24 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	res.TruthMatches = true
 	_ = os.RemoveAll(filepath.Join(dir, "out"))
 	return res, nil
+}
+
+// startSim starts the simulator of sc (its site, seed 1, its rate limit
+// and faults) with zeroed counters; the caller closes it.
+func startSim(sc Scenario) (*sim.Server, string, error) {
+	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	if err != nil {
+		return nil, "", fmt.Errorf("simulator %s: %w", sc.Site, err)
+	}
+	url, err := srv.Start()
+	if err != nil {
+		srv.Close()
+		return nil, "", fmt.Errorf("start simulator: %w", err)
+	}
+	// Faults go on after the truth and the server are ready.
+	srv.SetFaults(sc.Faults)
+	srv.ResetStats()
+	return srv, url, nil
 }
 
 // writeJob writes the job file of sc against the simulator at url into

@@ -120,17 +120,11 @@ func (sc IncScenario) CheckTarget(res IncResult) error {
 // the truths before and after the churn.
 func RunIncremental(ctx context.Context, bin, workDir string, sc IncScenario) (IncResult, error) {
 	res := IncResult{Scenario: sc.Name, Condition: sc.Condition}
-	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	srv, url, err := startSim(sc.Scenario)
 	if err != nil {
-		return res, fmt.Errorf("simulator %s: %w", sc.Site, err)
+		return res, err
 	}
 	defer srv.Close()
-	url, err := srv.Start()
-	if err != nil {
-		return res, fmt.Errorf("start simulator: %w", err)
-	}
-	srv.SetFaults(sc.Faults)
-	srv.ResetStats()
 	dir := filepath.Join(workDir, sc.Name)
 	var extra map[string]any
 	if sc.Org {

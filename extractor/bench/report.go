@@ -15,16 +15,20 @@ func Markdown(w io.Writer, results []Result, inc []IncResult) {
 	fmt.Fprintln(w, "| scenario | condition | requests | floor | req/floor | wall s | time floor s | wall/floor | throttled | retried | entities/s | relations/s | peak RSS MiB | truth |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
-		truth := "match"
-		if !r.TruthMatches {
-			truth = "MISMATCH"
-		}
 		fmt.Fprintf(w, "| %s | %s | %d | %d | %.3f | %.1f | %.1f | %.3f | %d | %d | %.0f | %.0f | %.0f | %s |\n",
 			r.Scenario, strings.ReplaceAll(r.Condition, "|", "/"), r.Requests, r.Floor, r.RequestRatio, r.WallSeconds, r.TimeFloorSecs, r.TimeRatio,
-			r.Throttled, r.Retried, r.EntitiesPerSec, r.RelationsPerSec, r.PeakRSSMiB, truth)
+			r.Throttled, r.Retried, r.EntitiesPerSec, r.RelationsPerSec, r.PeakRSSMiB, truthCell(r.TruthMatches))
 	}
 	effectiveMarkdown(w, results)
 	incrementalMarkdown(w, inc)
+}
+
+// truthCell says whether a row's output matched the truth.
+func truthCell(matches bool) string {
+	if matches {
+		return "match"
+	}
+	return "MISMATCH"
 }
 
 // effectiveMarkdown adds the cost of effective access: per scenario the
@@ -62,17 +66,13 @@ func incrementalMarkdown(w io.Writer, inc []IncResult) {
 	fmt.Fprintln(w, "| scenario | condition | requests | floor | req/floor | full floor | of full floor | re-read groups / projects | wall s | full wall s | peak RSS MiB | full peak RSS MiB | diff s | diff peak RSS MiB | truth |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range inc {
-		truth := "match"
-		if !r.TruthMatches {
-			truth = "MISMATCH"
-		}
 		made := 0
 		for _, n := range r.Churned {
 			made += n
 		}
 		fmt.Fprintf(w, "| %s | %s (%d changes) | %d | %d | %.3f | %d | %.2f%% | %d / %d | %.1f | %.1f | %.0f | %.0f | %.1f | %.0f | %s |\n",
 			r.Scenario, strings.ReplaceAll(r.Condition, "|", "/"), made, r.Requests, r.Floor, r.RequestRatio, r.FullFloor, 100*r.FloorShare,
-			r.GroupsReread, r.ProjectsReread, r.WallSeconds, r.FullWallSecs, r.PeakRSSMiB, r.FullPeakRSSMiB, r.DiffSeconds, r.DiffPeakRSSMiB, truth)
+			r.GroupsReread, r.ProjectsReread, r.WallSeconds, r.FullWallSecs, r.PeakRSSMiB, r.FullPeakRSSMiB, r.DiffSeconds, r.DiffPeakRSSMiB, truthCell(r.TruthMatches))
 	}
 }
 
