@@ -52,8 +52,9 @@ proto:
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 	cd plugin && PATH=$(TOOLS):$$PATH $(TOOLS)/buf generate
 
-# The scenario matrix against the simulator (results in bench-results/), then
-# the writers' throughput and the simulator's own speed.
+# The scenario matrix and the incremental rows (large site, 1% churn: run
+# --since and diff, each with its peak RSS) against the simulator (results in
+# bench-results/), then the writers' throughput and the simulator's own speed.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extractor/bench/
 	$(GO) test -run '^$$' -bench BenchmarkWrite -benchtime 1x -timeout 10m ./internal/output/

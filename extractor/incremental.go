@@ -69,8 +69,9 @@ func carryForward(ctx context.Context, plan *incremental.Plan, t *incremental.Tr
 	if err != nil {
 		return err
 	}
-	groups, projects := plan.Reread()
+	groups, projects, lessRemoved := plan.Reread()
 	log.Info("rows carried forward from the base run", "base_run", plan.BaseRun, "rows", stats,
-		"groups_reread", groups, "projects_reread", projects, "duration", time.Since(start).Round(time.Millisecond).String())
+		"groups_reread", groups, "projects_reread", projects, "groups_less_removed_members", lessRemoved,
+		"duration", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }

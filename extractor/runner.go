@@ -147,7 +147,7 @@ func Run(ctx context.Context, job Job, opts RunOptions) (*Result, error) {
 	var carried *incremental.Tracker
 	if plan.Incremental() {
 		carried = incremental.Track(dst)
-		popts.Sink, popts.Reuse = carried, plan
+		popts.Sink, popts.Reuse, popts.Source = carried, plan, plan.Source(client)
 	}
 	pres, err := pipeline.Run(ctx, popts)
 	if err == nil && carried != nil {

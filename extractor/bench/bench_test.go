@@ -12,6 +12,7 @@ import (
 var (
 	extractorBin string
 	results      []Result
+	incResults   []IncResult
 )
 
 func TestMain(m *testing.M) {
@@ -22,16 +23,16 @@ func TestMain(m *testing.M) {
 	}
 	extractorBin = bin
 	code := m.Run()
-	if len(results) > 0 {
+	if len(results)+len(incResults) > 0 {
 		out := os.Getenv("BENCH_OUT")
 		if out == "" {
 			out = "../../bench-results"
 		}
-		if err := WriteFiles(out, results); err != nil {
+		if err := WriteFiles(out, results, incResults); err != nil {
 			fmt.Fprintln(os.Stderr, "write results:", err)
 			code = 1
 		} else {
-			Markdown(os.Stdout, results)
+			Markdown(os.Stdout, results, incResults)
 			fmt.Printf("results written to %s/results.md and results.json\n", out)
 		}
 	}
@@ -65,6 +66,35 @@ func BenchmarkMatrix(b *testing.B) {
 			b.ReportMetric(float64(res.Requests), "requests")
 			b.ReportMetric(res.PeakRSSMiB, "peakRSS-MiB")
 			b.ReportMetric(res.EntitiesPerSec+res.RelationsPerSec, "rows/s")
+		})
+	}
+}
+
+// BenchmarkIncremental runs every incremental row once (use -benchtime
+// 1x): a full run of the large site, 1% churn, `run --since` and `diff`.
+// Run it alone with -bench Incremental (about 3 minutes a row).
+func BenchmarkIncremental(b *testing.B) {
+	for _, sc := range Incremental() {
+		b.Run(sc.Name, func(b *testing.B) {
+			var res IncResult
+			for i := 0; i < b.N; i++ {
+				var err error
+				res, err = RunIncremental(context.Background(), extractorBin, b.TempDir(), sc)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			incResults = append(incResults, res)
+			b.Logf("%s: %d requests (floor %d), %.2f%% of the full floor %d; by endpoint %v", sc.Name, res.Requests, res.Floor,
+				100*res.FloorShare, res.FullFloor, res.ByEndpoint)
+			if err := sc.CheckTarget(res); err != nil {
+				b.Error(err)
+			}
+			b.ReportMetric(100*res.FloorShare, "%fullfloor")
+			b.ReportMetric(res.RequestRatio, "req/incfloor")
+			b.ReportMetric(res.WallShare, "wall/fullwall")
+			b.ReportMetric(res.PeakRSSMiB, "peakRSS-MiB")
+			b.ReportMetric(res.DiffPeakRSSMiB, "diff-peakRSS-MiB")
 		})
 	}
 }

@@ -46,51 +46,25 @@ type Result struct {
 // the simulator's ground truth: a fast wrong run cannot pass.
 func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) {
 	res := Result{Scenario: sc.Name, Site: sc.Site, Condition: sc.Condition}
-	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	srv, url, err := startSim(sc)
 	if err != nil {
-		return res, fmt.Errorf("simulator %s: %w", sc.Site, err)
+		return res, err
 	}
 	defer srv.Close()
-	url, err := srv.Start()
-	if err != nil {
-		return res, fmt.Errorf("start simulator: %w", err)
-	}
-	// Faults go on after the truth and the server are ready.
-	srv.SetFaults(sc.Faults)
-	srv.ResetStats()
 
 	dir := filepath.Join(workDir, sc.Name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	jobPath, err := writeJob(dir, url, sc, nil)
+	if err != nil {
 		return res, err
 	}
-	jobPath := filepath.Join(dir, "job.json")
-	job := simtest.JobMap(url, filepath.Join(dir, "out"), map[string]any{
-		"appConfig.concurrency": sc.Concurrency, "appConfig.requestsPerSecond": sc.RequestsPerSecond, "appConfig.burst": sc.Burst,
-		"appConfig.maxRetries": 10, "appConfig.maxConnections": max(10, sc.Concurrency),
-		"output.effectiveAccess": !sc.NoEffectiveAccess,
-	})
-	b, _ := json.Marshal(job)
-	if err := os.WriteFile(jobPath, b, 0o600); err != nil {
+	out, err := runExtractor(ctx, bin, peakRSS, "run", "--config", jobPath, "--no-progress", "--log-level", "info", "--log-format", "json")
+	if err != nil {
 		return res, err
 	}
-
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", "info", "--log-format", "json")
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	runErr := cmd.Run()
-	wall := time.Since(start)
-	if runErr != nil {
-		return res, fmt.Errorf("extractor run: %v\n%s", runErr, tail(stderr.Bytes(), 2000))
-	}
-	// getrusage's maxrss would include this (large) test process, whose
-	// address space the child shares until exec; the extractor reports its
-	// own high-water mark instead.
-	if res.PeakRSSMiB, err = peakRSS(stderr.Bytes()); err != nil {
-		return res, err
-	}
+	wall := out.wall
+	res.PeakRSSMiB = out.peakRSS
 	if !sc.NoEffectiveAccess {
-		if res.EffectiveRows, res.EffectiveSeconds, err = effectiveStats(stderr.Bytes()); err != nil {
+		if res.EffectiveRows, res.EffectiveSeconds, err = effectiveStats(out.stderr); err != nil {
 			return res, err
 		}
 	}
@@ -134,6 +108,74 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	return res, nil
 }
 
+// startSim starts the simulator of sc (its site, seed 1, its rate limit
+// and faults) with zeroed counters; the caller closes it.
+func startSim(sc Scenario) (*sim.Server, string, error) {
+	srv, err := sim.New(sim.Config{Size: sc.Site, Seed: 1, RateLimit: sc.RateLimit})
+	if err != nil {
+		return nil, "", fmt.Errorf("simulator %s: %w", sc.Site, err)
+	}
+	url, err := srv.Start()
+	if err != nil {
+		srv.Close()
+		return nil, "", fmt.Errorf("start simulator: %w", err)
+	}
+	// Faults go on after the truth and the server are ready.
+	srv.SetFaults(sc.Faults)
+	srv.ResetStats()
+	return srv, url, nil
+}
+
+// writeJob writes the job file of sc against the simulator at url into
+// dir (output in dir/out); extra adds or replaces keys as simtest.JobMap
+// does.
+func writeJob(dir, url string, sc Scenario, extra map[string]any) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	keys := map[string]any{
+		"appConfig.concurrency": sc.Concurrency, "appConfig.requestsPerSecond": sc.RequestsPerSecond, "appConfig.burst": sc.Burst,
+		"appConfig.maxRetries": 10, "appConfig.maxConnections": max(10, sc.Concurrency),
+		"output.effectiveAccess": !sc.NoEffectiveAccess,
+	}
+	for k, v := range extra {
+		keys[k] = v
+	}
+	b, err := json.Marshal(simtest.JobMap(url, filepath.Join(dir, "out"), keys))
+	if err != nil {
+		return "", err
+	}
+	jobPath := filepath.Join(dir, "job.json")
+	return jobPath, os.WriteFile(jobPath, b, 0o600)
+}
+
+// runOutput is what one extractor run printed, how long it took and its
+// peak RSS.
+type runOutput struct {
+	stdout, stderr []byte
+	wall           time.Duration
+	peakRSS        float64
+}
+
+// runExtractor runs the extractor binary with args and reads its peak RSS
+// from its stderr with peak (peakRSS for a run with --log-format json).
+// getrusage's maxrss would include this (large) test process, whose
+// address space the child shares until exec; the extractor reports its own
+// high-water mark instead.
+func runExtractor(ctx context.Context, bin string, peak func([]byte) (float64, error), args ...string) (runOutput, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	out := runOutput{stdout: stdout.Bytes(), stderr: stderr.Bytes(), wall: time.Since(start)}
+	if err != nil {
+		return out, fmt.Errorf("extractor %s: %v\n%s", args[0], err, tail(out.stderr, 2000))
+	}
+	out.peakRSS, err = peak(out.stderr)
+	return out, err
+}
+
 // peakRSS reads peak_rss_mib from the extractor's "run finished" JSON log line.
 func peakRSS(logs []byte) (float64, error) {
 	for _, line := range bytes.Split(logs, []byte("\n")) {
@@ -147,6 +189,9 @@ func peakRSS(logs []byte) (float64, error) {
 	}
 	return 0, fmt.Errorf("no peak_rss_mib in the extractor's \"run finished\" log line")
 }
+
+// jsonLine decodes one JSON log line into v, reporting whether it was one.
+func jsonLine(line string, v any) bool { return json.Unmarshal([]byte(line), v) == nil }
 
 // effectiveStats reads the rows and duration of the extractor's "effective
 // access resolved" JSON log line.

@@ -4,7 +4,14 @@
 // truth, and reports requests against the simulator's request floor, wall
 // time against the time floor, throttling, throughput and peak RSS.
 //
-// Run it with `make bench` (the whole matrix) or `make bench-quick`.
+// The incremental rows (incremental.go) run the large site in full, churn
+// it, run it again with --since and diff the two runs; both change sets
+// are checked row by row against the diff of the truths before and after
+// (changeset.go).
+//
+// Run it with `make bench` (the whole matrix) or `make bench-quick`; one
+// benchmark alone with e.g. -bench Incremental or -bench
+// 'Matrix/large-lat10ms$'.
 package bench
 
 import (

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/govextract/jira-extractor/internal/model"
@@ -69,7 +70,10 @@ type BuildOptions struct {
 }
 
 // Builder collects rows into an Index. Its Add methods are safe for
-// concurrent use; they read the batches and keep no reference to them.
+// concurrent use; they read the batches and keep no reference to them: the
+// strings they keep are copied, as a row read back from a run may share
+// its text with the whole batch it was decoded from (keeping one id would
+// keep the batch).
 type Builder struct {
 	mu    sync.Mutex
 	opts  BuildOptions
@@ -91,6 +95,7 @@ func (b *Builder) user(id string) int32 {
 	if u, ok := ix.userIdx[id]; ok {
 		return u
 	}
+	id = strings.Clone(id)
 	u := int32(len(ix.users))
 	ix.users = append(ix.users, id)
 	ix.userIdx[id] = u
@@ -105,6 +110,7 @@ func (b *Builder) group(id string) int32 {
 	if g, ok := ix.groupIdx[id]; ok {
 		return g
 	}
+	id = strings.Clone(id)
 	g := int32(len(ix.groups))
 	ix.groups = append(ix.groups, id)
 	ix.groupIdx[id] = g
@@ -117,6 +123,7 @@ func (b *Builder) project(id string) int32 {
 	if p, ok := ix.projIdx[id]; ok {
 		return p
 	}
+	id = strings.Clone(id)
 	p := int32(len(ix.projects))
 	ix.projects = append(ix.projects, project{id: id, lead: -1})
 	ix.projIdx[id] = p
@@ -131,6 +138,7 @@ func (b *Builder) role(p int32, roleID string) *projectRole {
 	}
 	r := m[roleID]
 	if r == nil {
+		roleID = strings.Clone(roleID)
 		r = &projectRole{id: roleID}
 		m[roleID] = r
 	}
@@ -155,28 +163,29 @@ func (b *Builder) AddEntities(kind model.SourceType, batch []model.Entity) {
 					continue
 				}
 				info.Known = true
-				info.DisplayName = e.Name
-				info.Email, _ = e.Attrs["email"].(string)
+				info.DisplayName = strings.Clone(e.Name)
+				email, _ := e.Attrs["email"].(string)
+				info.Email = strings.Clone(email)
 				info.Active, _ = e.Attrs["active"].(bool)
 			}
 		case model.Project:
 			p := &ix.projects[b.project(e.SourceID)]
-			p.key, _ = e.Attrs["key"].(string)
-			p.name = e.Name
+			key, _ := e.Attrs["key"].(string)
+			p.key, p.name = strings.Clone(key), strings.Clone(e.Name)
 			if lead, _ := e.Attrs["lead_account_id"].(string); lead != "" {
 				p.lead = b.user(lead)
 			}
 		case model.Group:
 			if b.opts.Names {
-				ix.groupName[b.group(e.SourceID)] = e.Name
+				ix.groupName[b.group(e.SourceID)] = strings.Clone(e.Name)
 			}
 		case model.Role:
 			if b.opts.Names {
-				ix.roleName[e.SourceID] = e.Name
+				ix.roleName[strings.Clone(e.SourceID)] = strings.Clone(e.Name)
 			}
 		case model.ApplicationRole:
 			if b.opts.Names {
-				ix.appName[e.SourceID] = e.Name
+				ix.appName[strings.Clone(e.SourceID)] = strings.Clone(e.Name)
 			}
 		}
 	}
@@ -214,9 +223,10 @@ func (b *Builder) AddRelations(kind model.RelationKind, batch []model.Relation) 
 		case model.LeadOf:
 			ix.projects[b.project(r.ToID)].lead = b.user(r.FromID)
 		case model.ProductAccess:
-			ix.appGroups[r.ToID] = append(ix.appGroups[r.ToID], b.group(r.FromID))
+			key := strings.Clone(r.ToID)
+			ix.appGroups[key] = append(ix.appGroups[key], b.group(r.FromID))
 		case model.UsesScheme:
-			ix.projects[b.project(r.FromID)].scheme = r.ToID
+			ix.projects[b.project(r.FromID)].scheme = strings.Clone(r.ToID)
 		case model.HoldsPermission:
 			var md struct {
 				Permission string `json:"permission"`
@@ -227,7 +237,8 @@ func (b *Builder) AddRelations(kind model.RelationKind, batch []model.Relation) 
 			if r.FromType == string(model.User) {
 				b.user(r.FromID)
 			}
-			ix.schemes[r.ToID] = append(ix.schemes[r.ToID], grant{permission: md.Permission, holderType: r.FromType, holderID: r.FromID})
+			key := strings.Clone(r.ToID)
+			ix.schemes[key] = append(ix.schemes[key], grant{permission: md.Permission, holderType: strings.Clone(r.FromType), holderID: strings.Clone(r.FromID)})
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
+	"github.com/govextract/jira-extractor/internal/progress"
 )
 
 type diffFlags struct {
@@ -32,7 +33,8 @@ with the columns change (added, removed, updated), record (entity or
 relation), kind, source_id, from_type, from_id, to_type, to_id, before and
 after (the row's attributes as JSON). It is the same change set an
 incremental run (run --since) writes into its own changes/ folder. Both runs
-are streamed: memory does not grow with the size of the site. The runs are
+are streamed: memory does not grow with the size of the site (stderr
+gives the change counts, the time taken and the peak RSS). The runs are
 paths, file:// URLs or s3://bucket/prefix/RUN_ID; for S3, --config gives
 the output.s3 options of a job file. Stdout gets the change set's folder.`,
 		"jira-extractor diff ./out/01J9Z3K4X8N7QH2R5V6W7Y8Z9A ./out/01J9Z5M2B7C4D1E8F3G6H9J0K2 --out ./changes --format csv")}
@@ -126,10 +128,19 @@ func cmdDiff(ctx context.Context, args []string, env Env) int {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(env.Err, "%d changes from %s to %s\n", m.Changes.Rows, m.OldRun, m.NewRun)
+	fmt.Fprintf(env.Err, "%d changes from %s to %s in %s%s\n", m.Changes.Rows, m.OldRun, m.NewRun,
+		m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond), peakNote())
 	for _, k := range keys {
 		fmt.Fprintf(env.Err, "  %-50s %d\n", k, m.Changes.Counts[k])
 	}
 	fmt.Fprintln(env.Out, tw.Location())
 	return ExitOK
+}
+
+// peakNote is ", peak RSS N MiB" where the platform reports it, else "".
+func peakNote() string {
+	if peak, ok := progress.PeakRSS(); ok {
+		return fmt.Sprintf(", peak RSS %.1f MiB", float64(peak)/(1<<20))
+	}
+	return ""
 }

@@ -69,9 +69,9 @@ type CarryStats map[string]int64
 
 // CarryForward copies the base run's rows of the scopes the pipeline
 // skipped into sink (through t, after the pipeline finished): members of
-// reused groups, and project roles, role actors and scheme of reused
-// projects. Rows naming a user or group the new run does not hold are
-// dropped.
+// reused groups (less their audited removals), and project roles, role
+// actors and scheme of reused projects. Rows naming a user or group the
+// new run does not hold are dropped.
 func (p *Plan) CarryForward(ctx context.Context, t *Tracker) (CarryStats, error) {
 	stats := CarryStats{}
 	if !p.Incremental() {
@@ -90,7 +90,7 @@ func (p *Plan) CarryForward(ctx context.Context, t *Tracker) (CarryStats, error)
 	}
 	keep := map[model.RelationKind]func(model.Relation) bool{
 		model.MemberOf: func(r model.Relation) bool {
-			return p.reusedGroups[r.ToID] && t.holderKept(r.FromType, r.FromID)
+			return p.reusedGroups[r.ToID] && !p.removedMember(r.FromID, r.ToID) && t.holderKept(r.FromType, r.FromID)
 		},
 		model.HasRole: func(r model.Relation) bool {
 			return p.reusedProjects[projectOf(r.ToID)] && t.holderKept(r.FromType, r.FromID)
@@ -113,11 +113,12 @@ func (p *Plan) CarryForward(ctx context.Context, t *Tracker) (CarryStats, error)
 	return stats, nil
 }
 
-// Reread says how many groups and projects the pipeline read again.
-func (p *Plan) Reread() (groups, projects int) {
+// Reread says how many groups and projects the pipeline read again, and
+// how many groups it carried forward less their audited member removals.
+func (p *Plan) Reread() (groups, projects, lessRemoved int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.reread.groups, p.reread.projects
+	return p.reread.groups, p.reread.projects, p.reread.lessRemoved
 }
 
 // carry streams the rows scan yields that keep accepts to write, in

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
-	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/pipeline"
@@ -71,13 +69,20 @@ type Plan struct {
 	changedProjects map[string]bool // ids and keys
 	baseGroups      map[string]bool
 	baseProjects    map[string]string // id → key
-	baseCounts      map[string]int64  // member_of rows per group in the base run
-	orgCounts       map[string]int64  // Admin API member counts now
+	baseCounts      counter           // member_of rows per group in the base run
+	// removed holds the audited member removals (group id → account ids)
+	// of groups named by no other record (removals.go); removedInBase
+	// counts those that were members in the base run, per group.
+	removed       map[string]map[string]bool
+	removedInBase counter
+
+	// answers are what the pipeline would read again (Source).
+	answers answers
 
 	mu             sync.Mutex
 	reusedGroups   map[string]bool
 	reusedProjects map[string]bool
-	reread         struct{ groups, projects int }
+	reread         struct{ groups, projects, lessRemoved int }
 }
 
 // Incremental reports whether the run reads incrementally.
@@ -171,8 +176,12 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if p.allProjects {
 		p.Reason = fmt.Sprintf("re-reading %d changed groups and every project (the global roles changed)", groups)
 	}
+	if n := p.countRemovalOnly(); n > 0 {
+		p.Reason += fmt.Sprintf("; %d groups with members removed only are carried forward without them", n)
+	}
 	p.reusedGroups, p.reusedProjects = map[string]bool{}, map[string]bool{}
-	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects, "all_projects", p.allProjects)
+	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects,
+		"groups_members_removed_only", p.countRemovalOnly(), "all_projects", p.allProjects)
 	return p, nil
 }
 
@@ -208,6 +217,10 @@ func (p *Plan) readAudit(ctx context.Context, req Request, cfg Config, from time
 
 // note records what one audit record names.
 func (p *Plan) note(r jira.AuditRecord) {
+	if group, user, ok := memberRemoval(r); ok {
+		p.noteRemoval(group, user)
+		return
+	}
 	groups := strings.EqualFold(r.Category, "group management")
 	items := append([]jira.AuditItem{r.ObjectItem}, r.AssociatedItems...)
 	for k, it := range items {
@@ -231,97 +244,6 @@ func (p *Plan) note(r jira.AuditRecord) {
 	delete(p.changedProjects, "")
 }
 
-// readBase reads the base run's groups, projects and member counts.
-func (p *Plan) readBase(ctx context.Context, base *output.RunReader, req Request) error {
-	p.baseGroups, p.baseProjects = map[string]bool{}, map[string]string{}
-	if err := base.ScanEntities(ctx, model.Group, func(e model.Entity) error {
-		p.baseGroups[e.SourceID] = true
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read base run groups: %w", err)
-	}
-	if err := base.ScanEntities(ctx, model.Project, func(e model.Entity) error {
-		key, _ := e.Attrs["key"].(string)
-		p.baseProjects[e.SourceID] = key
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read base run projects: %w", err)
-	}
-	if !req.OrgAccess {
-		return nil
-	}
-	if len(req.Filter.AccountTypes) > 0 || req.Filter.ExcludeInactive {
-		p.Notes = append(p.Notes, manifest.Warning{Scope: "incremental",
-			Message: "with appConfig.accountTypes or includeInactiveUsers false, the Admin API group counts cannot be compared with the run's memberships: membership changes made without an audit record are not seen until the next full read"})
-		return nil
-	}
-	p.baseCounts = map[string]int64{}
-	if err := base.ScanRelations(ctx, model.MemberOf, func(r model.Relation) error {
-		p.baseCounts[r.ToID]++
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read base run memberships: %w", err)
-	}
-	return nil
-}
-
-// checkRoles re-reads every project when the global roles differ from the
-// base run's.
-func (p *Plan) checkRoles(ctx context.Context, src Source, base *output.RunReader) error {
-	if base.Manifest().Table(string(model.Role)) == nil {
-		p.allProjects = true
-		return nil
-	}
-	before := map[string]string{}
-	if err := base.ScanEntities(ctx, model.Role, func(e model.Entity) error {
-		before[e.SourceID] = e.Name
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read base run roles: %w", err)
-	}
-	roles, err := src.GlobalRoles(ctx)
-	if err != nil {
-		return err
-	}
-	if len(roles) != len(before) {
-		p.allProjects = true
-		return nil
-	}
-	for _, r := range roles {
-		if name, ok := before[strconv.FormatInt(r.ID, 10)]; !ok || name != r.Name {
-			p.allProjects = true
-		}
-	}
-	return nil
-}
-
-// readOrgCounts reads the Admin API group member counts and marks the
-// groups whose count differs from the base run's memberships.
-func (p *Plan) readOrgCounts(ctx context.Context, src Source) error {
-	if p.baseCounts == nil {
-		return nil
-	}
-	cursor := ""
-	for {
-		gs, next, err := src.OrgGroupsPage(ctx, cursor)
-		if err != nil {
-			return err
-		}
-		for _, g := range gs {
-			if g.Counts == nil || g.Counts.Users == nil || !p.baseGroups[g.ID] {
-				continue
-			}
-			if *g.Counts.Users != p.baseCounts[g.ID] {
-				p.changedGroups[g.ID] = true
-			}
-		}
-		if next == "" || next == cursor {
-			return nil
-		}
-		cursor = next
-	}
-}
-
 // countChanged counts the base run's groups and projects to re-read.
 func (p *Plan) countChanged() (groups, projects int) {
 	for id := range p.baseGroups {
@@ -338,7 +260,7 @@ func (p *Plan) countChanged() (groups, projects int) {
 }
 
 // ReuseGroupMembers implements pipeline.Reuse: a group of the base run not
-// named as changed keeps its members.
+// named as changed keeps its members (less its audited removals).
 func (p *Plan) ReuseGroupMembers(g jira.Group) bool {
 	if !p.baseGroups[g.GroupID] || p.changedGroups[g.GroupID] || p.changedGroups[g.Name] {
 		p.mu.Lock()
@@ -348,6 +270,9 @@ func (p *Plan) ReuseGroupMembers(g jira.Group) bool {
 	}
 	p.mu.Lock()
 	p.reusedGroups[g.GroupID] = true
+	if len(p.removed[g.GroupID]) > 0 {
+		p.reread.lessRemoved++
+	}
 	p.mu.Unlock()
 	return true
 }

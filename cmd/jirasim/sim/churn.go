@@ -47,6 +47,14 @@ type ChurnReport struct {
 	// UnauditedGroups are the groups whose memberships changed without an
 	// audit record.
 	UnauditedGroups []string `json:"unaudited_groups,omitempty"`
+	// Groups are the ids of the groups whose members changed (created ones
+	// included), and Projects those of the projects whose role actors
+	// changed or that were created: the scopes an incremental read has to
+	// read again (IncrementalFloor). Audited member removals are not
+	// counted (the record names the member to drop), nor a removed user's
+	// role actors (they go with the user).
+	Groups   []string `json:"groups,omitempty"`
+	Projects []string `json:"projects,omitempty"`
 }
 
 // Churn kinds, as counted in ChurnReport.Changes.
@@ -193,6 +201,9 @@ func (ch *churner) membership(unaudited bool) bool {
 		ui := g.members[ch.rng.IntN(len(g.members))]
 		st.removeMember(gi, ui)
 		ch.record(unaudited, gi, func() { st.auditMembership(now, false, gi, ui) }, ChurnMemberRemoved)
+		if unaudited {
+			ch.rep.Groups = append(ch.rep.Groups, g.id)
+		}
 		return true
 	}
 	ui := ch.randomUser()
@@ -200,6 +211,7 @@ func (ch *churner) membership(unaudited bool) bool {
 		return false
 	}
 	ch.record(unaudited, gi, func() { st.auditMembership(now, true, gi, ui) }, ChurnMemberAdded)
+	ch.rep.Groups = append(ch.rep.Groups, g.id)
 	return true
 }
 
@@ -233,6 +245,7 @@ func (ch *churner) actor() bool {
 		st.removeActor(pr, a.user, a.group)
 		st.auditRole(now, p, pr, false, a.user, a.group)
 		ch.count(ChurnActorRemoved)
+		ch.rep.Projects = append(ch.rep.Projects, p.id)
 		return true
 	}
 	ui, gi := ch.randomUser(), int32(-1)
@@ -244,6 +257,7 @@ func (ch *churner) actor() bool {
 	}
 	st.auditRole(now, p, pr, true, ui, gi)
 	ch.count(ChurnActorAdded)
+	ch.rep.Projects = append(ch.rep.Projects, p.id)
 	return true
 }
 
@@ -324,6 +338,7 @@ func (ch *churner) groupCreate() bool {
 		}
 	}
 	ch.count(ChurnGroupCreated)
+	ch.rep.Groups = append(ch.rep.Groups, id)
 	return true
 }
 
@@ -451,6 +466,7 @@ func (ch *churner) projectCreate() bool {
 	st.reindexProjects()
 	st.addAudit(ch.s.now(), "Project created", "projects", st.projectItem(&st.projects[len(st.projects)-1]), nil)
 	ch.count(ChurnProjectCreated)
+	ch.rep.Projects = append(ch.rep.Projects, p.id)
 	return true
 }
 

@@ -271,4 +271,11 @@
 // Stats.FloorOrg adds the Admin API: max(1, ceil(OU/100)) v1 users pages
 // (fixed page size 100) + max(1, ceil(OG/100)) v2 groups pages (limit=100, the
 // v2 maximum; the v2 default limit is 50).
+//
+// IncrementalFloor is the floor of bringing a complete read up to date
+// after changes to some groups' members and some projects' role actors
+// (a ChurnReport's Groups and Projects): the same terms without the
+// Σ_g and Σ_p sums, plus max(1, ceil(A/1000)) audit log pages for the A
+// records since the earlier read, plus the Σ_g and Σ_p terms of the named
+// groups and projects only.
 package sim

@@ -3,6 +3,7 @@ package sim
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Stats counts what the server answered since start (or ResetStats).
@@ -138,6 +139,45 @@ func (st *site) floors() (floor, org int64) {
 		floor += 2 + int64(len(st.projects[i].roles))
 	}
 	floor += 3
+	org = floor + max(1, ceilDiv(len(st.orgUsers), adminV1PageSize)) + max(1, ceilDiv(len(st.orgGroups), adminV2Max))
+	return floor, org
+}
+
+// IncrementalFloor is the fewest requests that bring a complete read of
+// the site up to date when only the members of groups and the role actors
+// of projects changed (ChurnReport.Groups and Projects; ids no longer on
+// the site are left out) and the audit log is read from since: everything
+// Floor reads but the members and projects, the audit log pages, and the
+// members and projects named. org adds the Admin API pages, as FloorOrg
+// does (formula in the package doc).
+func (s *Server) IncrementalFloor(since time.Time, groups, projects []string) (floor, org int64) {
+	s.siteMu.RLock()
+	defer s.siteMu.RUnlock()
+	st := s.site
+	floor = 1 + ceilDiv(st.userCount(), 1000) + 1
+	floor += max(1, ceilDiv(len(st.groups), 50))
+	floor += max(1, ceilDiv(len(st.projects), 100))
+	floor += 3
+	records := 0
+	for k := range st.w.audit {
+		if !st.w.audit[k].created.Before(since) {
+			records++
+		}
+	}
+	floor += max(1, ceilDiv(records, 1000))
+	seen := map[string]bool{}
+	for _, id := range groups {
+		if gi, ok := st.groupIdx[id]; ok && !seen["g"+id] {
+			seen["g"+id] = true
+			floor += max(1, ceilDiv(len(st.groups[gi].members), 50))
+		}
+	}
+	for _, id := range projects {
+		if pi, ok := st.projIdx[id]; ok && !seen["p"+id] {
+			seen["p"+id] = true
+			floor += 2 + int64(len(st.projects[pi].roles))
+		}
+	}
 	org = floor + max(1, ceilDiv(len(st.orgUsers), adminV1PageSize)) + max(1, ceilDiv(len(st.orgGroups), adminV2Max))
 	return floor, org
 }
