@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -223,6 +224,9 @@ func (p *Plan) note(r jira.AuditRecord) {
 	}
 	groups := strings.EqualFold(r.Category, "group management")
 	items := append([]jira.AuditItem{r.ObjectItem}, r.AssociatedItems...)
+	names := func(typeName string) bool {
+		return slices.ContainsFunc(items, func(it jira.AuditItem) bool { return strings.EqualFold(it.TypeName, typeName) })
+	}
 	for k, it := range items {
 		switch strings.ToUpper(it.TypeName) {
 		case "GROUP":
@@ -233,9 +237,10 @@ func (p *Plan) note(r jira.AuditRecord) {
 		case "PROJECT":
 			p.changedProjects[it.ID] = true
 		case "PROJECT_ROLE":
-			if it.ParentID != "" {
+			switch {
+			case it.ParentID != "":
 				p.changedProjects[it.ParentID] = true
-			} else if k == 0 {
+			case k == 0 && !names("PROJECT"):
 				p.allProjects = true // a global role changed
 			}
 		}
