@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/access"
 	"github.com/govextract/jira-extractor/internal/manifest"
 )
 
@@ -67,7 +67,7 @@ func TestChangeSetCheckFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := expectChanges(before, srv.Truth(sim.TruthOptions{}), config.DefaultEffectivePermissions)
+	want := expectChanges(before, srv.Truth(sim.TruthOptions{}), access.DefaultPermissions)
 	if n, err := want.check(ctx, inc); err != nil || n != want.rows() || len(want.effAdded) == 0 {
 		t.Fatalf("%d rows of %d (%d effective added): %v", n, want.rows(), len(want.effAdded), err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
-	"github.com/govextract/jira-extractor/internal/config"
+	"github.com/govextract/jira-extractor/internal/access"
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/output"
@@ -173,7 +173,7 @@ func RunIncremental(ctx context.Context, bin, workDir string, sc IncScenario) (I
 	}
 	res.GroupsReread, res.ProjectsReread = rereadCounts(inc.stderr)
 
-	want := expectChanges(before, srv.Truth(truthOpts), config.DefaultEffectivePermissions)
+	want := expectChanges(before, srv.Truth(truthOpts), access.DefaultPermissions)
 	before = sim.Truth{}
 	if res.ChangeRows, err = want.check(ctx, incRun); err != nil {
 		return res, fmt.Errorf("incremental run: %w", err)

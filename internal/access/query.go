@@ -252,6 +252,10 @@ func (ix *Index) What(user UserInfo, perms []string, fn func(Row) error) error {
 	return nil
 }
 
+// DefaultPermissions is the permission set a run resolves into the
+// effective_permission table unless the job names others.
+var DefaultPermissions = []string{"ADMINISTER_PROJECTS"}
+
 // StandardPermissions are Jira Cloud's built-in project permission keys.
 var StandardPermissions = []string{
 	"ADD_COMMENTS", "ADMINISTER_PROJECTS", "ARCHIVE_ISSUES", "ASSIGNABLE_USER", "ASSIGN_ISSUES", "BROWSE_PROJECTS",

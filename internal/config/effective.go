@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/govextract/jira-extractor/internal/access"
 )
 
 // DefaultEffectivePermissions is the permission set resolved into the
 // effective_permission table when output.effectivePermissions is absent.
-var DefaultEffectivePermissions = []string{"ADMINISTER_PROJECTS"}
+var DefaultEffectivePermissions = access.DefaultPermissions
 
 // AllPermissions, alone in output.effectivePermissions, resolves every
 // permission a scheme grants.
