@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,11 +76,15 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	}
 
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", "info", "--log-format", "json")
+	level := cmp.Or(os.Getenv("BENCH_LOG_LEVEL"), "info")
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", jobPath, "--no-progress", "--log-level", level, "--log-format", "json")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	runErr := cmd.Run()
 	wall := time.Since(start)
+	if err := keepLog(sc.Name, stderr.Bytes()); err != nil {
+		return res, err
+	}
 	if runErr != nil {
 		return res, fmt.Errorf("extractor run: %v\n%s", runErr, tail(stderr.Bytes(), 2000))
 	}
@@ -132,6 +137,22 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	res.TruthMatches = true
 	_ = os.RemoveAll(filepath.Join(dir, "out"))
 	return res, nil
+}
+
+// keepLog copies the extractor's log of scenario name into the folder
+// BENCH_LOGS names, if set, for a look at where the time went.
+func keepLog(name string, log []byte) error {
+	dir := os.Getenv("BENCH_LOGS")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("BENCH_LOGS: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".log"), log, 0o600); err != nil {
+		return fmt.Errorf("BENCH_LOGS: %w", err)
+	}
+	return nil
 }
 
 // peakRSS reads peak_rss_mib from the extractor's "run finished" JSON log line.

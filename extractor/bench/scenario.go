@@ -4,7 +4,11 @@
 // truth, and reports requests against the simulator's request floor, wall
 // time against the time floor, throttling, throughput and peak RSS.
 //
-// Run it with `make bench` (the whole matrix) or `make bench-quick`.
+// Run it with `make bench` (the whole matrix) or `make bench-quick`; pick
+// rows with -bench 'Matrix/NAME$'. BENCH_OUT names the results folder
+// (default bench-results), BENCH_LOGS a folder that keeps each row's
+// extractor log (NAME.log), and BENCH_LOG_LEVEL that log's level (default
+// info; debug logs every request).
 package bench
 
 import (
