@@ -52,10 +52,17 @@ func (s *listServer) fetch(_ context.Context, startAt, maxResults int) (jira.Pag
 
 func readList(t *testing.T, s *listServer, conc int) []int {
 	t.Helper()
+	return readPages(t, s.n, conc, s.fetch)
+}
+
+// readPages reads a list of the ints 0..n-1 through pageBeans and returns
+// how many times each was handed over.
+func readPages(t *testing.T, n, conc int, fetch pageFunc[int]) []int {
+	t.Helper()
 	r := newRun(Options{Concurrency: conc, Source: newFakeSite(1, 1, 0)})
 	var mu sync.Mutex
-	seen := make([]int, s.n)
-	err := pageBeans(context.Background(), r, "list", 50, s.fetch, func(_ context.Context, vs []int) error {
+	seen := make([]int, n)
+	err := pageBeans(context.Background(), r, "list", 50, fetch, func(_ context.Context, vs []int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, v := range vs {
@@ -144,20 +151,7 @@ func TestReadAheadSlidesPastASlowPage(t *testing.T) {
 		}
 		return jira.Page[int]{StartAt: startAt, MaxResults: maxResults, Values: vals, IsLast: startAt+len(vals) >= n}, nil
 	}
-	r := newRun(Options{Concurrency: 16, Source: newFakeSite(1, 1, 0)})
-	var mu sync.Mutex
-	seen := make([]int, n)
-	err := pageBeans(context.Background(), r, "list", 50, fetch, func(_ context.Context, vs []int) error {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, v := range vs {
-			seen[v]++
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seen := readPages(t, n, 16, fetch)
 	if slowWaited.Load() {
 		t.Fatalf("no page from startAt=%d was read while the page at %d was slow", past, slow)
 	}

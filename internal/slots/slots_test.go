@@ -6,21 +6,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
-)
 
-// waitFor polls cond (the pool's state, which only moves forward here)
-// until it holds, failing after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+	"github.com/govextract/jira-extractor/internal/testsupport/poll"
+)
 
 // queue starts one Acquire per context, in order, each queued before the
 // next starts (the pool must be full); got receives each caller's name
@@ -36,7 +24,7 @@ func queue(t *testing.T, p *Pool, names []string, ctxs []context.Context, got ch
 			}
 			got <- names[i]
 		}()
-		waitFor(t, names[i]+" queued", func() bool { return p.Waiting() == base+i+1 })
+		poll.Until(t, names[i]+" queued", func() bool { return p.Waiting() == base+i+1 })
 	}
 }
 
@@ -117,7 +105,7 @@ func TestCancelledWaiterLeavesTheQueue(t *testing.T) {
 	ctx, cancel := context.WithCancel(Urgent(context.Background()))
 	errc := make(chan error, 1)
 	go func() { errc <- p.Acquire(ctx) }()
-	waitFor(t, "the urgent waiter", func() bool { return p.Waiting() == 1 })
+	poll.Until(t, "the urgent waiter", func() bool { return p.Waiting() == 1 })
 	got := make(chan string, 1)
 	queue(t, p, []string{"other"}, []context.Context{Begin(context.Background())}, got)
 	cancel()
