@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,7 +58,11 @@ func Run(ctx context.Context, bin, workDir string, sc Scenario) (Result, error) 
 	if err != nil {
 		return res, err
 	}
-	out, err := runExtractor(ctx, bin, peakRSS, "run", "--config", jobPath, "--no-progress", "--log-level", "info", "--log-format", "json")
+	level := cmp.Or(os.Getenv("BENCH_LOG_LEVEL"), "info")
+	out, err := runExtractor(ctx, bin, peakRSS, "run", "--config", jobPath, "--no-progress", "--log-level", level, "--log-format", "json")
+	if kerr := keepLog(sc.Name, out.stderr); kerr != nil {
+		return res, kerr
+	}
 	if err != nil {
 		return res, err
 	}
@@ -236,4 +241,20 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// keepLog copies the extractor's log of scenario name into the folder
+// BENCH_LOGS names, if set, for a look at where the time went.
+func keepLog(name string, log []byte) error {
+	dir := os.Getenv("BENCH_LOGS")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("BENCH_LOGS: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".log"), log, 0o600); err != nil {
+		return fmt.Errorf("BENCH_LOGS: %w", err)
+	}
+	return nil
 }

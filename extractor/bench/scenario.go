@@ -9,9 +9,11 @@
 // are checked row by row against the diff of the truths before and after
 // (changeset.go).
 //
-// Run it with `make bench` (the whole matrix) or `make bench-quick`; one
-// benchmark alone with e.g. -bench Incremental or -bench
-// 'Matrix/large-lat10ms$'.
+// Run it with `make bench` (the whole matrix) or `make bench-quick`; pick
+// rows with -bench 'Matrix/NAME$' (or -bench Incremental). BENCH_OUT names
+// the results folder (default bench-results), BENCH_LOGS a folder that
+// keeps each row's extractor log (NAME.log), and BENCH_LOG_LEVEL that
+// log's level (default info; debug logs every request).
 package bench
 
 import (

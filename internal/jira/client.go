@@ -14,6 +14,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
 	"github.com/govextract/jira-extractor/internal/retry"
 	"github.com/govextract/jira-extractor/internal/secret"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // Page sizes the client asks for (the documented page caps). The server may
@@ -132,8 +133,9 @@ type Client struct {
 	retries   int
 	throttleN int
 	backoff   backoffPolicy
+	health    retry.Health // recent outcomes of every read, for the failure backoff
 	clock     retry.Clock
-	slots     chan struct{} // one per request on the wire
+	slots     *slots.Pool // one per request on the wire
 
 	mu sync.RWMutex
 	id Identity
@@ -204,7 +206,7 @@ func New(opts Options) (*Client, error) {
 		throttleN: ThrottleRetryFactor * max(a.MaxRetries, 0),
 		backoff:   defaultBackoff,
 		clock:     retry.System,
-		slots:     make(chan struct{}, conc),
+		slots:     slots.New(conc),
 		id:        Identity{Kind: Unscoped, APIBase: a.SiteURL},
 	}
 	if !a.OrgAPIKey.IsZero() {
@@ -226,7 +228,7 @@ func (c *Client) apiBase() string { return c.Identity().APIBase }
 // InFlightLimit returns how many requests the client keeps on the wire at
 // once (appConfig.concurrency). Callers need no bound of their own: a
 // request waiting to be retried holds no slot.
-func (c *Client) InFlightLimit() int { return cap(c.slots) }
+func (c *Client) InFlightLimit() int { return c.slots.Size() }
 
 // setClock replaces the clock of backoff, Retry-After and the rate limiter
 // (tests).

@@ -44,7 +44,10 @@
 // Every attempt waits on one golang.org/x/time/rate limiter, then for one of
 // appConfig.concurrency in-flight slots, held only while the request is on
 // the wire: a request waiting to be retried holds none, so heavy faults do
-// not starve the run. The retry loop, backoff and Retry-After parsing are
+// not starve the run. A free slot goes to a retry first, then to the
+// oldest work by the context's rank (package slots), so an unlucky request
+// does not queue again behind new ones at each attempt. The retry loop,
+// backoff and Retry-After parsing are
 // package retry's. The limiter (requestsPerSecond, burst) adapts (package
 // throttle):
 //   - a 429 whose RateLimit-Reason is a quota, a cost budget or any reason
@@ -65,7 +68,9 @@
 // 5xx, 409, connection errors, per-attempt timeouts (appConfig.timeout,
 // covering the body) and 200s whose JSON does not decode are retried up to
 // maxRetries times, waiting 200 ms doubling to 10 s × jitter in [0.7, 1.3]
-// (a 503's Retry-After is the minimum). When retries run out the error is a
+// (a 503's Retry-After is the minimum); while such failures are sporadic
+// (at least half of the client's recent attempts succeeded) the doubling
+// stops at 1 s. When retries run out the error is a
 // *RetryError naming the route and the last cause. Other 4xx are *APIError
 // at once; an HTML page (an unknown site) gives "site answered 404 with an
 // HTML page: is siteName right?". Untrusted TLS certificates and unknown

@@ -15,18 +15,13 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/jira/throttle"
 	"github.com/govextract/jira-extractor/internal/retry/retrytest"
+	"github.com/govextract/jira-extractor/internal/testsupport/poll"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	poll.Until(t, what, cond)
 }
 
 func throttledCount(c *Client) int64 { _, _, th := c.Counts(); return th }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/httpx"
 	"github.com/govextract/jira-extractor/internal/retry"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // authKind says which credential a request carries.
@@ -70,12 +71,16 @@ func getJSON[T any](ctx context.Context, c *Client, cl call) (T, error) {
 // limiter, then for one of the client's in-flight slots, and holds the slot
 // only while the request is on the wire: waiting out a backoff or a
 // Retry-After holds none, so the other requests keep the connection pool
-// busy.
+// busy. The first attempt takes a slot in the order of ctx's slots rank
+// (the work it belongs to); a retry, which has already waited its turn
+// and its backoff, goes ahead of every first attempt (slots.Urgent).
 func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) error {
 	throttles := 0
 	p := retry.Policy{
 		Clock:        c.clock,
 		Failure:      c.backoff.failure,
+		Health:       &c.health,
+		SporadicCap:  c.backoff.sporadicCap,
 		MaxFailures:  c.retries,
 		MaxThrottled: c.throttleN,
 		OnRetry: func(r retry.Retry) {
@@ -90,7 +95,11 @@ func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) 
 		if err := c.lim.Wait(ctx, cl.route); err != nil {
 			return retry.Result{Class: retry.Fatal, Err: fmt.Errorf("%s: waiting for the rate limiter: %w", cl.route, err)}
 		}
-		if err := c.acquire(ctx); err != nil {
+		sctx := ctx
+		if n > 1 {
+			sctx = slots.Urgent(ctx)
+		}
+		if err := c.acquire(sctx); err != nil {
 			return retry.Result{Class: retry.Fatal, Err: fmt.Errorf("%s: waiting for a free connection slot: %w", cl.route, err)}
 		}
 		o := c.attempt(ctx, cl, n, decode)
@@ -113,17 +122,11 @@ func (c *Client) do(ctx context.Context, cl call, decode func(io.Reader) error) 
 	return err
 }
 
-// acquire takes an in-flight slot.
-func (c *Client) acquire(ctx context.Context) error {
-	select {
-	case c.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// acquire takes an in-flight slot; the oldest waiting work (by ctx's
+// slots rank) gets the next free one.
+func (c *Client) acquire(ctx context.Context) error { return c.slots.Acquire(ctx) }
 
-func (c *Client) release() { <-c.slots }
+func (c *Client) release() { c.slots.Release() }
 
 // attempt sends one request and classifies the answer. The body is always
 // drained and closed. Every time the request goes on the wire is counted,

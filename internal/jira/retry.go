@@ -22,7 +22,12 @@ import (
 //     the longer schedule made a few unlucky requests the run's whole tail.
 //   - 5xx, 409, network errors, timeouts and malformed bodies wait the
 //     failure backoff, 200 ms doubling up to 10 s, × a jitter in [0.7, 1.3];
-//     a Retry-After on such a response (503) is the minimum.
+//     a Retry-After on such a response (503) is the minimum. While such
+//     failures are sporadic (at least half of the client's recent attempts,
+//     over every request, got a good answer: retry.Health) the doubling
+//     stops at sporadicCap: one request's run of bad luck is no sign of a
+//     failing server, and a ten-second wait made it the run's last
+//     straggler. An outage still backs off in full.
 //
 // A waiting request holds no concurrency slot (see Client.do), so these
 // waits delay only the request that got the answer, not the run.
@@ -30,6 +35,8 @@ type backoffPolicy struct {
 	// throttle is for quota 429s, burst for the others, failure for 5xx,
 	// network errors and bad bodies.
 	throttle, burst, failure retry.Backoff
+	// sporadicCap caps the failure backoff while failures are sporadic.
+	sporadicCap time.Duration
 	// minWait is the floor of any wait (Retry-After: 0 must not spin).
 	minWait time.Duration
 	// maxWait caps any server-given wait (a sanity bound).
@@ -37,11 +44,12 @@ type backoffPolicy struct {
 }
 
 var defaultBackoff = backoffPolicy{
-	throttle: retry.Default,
-	burst:    retry.Backoff{Base: time.Second, Cap: 8 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
-	failure:  retry.Backoff{Base: 200 * time.Millisecond, Cap: 10 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
-	minWait:  50 * time.Millisecond,
-	maxWait:  retry.MaxServerWait,
+	throttle:    retry.Default,
+	burst:       retry.Backoff{Base: time.Second, Cap: 8 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
+	failure:     retry.Backoff{Base: 200 * time.Millisecond, Cap: 10 * time.Second, JitterMin: 0.7, JitterMax: 1.3},
+	sporadicCap: time.Second,
+	minWait:     50 * time.Millisecond,
+	maxWait:     retry.MaxServerWait,
 }
 
 // retryAfterJitter is the top of the jitter on a 429's Retry-After. It is

@@ -7,6 +7,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // adminUser is what the extractor uses of an Admin API account.
@@ -33,8 +34,11 @@ func (a *adminUser) enrich(rec *model.UserRecord) {
 
 // readAdminUsers reads every Admin API v1 account page into a compact
 // store (the only per-user state besides the users/search id set). A v1
-// listing that is gone (404, 410) degrades to v2 with a warning.
+// listing that is gone (404, 410) degrades to v2 with a warning. The pages
+// follow a cursor, one after another, so they go ahead of other work
+// (package slots).
 func (r *run) readAdminUsers(ctx context.Context) (*orgAccounts, error) {
+	ctx = slots.Urgent(ctx)
 	out, err := r.readOrgUsers(ctx, "admin org users", r.src.OrgUsersPage, newOrgAccounts())
 	if err != nil && r.v1Gone(err) {
 		return r.readAdminUsersV2(ctx, err)
@@ -81,11 +85,13 @@ type orgGroupsAnswer struct {
 }
 
 // orgGroups emits the org's groups that Jira did not list (after the groups
-// phase, so the Jira group ids are known).
+// phase, so the Jira group ids are known). Its pages follow a cursor, so
+// they go ahead of other work (package slots).
 func (r *run) orgGroups(ctx context.Context) error {
 	if !r.opts.OrgAccess || !r.filter.WantsEntity(model.Group) {
 		return nil
 	}
+	ctx = slots.Urgent(ctx)
 	if err := wait(ctx, r.groupsDone); err != nil {
 		return err
 	}

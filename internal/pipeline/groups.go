@@ -7,6 +7,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // newGroup records a group id and reports whether it was new.
@@ -33,7 +34,9 @@ func (r *run) groups(ctx context.Context) error {
 	items, ictx := errgroup.WithContext(ctx)
 	items.SetLimit(2 * r.conc)
 	n := 0
-	err := pageBeans(ctx, r, "group/bulk", jira.GroupsPageSize, counted(r, r.src.GroupsPage, 0), func(ctx context.Context, gs []jira.Group) error {
+	// The listing goes ahead of other work (package slots): every group
+	// waits for it.
+	err := pageBeans(slots.Urgent(ctx), r, "group/bulk", jira.GroupsPageSize, counted(r, r.src.GroupsPage, 0), func(ctx context.Context, gs []jira.Group) error {
 		for _, g := range gs {
 			if g.GroupID == "" || !r.newGroup(g.GroupID) {
 				continue

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/govextract/jira-extractor/internal/jira"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // pageFunc fetches one PageBean page.
@@ -50,7 +51,9 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 		if got == 0 || first.IsLast {
 			return nil
 		}
-		return readAhead(ctx, r, got, step, get, handle)
+		// A list without a total is read page after page: a chain that
+		// nothing else can shorten, so it goes ahead of other work.
+		return readAhead(slots.Urgent(ctx), r, got, step, get, handle)
 	}
 
 	total := *first.Total
@@ -84,7 +87,8 @@ func pageBeans[T any](ctx context.Context, r *run, what string, size int, fetch 
 		}
 		return nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	// The rest of the list ranks as work begun now (see fetchAll).
+	g, gctx := errgroup.WithContext(slots.Begin(ctx))
 	g.SetLimit(r.conc)
 	r.plan((total - step + step - 1) / step)
 	if got < step {
@@ -107,62 +111,100 @@ const (
 )
 
 // readAhead reads a PageBean list whose size is unknown, from cur on, in
-// page-sized steps. The first seqPages pages go one at a time; after that
-// the window doubles (2, 4, ... maxAhead pages read concurrently), because
-// under latency or faults a long list read one page at a time is the run's
-// critical path. Each window slot reads [start, start+step) and follows a
-// short page from startAt+len, so a server that returns fewer values than
-// asked loses nothing. The list ends at a window whose last slot met an
-// empty page or isLast.
+// page-sized slots [start, start+step). The first seqPages slots go one
+// at a time: short lists (most groups) never cost a speculative request.
+// After that the window opens by one slot per slot read (2, 3, ...
+// maxAhead at once) and slides: a new slot starts as soon as one comes
+// back, not when the slowest of a window does. Under faults a window
+// waited for its unluckiest page, and a long list read window by window
+// was the run's critical path. Each slot follows a short page from
+// startAt+len, so a server that returns fewer values than asked loses
+// nothing. Once a slot meets an empty page or isLast no new slot starts;
+// when the slots in flight are back, the list ends if the furthest one
+// met the end too, and reading goes on after it otherwise (the list grew
+// while it was read).
 func readAhead[T any](ctx context.Context, r *run, cur, step int,
 	get func(context.Context, int) (jira.Page[T], error), handle func(context.Context, []T) error) error {
-	// slot reads [start, end) and reports whether it met the list's end.
-	slot := func(ctx context.Context, start, end int) (ended bool, err error) {
-		for c := start; c < end; {
-			p, err := get(ctx, c)
-			if err != nil {
-				return false, err
-			}
-			if len(p.Values) == 0 {
-				return true, nil
-			}
-			vals := p.Values
-			if len(vals) > end-c {
-				// The rest belongs to the next slot, so this page's
-				// isLast says nothing about this slot.
-				return false, handle(ctx, vals[:end-c])
-			}
-			if err := handle(ctx, vals); err != nil {
-				return false, err
-			}
-			c += len(vals)
-			if p.IsLast {
-				return true, nil
-			}
-		}
-		return false, nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		start int
+		ended bool
+		err   error
 	}
-	width := 1
-	for n := 0; ; n++ {
-		if n >= seqPages {
-			width = min(2*width, maxAhead, max(r.conc, 1))
+	limit := min(maxAhead, max(r.conc, 1))
+	results := make(chan result, limit) // at most limit in flight: sends never block
+	inflight, read, furthest := 0, 0, -1
+	stop, furthestEnded := false, false
+	var firstErr error
+	for {
+		width := 1
+		if read >= seqPages {
+			width = min(limit, 2+read-seqPages)
 		}
-		ended := make([]bool, width)
-		g, gctx := errgroup.WithContext(ctx)
-		for i := range width {
-			start := cur + i*step
-			g.Go(func() (err error) {
-				ended[i], err = slot(gctx, start, start+step)
-				return err
-			})
+		for firstErr == nil && !stop && inflight < width {
+			start := cur
+			cur += step
+			furthest, furthestEnded = start, false
+			inflight++
+			r.plan(1)
+			go func() {
+				ended, err := readSlot(ctx, start, start+step, get, handle)
+				results <- result{start, ended, err}
+			}()
 		}
-		if err := g.Wait(); err != nil {
-			return err
+		if inflight == 0 {
+			if firstErr != nil || furthestEnded {
+				return firstErr
+			}
+			stop = false
+			continue
 		}
-		if ended[width-1] {
-			return nil
+		res := <-results
+		inflight--
+		switch {
+		case res.err != nil:
+			if firstErr == nil {
+				firstErr = res.err
+				cancel()
+			}
+		case res.ended:
+			stop = true
+		default:
+			read++
 		}
-		r.plan(width)
-		cur += width * step
+		if res.start == furthest {
+			furthestEnded = res.ended
+		}
 	}
+}
+
+// readSlot reads [start, end) of a list without a total, following short
+// pages, and reports whether it met the list's end (an empty page or
+// isLast).
+func readSlot[T any](ctx context.Context, start, end int,
+	get func(context.Context, int) (jira.Page[T], error), handle func(context.Context, []T) error) (ended bool, err error) {
+	for c := start; c < end; {
+		p, err := get(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		if len(p.Values) == 0 {
+			return true, nil
+		}
+		vals := p.Values
+		if len(vals) > end-c {
+			// The rest belongs to the next slot, so this page's isLast
+			// says nothing about this slot.
+			return false, handle(ctx, vals[:end-c])
+		}
+		if err := handle(ctx, vals); err != nil {
+			return false, err
+		}
+		c += len(vals)
+		if p.IsLast {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -52,10 +52,17 @@ func (s *listServer) fetch(_ context.Context, startAt, maxResults int) (jira.Pag
 
 func readList(t *testing.T, s *listServer, conc int) []int {
 	t.Helper()
+	return readPages(t, s.n, conc, s.fetch)
+}
+
+// readPages reads a list of the ints 0..n-1 through pageBeans and returns
+// how many times each was handed over.
+func readPages(t *testing.T, n, conc int, fetch pageFunc[int]) []int {
+	t.Helper()
 	r := newRun(Options{Concurrency: conc, Source: newFakeSite(1, 1, 0)})
 	var mu sync.Mutex
-	seen := make([]int, s.n)
-	err := pageBeans(context.Background(), r, "list", 50, s.fetch, func(_ context.Context, vs []int) error {
+	seen := make([]int, n)
+	err := pageBeans(context.Background(), r, "list", 50, fetch, func(_ context.Context, vs []int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, v := range vs {
@@ -109,6 +116,48 @@ func TestReadAheadShortListNoWaste(t *testing.T) {
 		readList(t, s, 16)
 		if want := int64((n + 49) / 50); s.requests.Load() != want {
 			t.Errorf("%d values: %d requests, want %d", n, s.requests.Load(), want)
+		}
+	}
+}
+
+// The read-ahead window slides: while one page of a list without a total
+// is slow (a request retrying through a run of faults), the pages after
+// it go on, beyond any window that holds it; a window read as a whole
+// waited for its slowest page, and a long list became the run's tail.
+// Every value is still read exactly once.
+func TestReadAheadSlidesPastASlowPage(t *testing.T) {
+	const (
+		n    = 2000
+		slow = (seqPages + 2) * 50 // a page read once the window has opened
+		past = slow + maxAhead*50  // no window holding slow reaches this page
+	)
+	reached := make(chan struct{})
+	var once sync.Once
+	var slowWaited atomic.Bool
+	fetch := func(_ context.Context, startAt, maxResults int) (jira.Page[int], error) {
+		switch {
+		case startAt == slow:
+			select {
+			case <-reached:
+			case <-time.After(gateWait): // the later pages never came
+				slowWaited.Store(true)
+			}
+		case startAt >= past:
+			once.Do(func() { close(reached) })
+		}
+		var vals []int
+		for i := startAt; i < min(n, startAt+maxResults); i++ {
+			vals = append(vals, i)
+		}
+		return jira.Page[int]{StartAt: startAt, MaxResults: maxResults, Values: vals, IsLast: startAt+len(vals) >= n}, nil
+	}
+	seen := readPages(t, n, 16, fetch)
+	if slowWaited.Load() {
+		t.Fatalf("no page from startAt=%d was read while the page at %d was slow", past, slow)
+	}
+	for v, c := range seen {
+		if c != 1 {
+			t.Fatalf("value %d read %d times", v, c)
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/manifest"
 	"github.com/govextract/jira-extractor/internal/model"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // FanOut is how many requests per in-flight slot the pipeline keeps
@@ -226,8 +227,19 @@ func (r *run) run(ctx context.Context) error {
 }
 
 // fetchAll runs every phase concurrently and waits for all of them.
+//
+// Every phase's requests share one slots rank, the oldest of the run: the
+// listings and the first request of every item (a group's first page, a
+// project's roles and scheme) are served in the order they ask, ahead of
+// the rest of each item, which ranks as work begun when its first answer
+// came (pageBeans, projectRoles). Under a backlog every item thus gets its
+// first answer early, and when the backlog is gone no item is left at its
+// first step with its remaining steps still to come: they would be the
+// run's tail, each step with its own retries. Lists read page after page
+// (users/search, lists without a total) go ahead of everything (Urgent):
+// nothing else can shorten them.
 func (r *run) fetchAll(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
+	g, ctx := errgroup.WithContext(slots.Begin(ctx))
 	r.log.Info("extraction started", "concurrency", r.wire, "fan_out", r.conc, "org_access", r.opts.OrgAccess,
 		"entity_kinds", r.filter.EntityKinds, "relation_kinds", r.filter.RelationKinds, "project_keys", len(r.filter.ProjectKeys))
 	g.Go(func() error { return r.phase(ctx, "users", r.users) })

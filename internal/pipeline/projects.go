@@ -10,6 +10,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // projectWants says which parts of a project the job needs.
@@ -47,7 +48,9 @@ func (r *run) projects(ctx context.Context) error {
 	items.SetLimit(2 * r.conc)
 	var mu sync.Mutex
 	seen := map[string]struct{}{}
-	err := pageBeans(ctx, r, "project/search", jira.ProjectsPageSize, counted(r, r.projectsPager(), len(r.filter.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
+	// The listing goes ahead of other work (package slots): every project
+	// waits for it.
+	err := pageBeans(slots.Urgent(ctx), r, "project/search", jira.ProjectsPageSize, counted(r, r.projectsPager(), len(r.filter.ProjectKeys)), func(ctx context.Context, ps []jira.Project) error {
 		for _, p := range ps {
 			if p.ID == "" || !r.wantsProject(p.Key) {
 				continue
@@ -221,7 +224,8 @@ func (r *run) projectRoles(ctx context.Context, p jira.Project, actors bool) err
 		return nil
 	}
 	r.plan(len(details))
-	g, gctx := errgroup.WithContext(ctx)
+	// The roles rank as work begun now (see fetchAll).
+	g, gctx := errgroup.WithContext(slots.Begin(ctx))
 	g.SetLimit(r.conc)
 	var once sync.Once
 	for _, d := range details {

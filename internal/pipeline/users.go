@@ -7,6 +7,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/slots"
 )
 
 // userWindow is how many users/search pages are kept in flight at most.
@@ -112,7 +113,9 @@ type userPage struct {
 // is probably the last, and reads past the end are wasted requests.
 func (r *run) userPages(ctx context.Context, fn func(jira.User) error) error {
 	window := r.userWindow()
-	fctx, cancel := context.WithCancel(ctx)
+	// users/search is read a few pages at a time to its end: a chain that
+	// nothing else can shorten, so it goes ahead of other work.
+	fctx, cancel := context.WithCancel(slots.Urgent(ctx))
 	defer cancel()
 	results := make(chan userPage, window) // inflight ≤ window, so sends never block
 	inflight, next, end := 0, 0, math.MaxInt

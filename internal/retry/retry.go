@@ -104,6 +104,12 @@ type Policy struct {
 	// MaxRetries, if positive, also bounds the retries of both kinds
 	// together.
 	MaxRetries int
+	// Health, if set, records every Success and Transient outcome (shared
+	// by the requests to one server); while it reports failures as
+	// sporadic, the Failure backoff is capped at SporadicCap (when
+	// positive). See Health.
+	Health      *Health
+	SporadicCap time.Duration
 	// Write marks a non-idempotent request: see the package doc.
 	Write bool
 	// Reconcile is called after an ambiguous failure of a Write; nil means
@@ -167,6 +173,7 @@ func (p Policy) Do(ctx context.Context, attempt func(ctx context.Context, n int)
 		var wait time.Duration
 		switch r.Class {
 		case Success:
+			p.record(true)
 			return nil
 		case Fatal:
 			return r.Err
@@ -197,11 +204,12 @@ func (p Policy) Do(ctx context.Context, attempt func(ctx context.Context, n int)
 					return &AmbiguousError{Attempts: n, Err: r.Err, ReconcileErr: rerr}
 				}
 			}
+			p.record(false)
 			failures++
 			if failures > p.MaxFailures {
 				return &ExhaustedError{Attempts: n, Err: r.Err}
 			}
-			wait = max(r.Wait, p.Failure.Delay(failures))
+			wait = max(r.Wait, p.failureBackoff().Delay(failures))
 		default:
 			return fmt.Errorf("retry: unknown outcome class %d: %v", r.Class, r.Err)
 		}
@@ -215,4 +223,21 @@ func (p Policy) Do(ctx context.Context, attempt func(ctx context.Context, n int)
 			return fmt.Errorf("%w (waiting to retry after: %v)", err, r.Err)
 		}
 	}
+}
+
+// record adds an outcome to p.Health, if set.
+func (p Policy) record(good bool) {
+	if p.Health != nil {
+		p.Health.Record(good)
+	}
+}
+
+// failureBackoff is p.Failure, capped at SporadicCap while p.Health
+// reports failures as sporadic.
+func (p Policy) failureBackoff() Backoff {
+	b := p.Failure
+	if p.Health != nil && p.SporadicCap > 0 && p.Health.Sporadic() {
+		b.Cap = min(b.Cap, p.SporadicCap)
+	}
+	return b
 }
