@@ -4,14 +4,22 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/govextract/jira-extractor/internal/model"
 )
 
-type collect struct{ rows []string }
+// collect gathers the rows Write passes (Write calls it from two
+// goroutines, one per table).
+type collect struct {
+	mu   sync.Mutex
+	rows []string
+}
 
 func (c *collect) WriteRelations(_ context.Context, kind model.RelationKind, batch []model.Relation) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, r := range batch {
 		c.rows = append(c.rows, string(kind)+" "+r.FromID+" "+r.ToID+" "+r.Metadata)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/govextract/jira-extractor/internal/model"
 )
 
@@ -26,17 +28,33 @@ type Stats struct {
 	ByVia map[string]int64
 }
 
-// Write resolves the index and streams effective_role rows, then
+// Write resolves the index and streams effective_role rows and
 // effective_permission rows for perms (nil: every permission a scheme
-// grants), to w in batches, project by project in id order.
+// grants) to w in batches, each table project by project in id order. The
+// two tables are resolved side by side (the index is read-only), so w must
+// accept concurrent calls for different kinds, as output.Writer does.
 func Write(ctx context.Context, ix *Index, perms []string, w RelationWriter) (Stats, error) {
 	st := Stats{ByVia: map[string]int64{}}
-	out := &batcher{ctx: ctx, w: w}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		n, err := writeRoles(gctx, ix, w)
+		st.RoleRows = n
+		return err
+	})
+	g.Go(func() error {
+		n, err := writePermissions(gctx, ix, perms, w, st.ByVia)
+		st.PermissionRows = n
+		return err
+	})
+	return st, g.Wait()
+}
 
-	out.kind = model.EffectiveRole
+// writeRoles streams the effective_role rows and returns how many.
+func writeRoles(ctx context.Context, ix *Index, w RelationWriter) (int64, error) {
+	out := &batcher{ctx: ctx, w: w, kind: model.EffectiveRole}
 	for p := range ix.projects {
 		if err := ctx.Err(); err != nil {
-			return st, err
+			return out.rows, err
 		}
 		pr := &ix.projects[p]
 		for i := range pr.roles {
@@ -46,7 +64,7 @@ func Write(ctx context.Context, ix *Index, perms []string, w RelationWriter) (St
 				md := model.JSON(map[string]any{"via": ViaUser})
 				for _, u := range r.users {
 					if err := out.add(ix.users[u], string(model.ProjectRole), prID, md); err != nil {
-						return st, err
+						return out.rows, err
 					}
 				}
 			}
@@ -54,21 +72,22 @@ func Write(ctx context.Context, ix *Index, perms []string, w RelationWriter) (St
 				md := model.JSON(map[string]any{"via": ViaGroup + ix.groups[g]})
 				for _, u := range ix.members[g] {
 					if err := out.add(ix.users[u], string(model.ProjectRole), prID, md); err != nil {
-						return st, err
+						return out.rows, err
 					}
 				}
 			}
 		}
 	}
-	if err := out.flush(); err != nil {
-		return st, err
-	}
-	st.RoleRows, out.rows = out.rows, 0
+	return out.rows, out.flush()
+}
 
-	out.kind = model.EffectivePermission
+// writePermissions streams the effective_permission rows of perms, counts
+// them by path kind into byVia, and returns how many.
+func writePermissions(ctx context.Context, ix *Index, perms []string, w RelationWriter, byVia map[string]int64) (int64, error) {
+	out := &batcher{ctx: ctx, w: w, kind: model.EffectivePermission}
 	for p := range ix.projects {
 		if err := ctx.Err(); err != nil {
-			return st, err
+			return out.rows, err
 		}
 		pid := ix.projects[p].id
 		keys := perms
@@ -81,18 +100,14 @@ func Write(ctx context.Context, ix *Index, perms []string, w RelationWriter) (St
 				us := ix.pathUsers(x)
 				for _, u := range us {
 					if err := out.add(ix.users[u], string(model.Project), pid, md); err != nil {
-						return st, err
+						return out.rows, err
 					}
 				}
-				st.ByVia[viaKind(x.via)] += int64(len(us))
+				byVia[viaKind(x.via)] += int64(len(us))
 			}
 		}
 	}
-	if err := out.flush(); err != nil {
-		return st, err
-	}
-	st.PermissionRows = out.rows
-	return st, nil
+	return out.rows, out.flush()
 }
 
 // batcher fills batches of one kind and hands them to w.
