@@ -12,10 +12,9 @@ func TestMemoryLimitFor(t *testing.T) {
 		want int64
 	}{
 		{0, defaultMemoryLimit},
-		{40 << 20, defaultMemoryLimit},
-		{50 << 20, defaultMemoryLimit}, // 1.5 × 50 MiB is below the default
-		{100 << 20, 150 << 20},         // a live heap above two thirds of the default raises it
-		{1 << 30, 3 << 29},             // no ceiling: the limit is soft
+		{40 << 20, defaultMemoryLimit}, // twice 40 MiB is the default
+		{100 << 20, 200 << 20},         // a live heap above half the default raises it
+		{1 << 30, 2 << 30},             // no ceiling: the limit is soft
 	} {
 		if got := memoryLimitFor(tc.live); got != tc.want {
 			t.Errorf("memoryLimitFor(%d MiB) = %d MiB, want %d MiB", tc.live>>20, got>>20, tc.want>>20)
