@@ -203,14 +203,18 @@ func (p *Plan) readAudit(ctx context.Context, req Request, cfg Config, from time
 		if err != nil {
 			return err
 		}
-		if page.Total > cfg.MaxRecords {
-			return &fullError{reason: fmt.Sprintf("the audit log holds %d records since the base run, more than %d: a full read is cheaper", page.Total, cfg.MaxRecords)}
+		seen := offset + len(page.Records)
+		if page.TotalKnown {
+			seen = max(seen, page.Total)
+		}
+		if seen > cfg.MaxRecords {
+			return &fullError{reason: fmt.Sprintf("the audit log holds %d records since the base run, more than %d: a full read is cheaper", seen, cfg.MaxRecords)}
 		}
 		for _, r := range page.Records {
 			p.note(r)
 		}
 		offset += len(page.Records)
-		if len(page.Records) == 0 || offset >= page.Total {
+		if !page.More(offset) {
 			return nil
 		}
 	}

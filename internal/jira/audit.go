@@ -45,10 +45,8 @@ type AuditRecord struct {
 }
 
 // AuditPage is one page of the audit log: newest first. Total is the
-// log's count when the server gives one (TotalKnown); when it leaves total
-// out, Total is a lower bound that keeps a caller paging (offset plus the
-// page's records, plus one while the page is not empty) until an empty
-// page ends the log.
+// log's count when the server gives one (TotalKnown); a server may leave
+// it out, and then only an empty page ends the log (More).
 type AuditPage struct {
 	Offset     int           `json:"offset"`
 	Limit      int           `json:"limit"`
@@ -78,15 +76,17 @@ func (a *auditAnswer) check() error {
 // page turns the answer to a request at offset into an AuditPage.
 func (a *auditAnswer) page(offset int) AuditPage {
 	p := AuditPage{Offset: a.Offset, Limit: a.Limit, Records: a.Records}
-	switch {
-	case a.Total != nil:
+	if a.Total != nil {
 		p.Total, p.TotalKnown = *a.Total, true
-	case len(a.Records) > 0:
-		p.Total = offset + len(a.Records) + 1
-	default:
-		p.Total = offset
 	}
 	return p
+}
+
+// More reports whether records may follow this page, for a caller whose
+// next offset is next: not after an empty page, nor once next reaches a
+// known total.
+func (p AuditPage) More(next int) bool {
+	return len(p.Records) > 0 && (!p.TotalKnown || next < p.Total)
 }
 
 // AuditRecords reads one page of the audit log of records created from

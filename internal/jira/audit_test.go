@@ -23,7 +23,7 @@ func TestAuditPageWithoutRecordsIsMalformed(t *testing.T) {
 
 // TestAuditPagingWithoutTotalRunsToAnEmptyPage: a log that leaves total
 // out is read until an empty page, the way its callers page (offset +=
-// records, stop on an empty page or offset >= Total).
+// records while More).
 func TestAuditPagingWithoutTotalRunsToAnEmptyPage(t *testing.T) {
 	const all = 7
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -46,7 +46,7 @@ func TestAuditPagingWithoutTotalRunsToAnEmptyPage(t *testing.T) {
 		}
 		got += len(p.Records)
 		offset += len(p.Records)
-		if len(p.Records) == 0 || offset >= p.Total {
+		if !p.More(offset) {
 			break
 		}
 	}
