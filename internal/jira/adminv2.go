@@ -23,20 +23,24 @@ const (
 // OrgUsersV2PageSize is the limit asked of the v2 directory users listing.
 const OrgUsersV2PageSize = 100
 
-// orgUserV2 is an account of the v2 directory users listing.
-type orgUserV2 struct {
-	AccountID   string `json:"accountId"`
-	AccountType string `json:"accountType"`
-	Status      string `json:"status"`
-	Email       string `json:"email,omitempty"`
-	Name        string `json:"name"`
-}
-
 // OrgUsersV2Page reads one page of the org's accounts from the Admin API v2
 // (directories/-/users). It says less than v1: no last active date and no
 // product access, so those fields of the returned OrgUsers are empty.
 // links.next is a cursor string.
 func (c *Client) OrgUsersV2Page(ctx context.Context, cursor string) (users []OrgUser, next string, err error) {
+	dus, next, err := c.directoryUsersPage(ctx, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	users = make([]OrgUser, 0, len(dus))
+	for _, u := range dus {
+		users = append(users, OrgUser{AccountID: u.AccountID, AccountType: u.AccountType, AccountStatus: u.Status, Name: u.Name, Email: u.Email})
+	}
+	return users, next, nil
+}
+
+// directoryUsersPage reads one page of the v2 directories/-/users listing.
+func (c *Client) directoryUsersPage(ctx context.Context, cursor string) (users []DirectoryUser, next string, err error) {
 	if !c.opts.HasOrgAccess() {
 		return nil, "", ErrNoOrgAccess
 	}
@@ -45,18 +49,14 @@ func (c *Client) OrgUsersV2Page(ctx context.Context, cursor string) (users []Org
 		q.Set("cursor", cursor)
 	}
 	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users"
-	p, err := getJSON[adminPage[orgUserV2]](ctx, c, c.adminCall(routeOrgUsersV2, path, q))
+	p, err := getJSON[adminPage[DirectoryUser]](ctx, c, c.adminCall(routeOrgUsersV2, path, q))
 	if err != nil {
 		return nil, "", fmt.Errorf("list org users (v2): %w", err)
 	}
 	if next, err = c.cursorOf(p.Links.Next); err != nil {
 		return nil, "", fmt.Errorf("list org users (v2): %w", err)
 	}
-	users = make([]OrgUser, 0, len(p.Data))
-	for _, u := range p.Data {
-		users = append(users, OrgUser{AccountID: u.AccountID, AccountType: u.AccountType, AccountStatus: u.Status, Name: u.Name, Email: u.Email})
-	}
-	return users, next, nil
+	return p.Data, next, nil
 }
 
 // IsGone reports whether err is (or wraps) a 404 or 410 answer, whatever

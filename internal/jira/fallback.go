@@ -12,9 +12,6 @@ import (
 	"sync"
 )
 
-// Route template of the documented Admin API v2 user list.
-const routeOrgV2Users = "GET /admin/v2/orgs/{orgId}/directories/-/users"
-
 // Page sizes and bounds of the reads a writing client makes.
 const (
 	userSearchPageSize = 50
@@ -48,14 +45,7 @@ func (u *undocumented) gone(route string) {
 // gives: 404, 405 or 410.
 func unknownEndpoint(err error) bool {
 	var ae *APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.Status {
-	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusGone:
-		return true
-	}
-	return false
+	return IsGone(err) || errors.As(err, &ae) && ae.Status == http.StatusMethodNotAllowed
 }
 
 // UsersByEmail returns the site's users whose email address is this one
@@ -160,29 +150,24 @@ func (c *Client) DirectoryUserByID(ctx context.Context, accountID string) (Direc
 
 // listDirectoryUser pages the v2 directories/-/users list for one account.
 func (c *Client) listDirectoryUser(ctx context.Context, accountID string) (DirectoryUser, error) {
-	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users"
 	seen := map[string]bool{}
-	q := url.Values{"limit": {strconv.Itoa(OrgGroupsPageSize)}}
+	cursor := ""
 	for range maxFallbackPages {
-		p, err := getJSON[adminPage[DirectoryUser]](ctx, c, c.adminCall(routeOrgV2Users, path, q))
+		us, next, err := c.directoryUsersPage(ctx, cursor)
 		if err != nil {
 			return DirectoryUser{}, fmt.Errorf("read org account %s from the users list: %w", accountID, err)
 		}
-		for _, u := range p.Data {
+		for _, u := range us {
 			if u.AccountID == accountID {
 				return u, nil
 			}
 		}
-		next, err := c.cursorOf(p.Links.Next)
-		if err != nil || next == "" || seen[next] {
-			if err != nil {
-				return DirectoryUser{}, fmt.Errorf("read org account %s from the users list: %w", accountID, err)
-			}
+		if next == "" || seen[next] {
 			return DirectoryUser{}, fmt.Errorf("read org account %s: %w", accountID, &APIError{Method: http.MethodGet,
-				Endpoint: routeOrgV2Users, Status: http.StatusNotFound, Messages: []string{"the account is not in the organization's users list"}})
+				Endpoint: routeOrgUsersV2, Status: http.StatusNotFound, Messages: []string{"the account is not in the organization's users list"}})
 		}
 		seen[next] = true
-		q.Set("cursor", next)
+		cursor = next
 	}
 	return DirectoryUser{}, fmt.Errorf("read org account %s: more than %d pages of the users list; stopped", accountID, maxFallbackPages)
 }
