@@ -71,12 +71,9 @@ func (s *Server) hAdminV2User(c *call) {
 	if ou == nil {
 		return
 	}
-	status := ou.status
-	switch {
-	case ou.status == "inactive":
-		status = "deactivated"
-	case ou.suspended && ou.status == "active":
-		status = "suspended"
+	status := ou.v2Status()
+	if status == "inactive" {
+		status = "deactivated" // the single read's word for it
 	}
 	b := append([]byte(nil), `{"data":{"accountId":`...)
 	b = appendJSONString(b, ou.accountID)
