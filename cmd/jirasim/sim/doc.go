@@ -158,7 +158,8 @@
 // no limit). Config.Now injects the clock the buckets use. Over budget: 429 with
 // Retry-After (whole seconds, at least 1; left out with NoRetryAfter),
 // X-RateLimit-Limit (the burst), X-RateLimit-Remaining: 0, X-RateLimit-Reset
-// (ISO-8601 UTC) and RateLimit-Reason. Successful answers carry
+// (ISO-8601 UTC, to the second: as Jira computes it, the request's time plus
+// the Retry-After period, sent or not) and RateLimit-Reason. Successful answers carry
 // X-RateLimit-NearLimit: true when under 20% of the bucket is left. With a
 // 100/s bucket the real wait is ~10ms but Retry-After says 1: clients are
 // expected to pace themselves.

@@ -60,7 +60,7 @@ func (s *Server) injectFaults(c *call) bool {
 	if s.draw(f.Rate429) {
 		s.stats.faults.Add(1)
 		cfg := s.limiter.Load().cfg
-		s.send429(c, cfg, time.Second, time.Now())
+		s.send429(c, cfg, time.Second, s.now())
 		return false
 	}
 	for _, e := range []struct {

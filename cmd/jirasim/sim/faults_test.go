@@ -294,3 +294,34 @@ func TestSimControlEndpoints(t *testing.T) {
 		t.Errorf("reset-stats: %d", s.Stats().Requests)
 	}
 }
+
+// TestRateLimitResetIsRequestTimePlusRetryAfter pins X-RateLimit-Reset to
+// Jira's formula: the request's time plus the Retry-After period, written
+// to the second, whether Retry-After is sent or not. (Rounding up and then
+// adding a second would tell a client to wait up to a second more than the
+// limit asks.)
+func TestRateLimitResetIsRequestTimePlusRetryAfter(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 700_000_000, time.UTC)}
+	s, base := startSim(t, Config{DatasetFile: tinyFile, Now: clk.now, RateLimit: RateLimit{PerSecond: 0.5, Burst: 1}})
+	c := newClient(t, base)
+	for _, noRA := range []bool{false, true} {
+		s.SetRateLimit(RateLimit{PerSecond: 0.5, Burst: 1, NoRetryAfter: noRA})
+		c.do("/rest/api/3/myself") // takes the one token; the clock stands still
+		status, h, _ := c.do("/rest/api/3/myself")
+		if status != 429 {
+			t.Fatalf("NoRetryAfter=%v: status %d", noRA, status)
+		}
+		if ra := h.Get("Retry-After"); (ra == "") != noRA || (!noRA && ra != "2") {
+			t.Errorf("NoRetryAfter=%v: Retry-After %q, want 2 s (one token at 0.5/s)", noRA, ra)
+		}
+		if got, want := h.Get("X-RateLimit-Reset"), "2026-01-02T03:04:07Z"; got != want {
+			t.Errorf("NoRetryAfter=%v: X-RateLimit-Reset %q, want %q (03:04:05.7 + 2 s, to the second)", noRA, got, want)
+		}
+	}
+	// An injected 429 is a one-second limit.
+	s.SetRateLimit(RateLimit{})
+	s.SetFaults(Faults{Rate429: 1})
+	if status, h, _ := c.do("/rest/api/3/myself"); status != 429 || h.Get("X-RateLimit-Reset") != "2026-01-02T03:04:06Z" {
+		t.Errorf("injected 429: %d, X-RateLimit-Reset %q, want 2026-01-02T03:04:06Z", status, h.Get("X-RateLimit-Reset"))
+	}
+}

@@ -115,9 +115,12 @@ func (s *Server) send429(c *call, cfg RateLimit, wait time.Duration, now time.Ti
 		send429Variant(c, cfg, wait, now)
 		return
 	}
+	// Jira's X-RateLimit-Reset is the request's time plus the Retry-After
+	// period (whole seconds, at least 1), written to the second: the
+	// same period whether or not Retry-After itself is sent.
+	secs := max(1, int(math.Ceil(wait.Seconds())))
 	if !cfg.NoRetryAfter {
-		secs := int(math.Ceil(wait.Seconds()))
-		h.Set("Retry-After", strconv.Itoa(max(1, secs)))
+		h.Set("Retry-After", strconv.Itoa(secs))
 	}
 	burst := cfg.Burst
 	if burst <= 0 {
@@ -125,7 +128,7 @@ func (s *Server) send429(c *call, cfg RateLimit, wait time.Duration, now time.Ti
 	}
 	h.Set("X-RateLimit-Limit", strconv.Itoa(burst))
 	h.Set("X-RateLimit-Remaining", "0")
-	h.Set("X-RateLimit-Reset", now.Add(wait).UTC().Truncate(time.Second).Add(time.Second).Format(time.RFC3339))
+	h.Set("X-RateLimit-Reset", now.Add(time.Duration(secs)*time.Second).UTC().Format(time.RFC3339))
 	h.Set("RateLimit-Reason", cfg.Reason)
 	c.jiraError(http.StatusTooManyRequests, "Rate limit exceeded.")
 }
