@@ -257,11 +257,12 @@ func openCSV(r io.Reader, name string) (io.Reader, func(), error) {
 }
 
 func readCSV(f store.File, name string, schema *arrow.Schema, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
-	in, done, err := openCSV(f, name)
+	raw, done, err := openCSV(f, name)
 	if err != nil {
 		return err
 	}
 	defer done()
+	in := &crHider{r: raw, name: name}
 	// Empty cells are nulls; in columns that cannot be null they are "".
 	cr := csv.NewReader(in, schema, csv.WithHeader(true), csv.WithNullReader(true, ""), csv.WithChunk(readBatchRows), csv.WithAllocator(mem))
 	defer cr.Release()
@@ -274,10 +275,48 @@ func readCSV(f store.File, name string, schema *arrow.Schema, mem memory.Allocat
 			return err
 		}
 	}
+	if in.err != nil {
+		return in.err
+	}
 	if err := cr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: read csv: %w", name, err)
 	}
 	return nil
+}
+
+// crSentinel stands in for a carriage return while a CSV file is parsed.
+// The writer keeps a "\r\n" inside a quoted field byte for byte, but
+// encoding/csv (and so arrow's CSV reader) hands it back as "\n": a name
+// read back from CSV would differ from the one written, and an incremental
+// run would see it change every time. 0xFF never occurs in UTF-8 text, so
+// crHider hides every CR behind it before parsing and stringAt puts it
+// back. (The writer ends rows with "\n" and quotes any field with a CR, so
+// every CR in a file of ours is data.)
+const crSentinel = 0xFF
+
+// crHider replaces every CR of r with crSentinel; it fails on a file that
+// already holds that byte, which is not UTF-8 text and so not ours.
+type crHider struct {
+	r    io.Reader
+	name string
+	err  error
+}
+
+func (h *crHider) Read(p []byte) (int, error) {
+	if h.err != nil {
+		return 0, h.err
+	}
+	n, err := h.r.Read(p)
+	for i, b := range p[:n] {
+		switch b {
+		case '\r':
+			p[i] = crSentinel
+		case crSentinel:
+			h.err = fmt.Errorf("%s: not UTF-8 text (byte 0xFF): not a CSV file this tool wrote", h.name)
+			return 0, h.err
+		}
+	}
+	return n, err
 }
 
 // stringAt reads a string cell; a null reads as "".
@@ -285,7 +324,16 @@ func stringAt(a arrow.Array, i int) string {
 	if a.IsNull(i) {
 		return ""
 	}
-	return a.(*array.String).Value(i)
+	return unhideCR(a.(*array.String).Value(i))
+}
+
+// unhideCR turns crSentinel back into "\r" (see crSentinel); strings
+// from Parquet never hold it.
+func unhideCR(s string) string {
+	if strings.IndexByte(s, crSentinel) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, string([]byte{crSentinel}), "\r")
 }
 
 // valueAt reads a typed cell as the Go value the model uses. Nulls in
@@ -300,7 +348,7 @@ func valueAt(c model.Column, a arrow.Array, i int) (any, bool) {
 	}
 	switch x := a.(type) {
 	case *array.String:
-		return x.Value(i), true
+		return unhideCR(x.Value(i)), true
 	case *array.Boolean:
 		return x.Value(i), true
 	case *array.Int64:
