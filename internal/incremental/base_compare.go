@@ -3,7 +3,6 @@ package incremental
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/govextract/jira-extractor/internal/manifest"
@@ -99,7 +98,7 @@ func (p *Plan) checkRoles(ctx context.Context, src Source, base *output.RunReade
 		return nil
 	}
 	for _, r := range roles {
-		if name, ok := before[strconv.FormatInt(r.ID, 10)]; !ok || name != r.Name {
+		if name, ok := before[r.ID.String()]; !ok || name != r.Name {
 			p.allProjects = true
 		}
 	}

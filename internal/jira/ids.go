@@ -4,14 +4,38 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 )
 
 // Jira documents role, actor, scheme and grant ids as int64, but a proxy
 // or another Jira may send them as JSON strings ("10002"), and an id the
 // extractor does not use (a grant's, an actor's) must never fail a page.
-// The UnmarshalJSON methods below read the id field leniently; every other
-// field decodes as usual.
+
+// ID is an id the extractor uses: a JSON number or a string holding an
+// integer within int64; null and "" read as 0, anything else is an error.
+type ID int64
+
+// UnmarshalJSON reads a number or a string.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	n, err := parseID(b)
+	if err != nil {
+		return err
+	}
+	*id = ID(n)
+	return nil
+}
+
+// LooseID is an id the extractor does not use: read as ID, except that one
+// that is not an int64 reads as 0 instead of failing the page.
+type LooseID int64
+
+// UnmarshalJSON reads a number or a string; anything else is 0.
+func (id *LooseID) UnmarshalJSON(b []byte) error {
+	n, _ := parseID(b)
+	*id = LooseID(n)
+	return nil
+}
 
 // parseID reads a JSON number or string holding an integer into an int64.
 // null and "" are 0.
@@ -31,103 +55,11 @@ func parseID(raw json.RawMessage) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("id %.40s is not an integer within int64", raw)
+		// encoding/json adds the struct and field to this error type.
+		return 0, &json.UnmarshalTypeError{Value: fmt.Sprintf("%.40s (not an integer within int64)", raw), Type: reflect.TypeFor[ID]()}
 	}
 	return n, nil
 }
 
-// strictID is parseID for an id the extractor uses: a bad one is an error.
-func strictID(raw json.RawMessage, what string) (int64, error) {
-	n, err := parseID(raw)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", what, err)
-	}
-	return n, nil
-}
-
-// looseID is parseID for an id the extractor does not use: a bad one is 0.
-func looseID(raw json.RawMessage) int64 {
-	n, _ := parseID(raw)
-	return n
-}
-
-// UnmarshalJSON reads a role detail whose id may be a number or a string.
-func (d *RoleDetail) UnmarshalJSON(b []byte) error {
-	type plain RoleDetail
-	var v struct {
-		plain
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*d = RoleDetail(v.plain)
-	var err error
-	d.ID, err = strictID(v.ID, "role")
-	return err
-}
-
-// UnmarshalJSON reads a project role whose id may be a number or a string.
-func (r *ProjectRole) UnmarshalJSON(b []byte) error {
-	type plain ProjectRole
-	var v struct {
-		plain
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*r = ProjectRole(v.plain)
-	var err error
-	r.ID, err = strictID(v.ID, "role")
-	return err
-}
-
-// UnmarshalJSON reads a role actor; its id is not used, so any id decodes
-// (one that is not an int64 as 0).
-func (a *RoleActor) UnmarshalJSON(b []byte) error {
-	type plain RoleActor
-	var v struct {
-		plain
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*a = RoleActor(v.plain)
-	a.ID = looseID(v.ID)
-	return nil
-}
-
-// UnmarshalJSON reads a permission scheme whose id may be a number or a
-// string.
-func (s *PermissionScheme) UnmarshalJSON(b []byte) error {
-	type plain PermissionScheme
-	var v struct {
-		plain
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*s = PermissionScheme(v.plain)
-	var err error
-	s.ID, err = strictID(v.ID, "permission scheme")
-	return err
-}
-
-// UnmarshalJSON reads a permission grant; its id is not used, so any id
-// decodes (one that is not an int64 as 0).
-func (g *PermissionGrant) UnmarshalJSON(b []byte) error {
-	type plain PermissionGrant
-	var v struct {
-		plain
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*g = PermissionGrant(v.plain)
-	g.ID = looseID(v.ID)
-	return nil
-}
+// String is the id in decimal, as Jira writes it in paths and holders.
+func (id ID) String() string { return strconv.FormatInt(int64(id), 10) }

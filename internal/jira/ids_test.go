@@ -37,11 +37,11 @@ func TestIDsAcceptNumbersAndStrings(t *testing.T) {
 	}
 	for _, bad := range []string{`{"id":"abc"}`, `{"id":99999999999999999999}`, `{"id":1.5}`} {
 		var r ProjectRole
-		if err := json.Unmarshal([]byte(bad), &r); err == nil || !strings.Contains(err.Error(), "role") {
+		if err := json.Unmarshal([]byte(bad), &r); err == nil || !strings.Contains(err.Error(), "ProjectRole.id") || !strings.Contains(err.Error(), "not an integer") {
 			t.Errorf("%s: err %v, want one naming the role id", bad, err)
 		}
 		var sc PermissionScheme
-		if err := json.Unmarshal([]byte(bad), &sc); err == nil || !strings.Contains(err.Error(), "permission scheme") {
+		if err := json.Unmarshal([]byte(bad), &sc); err == nil || !strings.Contains(err.Error(), "PermissionScheme.id") {
 			t.Errorf("%s: err %v", bad, err)
 		}
 	}

@@ -119,7 +119,7 @@ func walk(ctx context.Context, c *Client, workers int, org bool) (siteSummary, e
 				return err
 			}
 			for _, r := range roles {
-				pr, err := c.ProjectRole(ctx, p.ID, r.ID)
+				pr, err := c.ProjectRole(ctx, p.ID, int64(r.ID))
 				if err != nil {
 					return err
 				}

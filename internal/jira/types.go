@@ -57,14 +57,14 @@ type Project struct {
 
 // RoleDetail is one entry of project/{id}/roledetails.
 type RoleDetail struct {
-	ID          int64  `json:"id"`
+	ID          ID     `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 }
 
 // ProjectRole is a role with its actors (project/{id}/role/{roleId}, /role).
 type ProjectRole struct {
-	ID          int64       `json:"id"`
+	ID          ID          `json:"id"`
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitempty"`
 	Actors      []RoleActor `json:"actors,omitempty"`
@@ -72,7 +72,7 @@ type ProjectRole struct {
 
 // RoleActor is one holder of a project role.
 type RoleActor struct {
-	ID          int64       `json:"id"`
+	ID          LooseID     `json:"id"`
 	DisplayName string      `json:"displayName"`
 	Type        string      `json:"type"` // atlassian-user-role-actor or atlassian-group-role-actor
 	ActorUser   *ActorUser  `json:"actorUser,omitempty"`
@@ -112,7 +112,7 @@ type ApplicationRole struct {
 
 // PermissionScheme is a scheme with its grants (expand=permissions).
 type PermissionScheme struct {
-	ID          int64             `json:"id"`
+	ID          ID                `json:"id"`
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	Permissions []PermissionGrant `json:"permissions,omitempty"`
@@ -120,9 +120,9 @@ type PermissionScheme struct {
 
 // PermissionGrant is one permission held by one holder.
 type PermissionGrant struct {
-	ID         int64  `json:"id"`
-	Permission string `json:"permission"`
-	Holder     Holder `json:"holder"`
+	ID         LooseID `json:"id"`
+	Permission string  `json:"permission"`
+	Holder     Holder  `json:"holder"`
 }
 
 // Holder is a permission grant's holder.

@@ -38,7 +38,7 @@ type fakeGroup struct {
 // fakeProject is a project with role actors per role id.
 type fakeProject struct {
 	jira.Project
-	roles map[int64][]jira.RoleActor
+	roles map[jira.ID][]jira.RoleActor
 }
 
 // fakeSite is an in-memory Jira for the pipeline's unit tests, with fault
@@ -261,8 +261,8 @@ func (f *fakeSite) ProjectRole(ctx context.Context, projectID string, roleID int
 		return jira.ProjectRole{}, err
 	}
 	for _, r := range f.roles {
-		if r.ID == roleID {
-			return jira.ProjectRole{ID: r.ID, Name: r.Name, Actors: p.roles[roleID]}, nil
+		if int64(r.ID) == roleID {
+			return jira.ProjectRole{ID: r.ID, Name: r.Name, Actors: p.roles[r.ID]}, nil
 		}
 	}
 	return jira.ProjectRole{}, &statusErr{404, "role"}
@@ -306,7 +306,7 @@ func (f *fakeSite) ProjectPermissionScheme(ctx context.Context, projectID string
 	}
 	id := f.schemeOf[projectID]
 	for _, s := range f.schemes {
-		if s.ID == id {
+		if int64(s.ID) == id {
 			return jira.PermissionScheme{ID: s.ID, Name: s.Name}, nil
 		}
 	}
@@ -392,7 +392,7 @@ func newFakeSite(nUsers, nGroups, nProjects int) *fakeSite {
 	for p := range nProjects {
 		id := strconv.Itoa(10000 + p)
 		fp := fakeProject{Project: jira.Project{ID: id, Key: fmt.Sprintf("P%d", p), Name: fmt.Sprintf("Project %d", p), ProjectTypeKey: "software", Archived: p%6 == 5,
-			Lead: &f.users[(p*3)%nUsers]}, roles: map[int64][]jira.RoleActor{}}
+			Lead: &f.users[(p*3)%nUsers]}, roles: map[jira.ID][]jira.RoleActor{}}
 		for _, r := range f.roles {
 			var actors []jira.RoleActor
 			for a := range 3 {
@@ -405,7 +405,7 @@ func newFakeSite(nUsers, nGroups, nProjects int) *fakeSite {
 			}
 			fp.roles[r.ID] = actors
 		}
-		f.schemeOf[id] = f.schemes[p%2].ID
+		f.schemeOf[id] = int64(f.schemes[p%2].ID)
 		f.projects = append(f.projects, fp)
 	}
 	if nGroups > 2 {

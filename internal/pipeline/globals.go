@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/govextract/jira-extractor/internal/jira"
 	"github.com/govextract/jira-extractor/internal/model"
@@ -25,7 +24,7 @@ func (r *run) globalRoles(ctx context.Context) error {
 		return fmt.Errorf("role: %w", err)
 	}
 	for _, x := range roles {
-		if err := r.out.entity(ctx, model.NewRole(strconv.FormatInt(x.ID, 10), x.Name, x.Description)); err != nil {
+		if err := r.out.entity(ctx, model.NewRole(x.ID.String(), x.Name, x.Description)); err != nil {
 			return err
 		}
 	}
@@ -112,7 +111,7 @@ func (r *run) permissionSchemes(ctx context.Context) error {
 		return fmt.Errorf("permissionscheme: %w", err)
 	}
 	for _, s := range schemes {
-		id := strconv.FormatInt(s.ID, 10)
+		id := s.ID.String()
 		if err := r.out.entity(ctx, model.NewPermissionScheme(id, s.Name, s.Description)); err != nil {
 			return err
 		}

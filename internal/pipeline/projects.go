@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -189,7 +188,7 @@ func (r *run) projectScheme(ctx context.Context, projectID string) error {
 		return fmt.Errorf("project/%s/permissionscheme: %w", projectID, err)
 	}
 	r.log.Debug("project scheme", "project", projectID, "scheme", ps.ID)
-	return r.out.relation(ctx, model.UsesSchemeRel(projectID, strconv.FormatInt(ps.ID, 10)))
+	return r.out.relation(ctx, model.UsesSchemeRel(projectID, ps.ID.String()))
 }
 
 // projectRoles emits a project's roles (project_role, role_in, instance_of)
@@ -209,7 +208,7 @@ func (r *run) projectRoles(ctx context.Context, p jira.Project, actors bool) err
 	}
 	r.log.Debug("project roles", "project", p.ID, "roles", len(details))
 	for _, d := range details {
-		rid := strconv.FormatInt(d.ID, 10)
+		rid := d.ID.String()
 		if err := r.out.entity(ctx, model.NewProjectRole(p.ID, p.Key, rid, d.Name)); err != nil {
 			return err
 		}
@@ -231,7 +230,7 @@ func (r *run) projectRoles(ctx context.Context, p jira.Project, actors bool) err
 	for _, d := range details {
 		g.Go(func() error {
 			role, err := call(gctx, r, func(ctx context.Context) (jira.ProjectRole, error) {
-				return r.src.ProjectRole(ctx, p.ID, d.ID)
+				return r.src.ProjectRole(ctx, p.ID, int64(d.ID))
 			})
 			if r.scopeErr(err) {
 				once.Do(func() { r.warn(scope, fmt.Errorf("role %d: %w", d.ID, err)) })
@@ -240,7 +239,7 @@ func (r *run) projectRoles(ctx context.Context, p jira.Project, actors bool) err
 			if err != nil {
 				return fmt.Errorf("project/%s/role/%d: %w", p.ID, d.ID, err)
 			}
-			return r.roleActors(gctx, p.ID, strconv.FormatInt(d.ID, 10), role.Actors)
+			return r.roleActors(gctx, p.ID, d.ID.String(), role.Actors)
 		})
 	}
 	return g.Wait()

@@ -142,7 +142,7 @@ func expectedKinds(f *fakeSite, app testApp, orgAccess bool, k kinds) (map[strin
 			continue
 		}
 		for _, r := range f.roles {
-			rid := strconv.FormatInt(r.ID, 10)
+			rid := r.ID.String()
 			addE(model.NewProjectRole(p.ID, p.Key, rid, r.Name))
 			addR(model.RoleInRel(p.ID, rid))
 			addR(model.InstanceOfRel(p.ID, rid))
@@ -158,7 +158,7 @@ func expectedKinds(f *fakeSite, app testApp, orgAccess bool, k kinds) (map[strin
 		}
 	}
 	for _, r := range f.roles {
-		addE(model.NewRole(strconv.FormatInt(r.ID, 10), r.Name, r.Description))
+		addE(model.NewRole(r.ID.String(), r.Name, r.Description))
 	}
 	for _, a := range f.apps {
 		addE(model.NewApplicationRole(a.Key, a.Name, *a.UserCount, *a.NumberOfSeats))
@@ -167,7 +167,7 @@ func expectedKinds(f *fakeSite, app testApp, orgAccess bool, k kinds) (map[strin
 		}
 	}
 	for _, s := range f.schemes {
-		id := strconv.FormatInt(s.ID, 10)
+		id := s.ID.String()
 		addE(model.NewPermissionScheme(id, s.Name, s.Description))
 		for _, g := range s.Permissions {
 			if g.Holder.Type == "user" && excluded[g.Holder.Value] {
