@@ -93,6 +93,39 @@ func (c *Client) GetIssue(ctx context.Context, key string, fields []string) (Iss
 	return is, nil
 }
 
+// IssueByKey reads one issue with the given fields. It asks GET
+// /issue/{key} first: it is not among the published reads, but where it is
+// served it shows an issue the moment it is created, when a search may
+// still lag behind. Where it answers as an unknown endpoint (404, 405,
+// 410) the published GET /search/jql is asked for key = KEY instead. An
+// issue neither finds is an error for which IsNotFound is true.
+func (c *Client) IssueByKey(ctx context.Context, key string, fields []string) (Issue, error) {
+	is, err := c.GetIssue(ctx, key, fields)
+	if !unknownEndpoint(err) {
+		return is, err
+	}
+	var found *Issue
+	serr := c.SearchIssues(ctx, "key = "+QuoteJQL(key), fields, func(is Issue) error {
+		if strings.EqualFold(is.Key, key) && found == nil {
+			found = &is
+		}
+		return nil
+	})
+	switch {
+	case serr != nil:
+		return Issue{}, fmt.Errorf("read issue %s: %w (and %w)", key, serr, err)
+	case found == nil:
+		return Issue{}, fmt.Errorf("read issue %s: %w", key, &APIError{Method: http.MethodGet, Endpoint: routeSearchJQL,
+			Status: http.StatusNotFound, Messages: []string{"no issue with this key, or the account cannot see it"}})
+	}
+	return *found, nil
+}
+
+// QuoteJQL writes s as a quoted JQL string.
+func QuoteJQL(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
 type searchPage struct {
 	Issues        *[]Issue `json:"issues"`
 	NextPageToken string   `json:"nextPageToken"`

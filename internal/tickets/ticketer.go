@@ -52,7 +52,7 @@ type Options struct {
 type Client interface {
 	namer
 	CreateIssue(ctx context.Context, fields map[string]any) (jira.IssueRef, jira.WriteResult)
-	GetIssue(ctx context.Context, key string, fields []string) (jira.Issue, error)
+	IssueByKey(ctx context.Context, key string, fields []string) (jira.Issue, error)
 	SearchIssues(ctx context.Context, jql string, fields []string, fn func(jira.Issue) error) error
 }
 
@@ -95,11 +95,7 @@ var searchFields = []string{"status", "labels", "summary"}
 // JQL is the search for an action's issue: its dedupe label in the
 // project, newest first.
 func (t *Ticketer) JQL(a plan.Action) string {
-	return fmt.Sprintf(`project = %s AND labels = %s ORDER BY created DESC`, quoteJQL(t.opts.ProjectKey), quoteJQL(DedupeLabel(a)))
-}
-
-func quoteJQL(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	return fmt.Sprintf(`project = %s AND labels = %s ORDER BY created DESC`, jira.QuoteJQL(t.opts.ProjectKey), jira.QuoteJQL(DedupeLabel(a)))
 }
 
 // FindTicket returns the action's issue if one exists (an open one first,
@@ -196,7 +192,7 @@ func (t *Ticketer) Ticket(ctx context.Context, a plan.Action, req apply.TicketRe
 
 // readBack confirms a created issue carries its dedupe label.
 func (t *Ticketer) readBack(ctx context.Context, key, label string) (apply.Ticket, error) {
-	is, err := t.c.GetIssue(ctx, key, searchFields)
+	is, err := t.c.IssueByKey(ctx, key, searchFields)
 	if err != nil {
 		return apply.Ticket{}, fmt.Errorf("issue %s was created but the read-back failed: %w", key, err)
 	}

@@ -26,12 +26,12 @@ type Status struct {
 
 // IssueReader is the part of jira.Client Track uses.
 type IssueReader interface {
-	GetIssue(ctx context.Context, key string, fields []string) (jira.Issue, error)
+	IssueByKey(ctx context.Context, key string, fields []string) (jira.Issue, error)
 }
 
 // Track reads the status of every ticket of an apply run (every action
-// with a ticket key), in the run's order: one GET /issue/{key} each, a few
-// at a time. An issue that cannot be read is reported with its error and
+// with a ticket key), in the run's order: one read each (IssueByKey), a
+// few at a time. An issue that cannot be read is reported with its error and
 // is not done. It returns early only when ctx is done.
 func Track(ctx context.Context, c IssueReader, outs []apply.Outcome) ([]Status, error) {
 	var sts []Status
@@ -48,7 +48,7 @@ func Track(ctx context.Context, c IssueReader, outs []apply.Outcome) ([]Status, 
 			defer wg.Done()
 			for i := range next {
 				s := &sts[i]
-				is, err := c.GetIssue(ctx, s.Key, []string{"status", "summary"})
+				is, err := c.IssueByKey(ctx, s.Key, []string{"status", "summary"})
 				if err != nil {
 					s.Error = err.Error()
 					continue

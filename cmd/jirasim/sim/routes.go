@@ -53,7 +53,8 @@ const jiraBase = "/rest/api/3"
 // undocumented are the reads the published API facts do not list; with
 // Config.StrictDocumentedOnly they are not served.
 var undocumented = map[string]bool{
-	"/user/search": true,
+	"/user/search":          true,
+	"/issue/{issueIdOrKey}": true,
 	"/issue/createmeta/{projectIdOrKey}/issuetypes":                      true,
 	"/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}":        true,
 	"/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}": true,
