@@ -179,8 +179,8 @@ func HoldsPermissionRel(holderType, parameter, value, schemeID, permission strin
 // Holder maps a Jira permission holder to a relation's from_type and from_id:
 //
 //	user → user/accountId (value)       group → group/groupId (value, else parameter)
-//	projectRole → role/role id (value)  applicationRole → application_role/key (parameter);
-//	                                     without a key: any_logged_in_user/""
+//	projectRole → role/role id (value)  applicationRole → application_role/key (parameter,
+//	                                     else value); without a key: any_logged_in_user/""
 //	anyone, projectLead, reporter, assignee, sd.customer.portal.only → snake_case type, ""
 //	groupCustomField, userCustomField → snake_case type / custom field id (parameter)
 //
@@ -194,10 +194,13 @@ func Holder(holderType, parameter, value string) (fromType, fromID string) {
 	case "projectRole":
 		return string(Role), firstNonEmpty(value, parameter)
 	case "applicationRole":
-		if parameter == "" {
+		// value repeats parameter for every holder but a group's; either
+		// may be the one sent.
+		key := firstNonEmpty(parameter, value)
+		if key == "" {
 			return "any_logged_in_user", ""
 		}
-		return string(ApplicationRole), parameter
+		return string(ApplicationRole), key
 	case "anyone", "projectLead", "reporter", "assignee", "sd.customer.portal.only":
 		return SnakeCase(holderType), ""
 	default:

@@ -12,6 +12,8 @@ func TestHolderMapping(t *testing.T) {
 		{"group", "legacy-name-only", "", "group", "legacy-name-only"},
 		{"projectRole", "", "10002", "role", "10002"},
 		{"applicationRole", "jira-software", "", "application_role", "jira-software"},
+		{"applicationRole", "", "jira-software", "application_role", "jira-software"}, // the key in value alone is one product, not everyone
+		{"applicationRole", "jira-software", "jira-software", "application_role", "jira-software"},
 		{"applicationRole", "", "", "any_logged_in_user", ""},
 		{"anyone", "", "", "anyone", ""},
 		{"projectLead", "", "", "project_lead", ""},
