@@ -154,6 +154,9 @@ func Parse(data []byte, opts Options) (*Job, error) {
 		return nil, err
 	}
 	applyDefaults(job, d.present)
+	// A DNS label is case-insensitive: "Acme" is the site "acme".
+	job.AppConfig.SiteName = strings.ToLower(job.AppConfig.SiteName)
+	job.AppConfig.OrgName = strings.ToLower(job.AppConfig.OrgName)
 	probs := d.probs
 	derived := append(resolveSecrets(job, opts), validate(job, opts)...)
 	derived = scimProblems(job, d, derived, opts)

@@ -380,3 +380,20 @@ func TestEffectivePermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteNameIsCaseInsensitive: a DNS label is case-insensitive, so
+// "Acme" (or orgName "ACME-2") is accepted and read as the lower-case site.
+func TestSiteNameIsCaseInsensitive(t *testing.T) {
+	for key, site := range map[string]string{"siteName": "Acme", "orgName": "ACME-2"} {
+		job, err := parse(`{"appConfig":{"token":"` + goodToken + `","` + key + `":"` + site + `"},"output":{"destination":"./out"}}`)
+		if err != nil {
+			t.Fatalf("%s %q refused: %v", key, site, err)
+		}
+		if got := job.AppConfig.Site(); got != strings.ToLower(site) {
+			t.Errorf("%s %q read as %q, want %q", key, site, got, strings.ToLower(site))
+		}
+	}
+	if _, err := parse(`{"appConfig":{"token":"` + goodToken + `","siteName":"Acme.atlassian.net"},"output":{"destination":"./out"}}`); err == nil {
+		t.Error("a host name with dots was accepted as a site name")
+	}
+}

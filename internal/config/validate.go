@@ -28,7 +28,7 @@ const (
 	MaxBatchBytes        = 1 << 30
 )
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
 // knownAccountTypes are Jira's accountType values.
 var knownAccountTypes = []string{"atlassian", "app", "customer", "unknown"}
@@ -51,7 +51,7 @@ func validate(j *Job, opts Options) []Problem {
 		if a.SiteName == "" {
 			key = "appConfig.orgName"
 		}
-		add(key, "is not a DNS label (lowercase letters, digits and inner hyphens, at most 63)", `give only the subdomain, e.g. "acme", not a URL`)
+		add(key, "is not a DNS label (letters, digits and inner hyphens, at most 63)", `give only the subdomain, e.g. "acme", not a URL`)
 	}
 	probs = append(probs, checkHTTPURL("appConfig.baseUrl", a.BaseURL, "https://acme.atlassian.net")...)
 	probs = append(probs, checkHTTPURL("appConfig.gatewayUrl", a.GatewayURL, "https://api.atlassian.com")...)
