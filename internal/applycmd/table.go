@@ -6,6 +6,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/govextract/jira-extractor/internal/apply"
+	"github.com/govextract/jira-extractor/internal/model"
+	"github.com/govextract/jira-extractor/internal/output"
 )
 
 // The actions table: its name in the manifest and its folder in the run.
@@ -15,27 +17,33 @@ const (
 	ActionsDir   = "actions"
 )
 
-var timestampType = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
+// ActionColumns are the columns of the actions table, in file order: one
+// row per action of the plan, in plan order.
+var ActionColumns = []model.Column{
+	{Name: "id", Type: model.String, Doc: "the action's id, as the plan gives it"},
+	{Name: "op", Type: model.String, Doc: "grant, revoke, create, remove, suspend, restore, deactivate or activate"},
+	{Name: "relation", Type: model.String, Doc: "member_of or has_role (grant and revoke)"},
+	{Name: "entity", Type: model.String, Doc: "user (the user ops)"},
+	{Name: "from_type", Type: model.String, Doc: "the relation's from_type"},
+	{Name: "from_id", Type: model.String, Doc: "the relation's from_id"},
+	{Name: "to_type", Type: model.String, Doc: "the relation's to_type, or user for a user op"},
+	{Name: "to_id", Type: model.String, Doc: "the relation's to_id, or the user's accountId (or email, create)"},
+	{Name: "status", Type: model.String, Doc: "applied, unchanged, failed, skipped or ticketed"},
+	{Name: "http_status", Type: model.Int64, Doc: "the status of the write's answer (0 when none was sent)"},
+	{Name: "message", Type: model.String, Doc: "what happened, and the fix when it failed"},
+	{Name: "ticket_key", Type: model.String, Doc: "the Jira issue that asks a person to make the change"},
+	{Name: "attempts", Type: model.Int64, Doc: "writes sent"},
+	{Name: "started_at", Type: model.Timestamp, Nullable: true, Doc: "when the action started"},
+	{Name: "finished_at", Type: model.Timestamp, Nullable: true, Doc: "when the action finished"},
+}
 
-// ActionsSchema is the Arrow schema of the actions table: one row per
-// action of the plan, in plan order.
-var ActionsSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "id", Type: arrow.BinaryTypes.String},
-	{Name: "op", Type: arrow.BinaryTypes.String},
-	{Name: "relation", Type: arrow.BinaryTypes.String},
-	{Name: "entity", Type: arrow.BinaryTypes.String},
-	{Name: "from_type", Type: arrow.BinaryTypes.String},
-	{Name: "from_id", Type: arrow.BinaryTypes.String},
-	{Name: "to_type", Type: arrow.BinaryTypes.String},
-	{Name: "to_id", Type: arrow.BinaryTypes.String},
-	{Name: "status", Type: arrow.BinaryTypes.String},
-	{Name: "http_status", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "message", Type: arrow.BinaryTypes.String},
-	{Name: "ticket_key", Type: arrow.BinaryTypes.String},
-	{Name: "attempts", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "started_at", Type: timestampType, Nullable: true},
-	{Name: "finished_at", Type: timestampType, Nullable: true},
-}, nil)
+// ActionsSchema is the Arrow schema of the actions table.
+var ActionsSchema = output.SchemaOf(ActionColumns)
+
+// ActionsTableSchema describes the actions table of an apply run.
+func ActionsTableSchema() output.TableSchema {
+	return output.TableSchema{Name: ActionsTable, Kind: ActionsKind, Dir: ActionsDir, Columns: ActionColumns, Schema: ActionsSchema}
+}
 
 // actionsRecord builds the actions table from the outcomes.
 func actionsRecord(mem memory.Allocator, outs []apply.Outcome) arrow.RecordBatch {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/govextract/jira-extractor/internal/applycmd"
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/output"
 )
@@ -21,8 +22,9 @@ type schemaFlags struct {
 func newSchemaFlags() *schemaFlags {
 	f := &schemaFlags{cmdFlags: newCmdFlags("schema", "schema [--json | --markdown]", `
 Prints the job-file schema (every key with its type, default and meaning) and
-the output schema (the folder and columns of each entity kind and of the
-relation tables). --json prints one JSON object: "jobFile" is the job file's
+the output schema (the folder and columns of each entity kind, of the
+relation tables, of the change set of incremental runs and diff, and of
+the actions table of apply runs). --json prints one JSON object: "jobFile" is the job file's
 JSON Schema, "output" lists the tables and their columns.`,
 		"jira-extractor schema\njira-extractor schema --json > jira-extractor.schema.json")}
 	f.exits = "Exit codes:\n  0  printed\n  2  bad usage\n"
@@ -75,9 +77,15 @@ type outputTable struct {
 	Columns []outputColumn `json:"columns"`
 }
 
+// schemaTables are the tables `schema` describes: an extraction run's,
+// its change set, and an apply run's actions.
+func schemaTables() []output.TableSchema {
+	return append(output.Schemas(), output.ChangeTableSchema(), applycmd.ActionsTableSchema())
+}
+
 func writeSchemaJSON(w io.Writer) error {
 	var tables []outputTable
-	for _, t := range output.Schemas() {
+	for _, t := range schemaTables() {
 		ot := outputTable{Name: t.Name, Kind: t.Kind, Dir: t.Dir}
 		for _, c := range t.Columns {
 			ot.Columns = append(ot.Columns, outputColumn{Name: c.Name, Type: string(c.Type), ArrowType: output.ArrowType(c.Type).String(), Nullable: c.Nullable, Doc: c.Doc})
@@ -101,7 +109,7 @@ func writeSchemaText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	return output.DescribeSchemas(w)
+	return output.DescribeTables(w, schemaTables())
 }
 
 func writeKeysMarkdown(w io.Writer) error {

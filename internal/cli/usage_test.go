@@ -213,6 +213,11 @@ func TestSchemaText(t *testing.T) {
 			t.Errorf("schema lacks relation column %s", c.Name)
 		}
 	}
+	for _, tb := range []string{"change changes  (changes/", "action actions  (actions/", "ticket_key", "before"} {
+		if !strings.Contains(r.stdout, tb) {
+			t.Errorf("schema lacks %q", tb)
+		}
+	}
 	if !strings.Contains(r.stdout, "100") || !strings.Contains(r.stdout, `"30s"`) {
 		t.Errorf("schema lacks defaults\n%s", r.stdout)
 	}
@@ -255,6 +260,20 @@ func TestSchemaJSON(t *testing.T) {
 	}
 	if tb := kinds["member_of"]; len(tb.Columns) != len(model.RelationColumns) {
 		t.Errorf("member_of: %+v", tb)
+	}
+	// The change set and an apply run's actions table, with their columns
+	// in file order.
+	for name, want := range map[string]string{
+		"changes": "change,record,kind,source_id,from_type,from_id,to_type,to_id,before,after",
+		"actions": "id,op,relation,entity,from_type,from_id,to_type,to_id,status,http_status,message,ticket_key,attempts,started_at,finished_at",
+	} {
+		var got []string
+		for _, c := range kinds[name].Columns {
+			got = append(got, c.Name)
+		}
+		if strings.Join(got, ",") != want || kinds[name].Dir != name {
+			t.Errorf("schema table %s: dir %q columns %v, want %s", name, kinds[name].Dir, got, want)
+		}
 	}
 	md := runBin(t, "", "schema", "--markdown")
 	if md.code != 0 || !strings.Contains(md.stdout, "| `appConfig.requestsPerSecond` | number | `100` |") {

@@ -29,6 +29,9 @@ func ArrowType(t model.ColumnType) arrow.DataType {
 	panic(fmt.Sprintf("output: unknown column type %q", t))
 }
 
+// SchemaOf is the Arrow schema of columns, in their order.
+func SchemaOf(cols []model.Column) *arrow.Schema { return schemaOf(cols) }
+
 func schemaOf(cols []model.Column) *arrow.Schema {
 	fields := make([]arrow.Field, len(cols))
 	for i, c := range cols {
@@ -72,12 +75,25 @@ func Schemas() []TableSchema {
 func entityDir(k model.SourceType) string     { return "entities/source_type=" + string(k) }
 func relationDir(k model.RelationKind) string { return "relations/relation=" + string(k) }
 
-// DescribeSchemas prints the output tables for `jira-extractor schema`: per
-// table its folder and each column's name, Arrow type, nullability and doc.
+// ChangeTableSchema describes the change set of an incremental run or of
+// diff (the folder changes/; its files are listed in the manifest's
+// "changes", not among its tables).
+func ChangeTableSchema() TableSchema {
+	return TableSchema{Name: ChangesDir, Kind: "change", Dir: ChangesDir, Columns: ChangeColumns, Schema: ChangeSchema()}
+}
+
+// DescribeSchemas prints the output tables of an extraction run and its
+// change set for `jira-extractor schema`.
 func DescribeSchemas(w io.Writer) error {
+	return DescribeTables(w, append(Schemas(), ChangeTableSchema()))
+}
+
+// DescribeTables prints tables: per table its folder and each column's
+// name, Arrow type, nullability and doc.
+func DescribeTables(w io.Writer, tables []TableSchema) error {
 	var b strings.Builder
 	b.WriteString("Output tables (Parquet and CSV files have the same columns in the same order):\n")
-	for _, t := range Schemas() {
+	for _, t := range tables {
 		fmt.Fprintf(&b, "\n%s %s  (%s/part-NNNNN.{parquet,csv,csv.gz})\n", t.Kind, t.Name, t.Dir)
 		for i, c := range t.Columns {
 			null := "not null"
