@@ -266,6 +266,10 @@ func TestIncrementalFallbacks(t *testing.T) {
 			if m.Mode != manifest.ModeFull || !strings.Contains(m.Reason, tc.reason) {
 				t.Fatalf("mode %q reason %q, want full with %q (requests %v)", m.Mode, m.Reason, tc.reason, m.Requests.ByEndpoint)
 			}
+			// base_run names the run asked for; with auto and none found, none.
+			if want := strings.TrimPrefix(since, incremental.SinceAuto); m.BaseRun != want {
+				t.Fatalf("base_run %q, want %q", m.BaseRun, want)
+			}
 			simtest.RequireTruth(t, ctx, rr, srv.Truth(sim.TruthOptions{}))
 		})
 	}

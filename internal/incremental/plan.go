@@ -55,8 +55,9 @@ type Plan struct {
 	// Base is the base run; nil when none could be opened or it is of
 	// another site or scope (no change set then).
 	Base *output.RunReader
-	// BaseRun names the base run (its location), or the --since value
-	// when it could not be opened.
+	// BaseRun names the base run (its location), or the --since location
+	// when it could not be opened; it is empty when --since auto found no
+	// base run.
 	BaseRun string
 	// RunsSinceFull is the new run's count of incremental runs since the
 	// last full read.
@@ -105,7 +106,10 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Plan{BaseRun: cfg.Since}
+	p := &Plan{}
+	if cfg.Since != SinceAuto {
+		p.BaseRun = cfg.Since // the run asked for, even when it cannot be read
+	}
 	base, err := openBase(ctx, cfg.Since, req.Dest, req.Site, req.S3)
 	if err != nil {
 		if nb, ok := err.(*errNoBase); ok {
