@@ -245,6 +245,8 @@ func (e *engine) resume(recs map[string]record) {
 // guardSelf skips the actions that would take access away from the job's
 // own account: revoking its memberships or roles, removing, suspending or
 // deactivating it, or revoking a project role from a group it belongs to.
+// An action a read shows already done is left to run (it comes out
+// unchanged).
 func (e *engine) guardSelf(ctx context.Context) {
 	if e.cfg.AllowSelf {
 		return
@@ -275,7 +277,7 @@ func (e *engine) guardSelf(ctx context.Context) {
 				why = fmt.Sprintf("the job's own account holds this role through group %q", a.FromID)
 			}
 		}
-		if why == "" {
+		if why == "" || e.alreadyDone(ctx, a) {
 			continue
 		}
 		now := e.cfg.Now().UTC()
@@ -286,6 +288,14 @@ func (e *engine) guardSelf(ctx context.Context) {
 			e.cfg.Logger.Warn("journal", "error", err)
 		}
 	}
+}
+
+// alreadyDone reports whether a read shows the action as already wanted: a
+// re-run of a plan whose guarded action was allowed once takes nothing
+// away, and comes out unchanged instead of refused. A failed read is not.
+func (e *engine) alreadyDone(ctx context.Context, a plan.Action) bool {
+	st, err := e.target.Read(ctx, a)
+	return err == nil && st.NotFound == "" && st.Has == wants(a.Op)
 }
 
 func (e *engine) selfGroups(ctx context.Context) (map[string]bool, error) {
