@@ -87,17 +87,18 @@ func (c *Client) discover(ctx context.Context, caps *Capabilities) error {
 		}
 	}
 	if c.o.Version == 2 {
-		var rts listResponse[struct {
+		type resourceType struct {
 			Name             string `json:"name"`
 			Endpoint         string `json:"endpoint"`
 			SchemaExtensions []struct {
 				Schema string `json:"schema"`
 			} `json:"schemaExtensions"`
-		}]
-		if err := c.do(ctx, request{method: "GET", path: "/ResourceTypes", endpoint: "GET /ResourceTypes"}, &rts); err != nil {
+		}
+		rts, err := getList[resourceType](ctx, c, "/ResourceTypes")
+		if err != nil {
 			return fmt.Errorf("read the resource types: %w", err)
 		}
-		for _, rt := range rts.Resources {
+		for _, rt := range rts {
 			ep := "/" + strings.TrimLeft(rt.Endpoint, "/")
 			switch rt.Name {
 			case "User":
@@ -110,20 +111,12 @@ func (c *Client) discover(ctx context.Context, caps *Capabilities) error {
 			}
 		}
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, request{method: "GET", path: "/Schemas", endpoint: "GET /Schemas"}, &raw); err != nil {
-		return fmt.Errorf("read the schemas: %w", err)
-	}
 	type schema struct {
 		ID string `json:"id"`
 	}
-	var list listResponse[schema]
-	var bare []schema // SCIM 1.1 servers often answer a bare array
-	if json.Unmarshal(raw, &bare) != nil {
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return fmt.Errorf("read the schemas: the answer is neither a list nor a ListResponse")
-		}
-		bare = list.Resources
+	bare, err := getList[schema](ctx, c, "/Schemas")
+	if err != nil {
+		return fmt.Errorf("read the schemas: %w", err)
 	}
 	for _, s := range bare {
 		caps.Schemas = append(caps.Schemas, s.ID)
@@ -131,4 +124,22 @@ func (c *Client) discover(ctx context.Context, caps *Capabilities) error {
 	c.o.Logger.Info("scim discovery", "version", c.o.Version, "page_size", caps.PageSize, "patch", caps.Patch,
 		"filter", caps.Filter, "bulk", caps.Bulk, "users", caps.UsersPath, "groups", caps.GroupsPath, "extensions", caps.Extensions)
 	return nil
+}
+
+// getList reads a discovery endpoint that answers a ListResponse or, as
+// many servers (SCIM 1.1 ones especially) do, a bare JSON array.
+func getList[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var raw json.RawMessage
+	if err := c.do(ctx, request{method: "GET", path: path, endpoint: "GET " + path}, &raw); err != nil {
+		return nil, err
+	}
+	var bare []T
+	if json.Unmarshal(raw, &bare) == nil {
+		return bare, nil
+	}
+	var list listResponse[T]
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("the answer of %s is neither a list nor a ListResponse", path)
+	}
+	return list.Resources, nil
 }

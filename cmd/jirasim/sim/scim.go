@@ -41,6 +41,9 @@ type SCIMConfig struct {
 	// NoFilter declares filtering unsupported and answers 400
 	// invalidFilter to any filter.
 	NoFilter bool
+	// BareDiscoveryLists answers /ResourceTypes and /Schemas with a bare
+	// JSON array instead of a ListResponse, as some servers do.
+	BareDiscoveryLists bool
 }
 
 // Defaults of the SCIM credentials.

@@ -304,6 +304,10 @@ func (s *Server) hSCIMResourceTypes(c *call) {
 		{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:ResourceType"}, "id": "Group", "name": "Group",
 			"endpoint": "/Groups", "schema": urnGroup2},
 	}
+	if s.scim.cfg.BareDiscoveryLists {
+		c.scimJSON(http.StatusOK, rts)
+		return
+	}
 	c.scimJSON(http.StatusOK, map[string]any{"schemas": []string{urnListResponse2}, "totalResults": len(rts),
 		"startIndex": 1, "itemsPerPage": len(rts), "Resources": rts})
 }
@@ -328,7 +332,7 @@ func (s *Server) hSCIMSchemas(c *call) {
 		{"id": urnAtlassian, "name": "AtlassianExternal", "attributes": attr("atlassianAccountId")},
 		{"id": urnSimCustom, "name": "Badge", "attributes": attr("badge")},
 	}
-	if c.v1() {
+	if c.v1() || s.scim.cfg.BareDiscoveryLists {
 		c.scimJSON(http.StatusOK, schemas)
 		return
 	}
