@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/govextract/jira-extractor/internal/scim"
@@ -98,6 +99,10 @@ func init() {
 	Keys = append(Keys, scimKeys...)
 }
 
+// directoryIDPattern is what an Atlassian directory id may hold: it is
+// pasted into the base URL's path.
+var directoryIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
 // HasJira reports whether the job reads a Jira site (appConfig given).
 func (j *Job) HasJira() bool { return j.AppConfig.Site() != "" }
 
@@ -178,6 +183,12 @@ func checkSCIM(j *Job, opts Options, env func(string) (string, bool), readFile f
 		add("scim.baseUrl", "baseUrl and directoryId are both set", "keep exactly one of them")
 	case s.BaseURL == "" && s.DirectoryID == "":
 		add("scim.baseUrl", "missing", "set scim.baseUrl to the SCIM base URL, or scim.directoryId for Atlassian's user provisioning")
+	case s.DirectoryID != "" && !directoryIDPattern.MatchString(s.DirectoryID):
+		add("scim.directoryId", "is not a directory id (letters, digits, '.', '_' and '-', at most 128)",
+			"copy the id from admin.atlassian.com (Security → Identity providers → your directory), not its URL")
+	case s.DirectoryID != "" && a.Type != "bearer":
+		add("scim.auth.type", fmt.Sprintf("is %q, but Atlassian's user provisioning takes only its directory API key as a bearer token", a.Type),
+			`set scim.auth.type to "bearer" and scim.auth.token to the directory's API key, or use scim.baseUrl for another SCIM server`)
 	}
 	probs = append(probs, checkHTTPURL("scim.baseUrl", s.BaseURL, "https://scim.example.com/scim/v2")...)
 	if s.Version != 1 && s.Version != 2 {

@@ -82,6 +82,8 @@ func TestSCIMProblems(t *testing.T) {
 	}{
 		{"no base", `{"scim":{"auth":{` + bearerAuth + `}}}`, []string{"scim.baseUrl"}, "scim.directoryId"},
 		{"both bases", `{"scim":{"baseUrl":"https://s.example/scim","directoryId":"d","auth":{` + bearerAuth + `}}}`, []string{"scim.baseUrl"}, "exactly one"},
+		{"directory id with a path", `{"scim":{"directoryId":"d/../../admin?x=1","auth":{` + bearerAuth + `}}}`, []string{"scim.directoryId"}, "not its URL"},
+		{"directory id with basic auth", `{"scim":{"directoryId":"d-1","auth":{"type":"basic","username":"u","password":"` + scimPass + `"}}}`, []string{"scim.auth.type"}, "bearer"},
 		{"base not http", `{"scim":{"baseUrl":"ftp://s.example","auth":{` + bearerAuth + `}}}`, []string{"scim.baseUrl"}, "https://"},
 		{"credentials in the base", `{"scim":{"baseUrl":"https://u:` + scimPass + `@s.example","auth":{` + bearerAuth + `}}}`, []string{"scim.baseUrl"}, "remove"},
 		{"version", scimJob(bearerAuth, `"version":3`), []string{"scim.version"}, "2 (SCIM 2.0) or 1"},
