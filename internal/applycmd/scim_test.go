@@ -57,6 +57,21 @@ func TestApplySCIMJob(t *testing.T) {
 	if err != nil || again.Manifest.Counts[string(apply.Unchanged)] != 2 {
 		t.Fatalf("second apply: %v %v", again.Manifest.Counts, err)
 	}
+	// A tickets section (and a Jira site that cannot be reached) does not
+	// stop a scim job: its actions open no tickets, so Jira is not asked.
+	doc, _ = json.Marshal(map[string]any{"output": map[string]any{"destination": t.TempDir()},
+		"appConfig": map[string]any{"token": "me@example.com:unused-token-1234567890", "siteName": "acme", "baseUrl": "http://127.0.0.1:1"},
+		"tickets":   map[string]any{"projectKey": "OPS"},
+		"scim": map[string]any{"baseUrl": srv.SCIMBaseURL(url, 2), "auth": map[string]any{"type": "basic",
+			"username": sim.DefaultSCIMBasicUser, "password": sim.DefaultSCIMBasicPassword}}})
+	withTickets, err := config.Parse(doc, config.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Apply(ctx, withTickets, pl, Options{JournalPath: t.TempDir() + "/j.jsonl"}, nil); err != nil || res.ExitCode != apply.ExitOK ||
+		res.Manifest.Counts[string(apply.Unchanged)] != 2 {
+		t.Fatalf("scim job with a tickets section: exit %d, %v", res.ExitCode, err)
+	}
 	bad := parse(`{"actions":[{"id":"s","op":"suspend","entity":"user","to_id":"` + active + `"}]}`)
 	if res, err := Apply(ctx, job, bad, opts, nil); err == nil || res.ExitCode != apply.ExitBadInput || srv.Stats().Requests == 0 {
 		t.Fatalf("suspend through SCIM: exit %d, %v", res.ExitCode, err)

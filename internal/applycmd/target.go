@@ -42,13 +42,9 @@ func connect(ctx context.Context, job *config.Job, resolved extractor.Job, log *
 		if _, err := c.Capabilities(ctx); err != nil {
 			return connection{}, fmt.Errorf("apply: connect to the SCIM directory: %w", err)
 		}
-		conn := connection{target: applyscim.New(c), kind: fmt.Sprintf("scim v%d", c.Version()), stats: c.Stats}
-		if job.Tickets != nil && resolved.Jira.SiteURL != "" {
-			if conn.jira, _, err = connectJira(ctx, resolved, log, version); err != nil {
-				return connection{}, err
-			}
-		}
-		return conn, nil
+		// A scim job opens no tickets (Check refuses ticket actions, and
+		// the directory never asks for a person), so no Jira site is read.
+		return connection{target: applyscim.New(c), kind: fmt.Sprintf("scim v%d", c.Version()), stats: c.Stats}, nil
 	}
 	client, id, err := connectJira(ctx, resolved, log, version)
 	if err != nil {

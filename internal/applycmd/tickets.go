@@ -45,12 +45,15 @@ func checkTickets(job *config.Job, p *plan.Plan) []plan.Problem {
 // type the site does not have.
 func newTicketer(ctx context.Context, job *config.Job, c *jira.Client, p *plan.Plan, runID string, log *slog.Logger) (apply.Ticketer, error) {
 	tc := job.Tickets
-	if tc == nil {
+	switch {
+	case tc == nil:
 		return nil, nil
-	}
-	if c == nil {
+	case job.SCIM != nil:
+		log.Warn("the tickets section is not used by a scim job: its actions act on the SCIM directory and none opens a ticket")
+		return nil, nil
+	case c == nil:
 		return nil, &tickets.ConfigError{Key: "tickets", Message: "tickets are Jira issues, and this job names no Jira site",
-			Fix: "add appConfig (siteName and token) beside scim, or remove the tickets section"}
+			Fix: "add appConfig (siteName and token), or remove the tickets section"}
 	}
 	issueType, err := tickets.Check(ctx, c, tc.ProjectKey, tc.IssueType)
 	if err != nil {
