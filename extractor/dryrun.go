@@ -63,12 +63,12 @@ type Step struct {
 	// Requests is how many requests a run makes to it; a lower bound when
 	// AtLeast is set.
 	Requests int64 `json:"requests"`
-	AtLeast  bool  `json:"at_least,omitempty"`
+	AtLeast  bool  `json:"at_least"`
 	// Items is how many objects it returns; -1 when the dry run does not
 	// know.
 	Items int64 `json:"items"`
 	// Note says how Requests was counted when it is not exact.
-	Note string `json:"note,omitempty"`
+	Note string `json:"note"`
 }
 
 // Problem is a scope the dry run could not read.

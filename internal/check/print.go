@@ -106,8 +106,8 @@ type jsonProbe struct {
 	Kind     string `json:"kind"`
 	Endpoint string `json:"endpoint"`
 	Result   State  `json:"result"`
-	Missing  string `json:"missing,omitempty"`
-	Detail   string `json:"detail,omitempty"`
+	Missing  string `json:"missing"`
+	Detail   string `json:"detail"`
 }
 
 // WriteJSON writes the report as one JSON document: the site, whether

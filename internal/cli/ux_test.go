@@ -111,6 +111,28 @@ func TestDryRunAgainstSimulator(t *testing.T) {
 	if len(doc.Steps) < 8 || sum != doc.Planned {
 		t.Errorf("%d steps adding up to %d, planned %d", len(doc.Steps), sum, doc.Planned)
 	}
+	requireFields(t, r.stdout, "steps", "kinds", "endpoint", "requests", "at_least", "items", "note")
+}
+
+// requireFields fails unless every object of the list under key in the
+// JSON document doc has every one of fields, empty or not.
+func requireFields(t *testing.T, doc, key string, fields ...string) {
+	t.Helper()
+	var top map[string]json.RawMessage
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &top); err != nil {
+		t.Fatalf("not a JSON object: %v", err)
+	}
+	if err := json.Unmarshal(top[key], &list); err != nil || len(list) == 0 {
+		t.Fatalf("%s is not a list of objects: %v", key, err)
+	}
+	for i, o := range list {
+		for _, f := range fields {
+			if _, ok := o[f]; !ok {
+				t.Errorf("%s[%d] has no %q field: %v", key, i, f, o)
+			}
+		}
+	}
 }
 
 func TestCheckJSON(t *testing.T) {
@@ -143,4 +165,5 @@ func TestCheckJSON(t *testing.T) {
 	if !strings.Contains(denied["role"], "Administer Jira") {
 		t.Errorf("role not denied for Administer Jira: %+v", doc.Probes)
 	}
+	requireFields(t, r.stdout, "probes", "kind", "endpoint", "result", "missing", "detail")
 }
