@@ -2,10 +2,7 @@ package host
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
-	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
@@ -58,9 +55,6 @@ func (h *Host) Access(ctx context.Context, req *extractorv2.AccessRequest, onEve
 		}
 		return nil
 	})
-	if errors.Is(err, plugin.ErrNoResult) {
-		return nil, fmt.Errorf("plugin %s: %w", h.path, err)
-	}
 	if err != nil {
 		return nil, h.applyError(ctx, "Access", err)
 	}
