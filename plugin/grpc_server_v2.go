@@ -75,15 +75,11 @@ func (v *GRPCServerV2) Apply(req *extractorv2.ApplyRequest, stream extractorv2.E
 		return err
 	}
 	defer end()
-	var mu sync.Mutex
-	send := func(ev *extractorv2.ApplyResponse) error {
+	send := lockedSend(stream.Send, func(ev *extractorv2.ApplyResponse) {
 		if ev.GetTime() == nil {
 			ev.Time = timestamppb.Now()
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return stream.Send(ev)
-	}
+	})
 	res, err := a.Apply(ctx, req, send)
 	if err != nil {
 		return err
@@ -123,15 +119,11 @@ func (v *GRPCServerV2) ExtractSince(req *extractorv2.ExtractSinceRequest, stream
 		return err
 	}
 	defer end()
-	var mu sync.Mutex
-	send := func(ev *extractorv1.ExtractResponse) error {
+	send := lockedSend(stream.Send, func(ev *extractorv1.ExtractResponse) {
 		if ev.GetTime() == nil {
 			ev.Time = timestamppb.Now()
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return stream.Send(ev)
-	}
+	})
 	res, err := x.ExtractSince(ctx, req, send)
 	if err != nil {
 		return err
@@ -182,4 +174,16 @@ func (v *GRPCServerV2) Access(req *extractorv2.AccessRequest, stream extractorv2
 		return fmt.Errorf("send result of access %s: %w", req.GetQuestion(), err)
 	}
 	return nil
+}
+
+// lockedSend returns a send that stamps each event and sends it, one at a
+// time (a gRPC stream's Send is not safe for concurrent use).
+func lockedSend[E any](send func(*E) error, stamp func(*E)) func(*E) error {
+	var mu sync.Mutex
+	return func(ev *E) error {
+		stamp(ev)
+		mu.Lock()
+		defer mu.Unlock()
+		return send(ev)
+	}
 }

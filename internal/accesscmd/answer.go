@@ -15,6 +15,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/location"
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/output/store"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 // The questions.
@@ -39,37 +40,29 @@ type Query struct {
 	S3 *store.S3Options
 }
 
-// UsageError is a bad query, or a project, user or permission the run does
-// not know (its message suggests the closest match): exit code 2.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-// IsUsage reports whether err is a UsageError.
-func IsUsage(err error) bool {
-	var u *UsageError
-	return errors.As(err, &u)
-}
+// IsUsage reports whether err is a bad request (a usageerr.Error): exit
+// code 2.
+func IsUsage(err error) bool { return usageerr.Is(err) }
 
 // Validate checks the query without reading the run; its messages name the
 // command-line flags.
 func (q Query) Validate() error {
 	switch {
 	case q.Question != Who && q.Question != What:
-		return &UsageError{fmt.Sprintf("unknown question %q: use access who or access what", q.Question)}
+		return usageerr.New(fmt.Sprintf("unknown question %q: use access who or access what", q.Question))
 	case q.Run == "":
-		return &UsageError{"--run DEST/RUN_ID is required: the folder of a finished run"}
+		return usageerr.New("--run DEST/RUN_ID is required: the folder of a finished run")
 	case q.Question == Who && q.Project == "":
-		return &UsageError{"--project KEY|ID is required"}
+		return usageerr.New("--project KEY|ID is required")
 	case q.Question == What && q.User == "":
-		return &UsageError{"--user ACCOUNTID|EMAIL is required"}
+		return usageerr.New("--user ACCOUNTID|EMAIL is required")
 	case q.Format != "table" && q.Format != "json" && q.Format != "csv":
-		return &UsageError{fmt.Sprintf("unknown --format %q: use table, json or csv", q.Format)}
+		return usageerr.New(fmt.Sprintf("unknown --format %q: use table, json or csv", q.Format))
 	case q.Permission == "":
-		return &UsageError{`--permission is empty: give a key such as ADMINISTER_PROJECTS, or "*"`}
+		return usageerr.New(`--permission is empty: give a key such as ADMINISTER_PROJECTS, or "*"`)
 	}
 	if _, err := location.Parse(q.Run); err != nil {
-		return &UsageError{"--run: " + err.Error()}
+		return usageerr.New("--run: " + err.Error())
 	}
 	return nil
 }
@@ -77,7 +70,7 @@ func (q Query) Validate() error {
 // Answer validates q, reads the run and writes the answer to out as it is
 // resolved; note gets each note of the run's manifest (scope, message)
 // before the answer. It returns the rows written. A bad query or unknown
-// name is a UsageError; a run that cannot be read, or an answer that
+// name is a bad request (IsUsage); a run that cannot be read, or an answer that
 // cannot be written, another error.
 func Answer(ctx context.Context, q Query, out io.Writer, note func(scope, message string)) (int, error) {
 	if err := q.Validate(); err != nil {
@@ -127,11 +120,11 @@ func Answer(ctx context.Context, q Query, out io.Writer, note func(scope, messag
 	return aw.all, nil
 }
 
-// notFound makes an unknown name a UsageError.
+// notFound makes an unknown name a bad request.
 func notFound(err error) error {
 	var nf *access.NotFoundError
 	if errors.As(err, &nf) {
-		return &UsageError{err.Error()}
+		return usageerr.New(err.Error())
 	}
 	return err
 }

@@ -6,7 +6,6 @@ package diffcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 // Request is one diff, as its command line gives it.
@@ -49,30 +49,22 @@ type Manifest struct {
 	Changes       *manifest.ChangeSet `json:"changes"`
 }
 
-// UsageError is a bad request, or runs of two different sites: exit
+// IsUsage reports whether err is a bad request (a usageerr.Error): exit
 // code 2.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-// IsUsage reports whether err is a UsageError.
-func IsUsage(err error) bool {
-	var u *UsageError
-	return errors.As(err, &u)
-}
+func IsUsage(err error) bool { return usageerr.Is(err) }
 
 // Validate checks the request without reading anything; its messages name
 // the command-line flags.
 func (r Request) Validate() error {
 	if r.Format != "parquet" && r.Format != "csv" {
-		return &UsageError{fmt.Sprintf("--format %q: use parquet or csv", r.Format)}
+		return usageerr.New(fmt.Sprintf("--format %q: use parquet or csv", r.Format))
 	}
 	if _, err := location.Parse(r.Out); err != nil {
-		return &UsageError{"--out " + err.Error()}
+		return usageerr.New("--out " + err.Error())
 	}
 	for _, p := range []string{r.OldRun, r.NewRun} {
 		if _, err := location.Parse(p); err != nil {
-			return &UsageError{"run " + err.Error()}
+			return usageerr.New("run " + err.Error())
 		}
 	}
 	return nil
@@ -96,7 +88,7 @@ func Diff(ctx context.Context, r Request) (string, *Manifest, error) {
 	}
 	old, cur := runs[0], runs[1]
 	if old.Manifest().Site != cur.Manifest().Site {
-		return "", nil, &UsageError{fmt.Sprintf("the runs are of different sites (%q and %q): compare two runs of one site", old.Manifest().Site, cur.Manifest().Site)}
+		return "", nil, usageerr.New(fmt.Sprintf("the runs are of different sites (%q and %q): compare two runs of one site", old.Manifest().Site, cur.Manifest().Site))
 	}
 	if r.RunID == "" {
 		r.RunID = extractor.NewRunID()

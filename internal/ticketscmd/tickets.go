@@ -21,6 +21,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/termtext"
 	"github.com/govextract/jira-extractor/internal/tickets"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 // Exit codes of a report.
@@ -31,42 +32,35 @@ const (
 	ExitPartial = 3 // some tickets are not done yet
 )
 
-// UsageError is a bad request: exit code 2.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-// IsUsage reports whether err is a UsageError.
-func IsUsage(err error) bool {
-	var u *UsageError
-	return errors.As(err, &u)
-}
+// IsUsage reports whether err is a bad request (a usageerr.Error): exit
+// code 2.
+func IsUsage(err error) bool { return usageerr.Is(err) }
 
 // Validate checks the run folder and the format without reading anything;
 // its messages name the command-line flags.
 func Validate(run, format string) error {
 	switch {
 	case run == "":
-		return &UsageError{"--from DEST/RUN_ID is required: the folder of an apply run"}
+		return usageerr.New("--from DEST/RUN_ID is required: the folder of an apply run")
 	case format != "table" && format != "json" && format != "csv":
-		return &UsageError{fmt.Sprintf("unknown --format %q: use table, json or csv", format)}
+		return usageerr.New(fmt.Sprintf("unknown --format %q: use table, json or csv", format))
 	}
 	if _, err := location.Parse(run); err != nil {
-		return &UsageError{"--from: " + err.Error()}
+		return usageerr.New("--from: " + err.Error())
 	}
 	return nil
 }
 
 // Track reads the status of every ticket of the apply run at run (checked
-// by Validate). A folder that is no apply run is a UsageError.
+// by Validate). A folder that is no apply run is a bad request (IsUsage).
 func Track(ctx context.Context, job *config.Job, run string) ([]tickets.Status, error) {
 	loc, err := location.Parse(run)
 	if err != nil {
-		return nil, &UsageError{"--from: " + err.Error()}
+		return nil, usageerr.New("--from: " + err.Error())
 	}
 	sts, err := applycmd.Track(ctx, job, loc)
 	if errors.Is(err, applycmd.ErrNotApplyRun) {
-		return nil, &UsageError{err.Error() + ": name the folder an apply wrote (jira-extractor apply prints it)"}
+		return nil, usageerr.New(err.Error() + ": name the folder an apply wrote (jira-extractor apply prints it)")
 	}
 	return sts, err
 }
