@@ -28,13 +28,16 @@ type session struct {
 // startSession starts the plugin of p, logging to w; onCancel says (on w)
 // what a first signal does.
 func startSession(parent context.Context, p pluginFlags, w io.Writer, onCancel string) (*session, error) {
+	// Signals are caught from before the plugin starts: one that comes
+	// while it starts cancels the command as soon as it is up.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	h, err := host.Start(p.hostConfig(w))
 	if err != nil {
+		signal.Stop(sigs)
 		return nil, err
 	}
 	ctx, cancel := context.WithCancelCause(parent)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	stop := make(chan struct{})
 	s := &session{h: h, ctx: ctx}
 	go watchSignals(w, sigs, cancel, h, stop, &s.forced, onCancel)

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/govextract/jira-extractor/cmd/jirasim/sim"
 	"github.com/govextract/jira-extractor/cmd/jirasim/simtest"
@@ -363,4 +365,30 @@ func TestWave2NeedsProtocolV2(t *testing.T) {
 	if code, stdout, stderr := runInProcessBin(t, bin, "run", "--plugin", bin, "--config", job); code != 0 || stdout == "" {
 		t.Errorf("run over version 1: exit %d\n%s", code, stderr)
 	}
+}
+
+// TestTicketsCancelled: SIGINT to the runner while tickets runs (on a slow
+// site) stops it: exit 1, the cause on stderr, nothing on stdout, and the
+// plugin process is gone.
+func TestTicketsCancelled(t *testing.T) {
+	srv, url := simtest.StartSim(t, sim.Config{Size: "small", Seed: 1, Faults: sim.Faults{Latency: 250 * time.Millisecond}})
+	job := writeJob(t, url, t.TempDir(), map[string]any{"tickets": map[string]any{"projectKey": "WEB"}})
+	var plan strings.Builder
+	plan.WriteString("id,op,relation,from_type,from_id,to_type,to_id,mode\n")
+	for i, p := range grants(t, srv, 2) {
+		plan.WriteString(strings.Join([]string{"t" + string(rune('1'+i)), "grant", "member_of", "user", p[0], "group", p[1], "ticket"}, ",") + "\n")
+	}
+	a := cliRun(t, "apply", "--config", job, "--plan", writeFile(t, "plan.csv", plan.String()), "--no-progress")
+	if a.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", a.code, a.stderr)
+	}
+	r := startRunner(t, "tickets", "--plugin", pluginBin, "--config", job, "--from", strings.TrimSpace(a.stdout))
+	r.waitFor(t, "the plugin process", func() bool { return r.plugin != 0 })
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.wait(t, 30*time.Second); code != 1 || !strings.Contains(r.stderr.String(), "cancelled by SIGINT") || r.stdout.String() != "" {
+		t.Errorf("exit %d, stdout %q\n%s", code, r.stdout.String(), r.stderr.String())
+	}
+	r.noPluginLeft(t)
 }
