@@ -345,12 +345,5 @@ func exitCodeOf(res *extractorv1.Result) int {
 
 // printProblems lists a job's problems, each naming its key.
 func (r *runner) printProblems(ps []*extractorv1.Problem) {
-	fmt.Fprintf(r.disp, "invalid job file %s:\n", r.opts.configPath)
-	for _, p := range ps {
-		line := "  " + p.GetKey() + ": " + p.GetMessage()
-		if p.GetFix() != "" {
-			line += " (fix: " + p.GetFix() + ")"
-		}
-		fmt.Fprintln(r.disp, line)
-	}
+	printJobProblems(r.disp, r.opts.configPath, ps)
 }
