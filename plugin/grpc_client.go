@@ -31,9 +31,21 @@ var ErrNoResultInGrace = errors.New("the plugin did not report the cancelled run
 // Result.
 var ErrNoResult = errors.New("the plugin ended the run without a result")
 
-// ErrNeedsProtocolV2 is returned by ValidatePlan and Apply when the plugin
-// speaks protocol version 1 only.
-var ErrNeedsProtocolV2 = errors.New("apply needs plugin protocol version 2, and the plugin speaks version 1 only: use a newer plugin build")
+// ErrNeedsProtocolV2 is returned by the calls of version 2 (ValidatePlan,
+// Apply, ExtractSince, Tickets, Diff, Access) when the plugin speaks
+// protocol version 1 only.
+// Each call's error names the command ("apply needs plugin protocol version
+// 2, ...") and wraps it.
+var ErrNeedsProtocolV2 = errors.New("needs plugin protocol version 2")
+
+// needsV2 is ErrNeedsProtocolV2 for one command.
+type needsV2 string
+
+func (n needsV2) Error() string {
+	return string(n) + " needs plugin protocol version 2, and the plugin speaks version 1 only: use a newer plugin build"
+}
+
+func (n needsV2) Unwrap() error { return ErrNeedsProtocolV2 }
 
 // GRPCClient is the host side of the protocol: an Extractor that calls a
 // plugin process over gRPC and, when version 2 was negotiated, an Applier.
@@ -48,6 +60,10 @@ type GRPCClient struct {
 var _ Extractor = (*GRPCClient)(nil)
 
 var _ Applier = (*GRPCClient)(nil)
+
+var _ SinceExtractor = (*GRPCClient)(nil)
+
+var _ Reporter = (*GRPCClient)(nil)
 
 // NewGRPCClient returns the Extractor behind a version 1 service client;
 // its ValidatePlan and Apply return ErrNeedsProtocolV2.
@@ -99,7 +115,7 @@ func (c *GRPCClient) Extract(ctx context.Context, req *extractorv1.ExtractReques
 // speaks version 1 only.
 func (c *GRPCClient) ValidatePlan(ctx context.Context, req *extractorv2.ValidatePlanRequest) (*extractorv2.ValidatePlanResponse, error) {
 	if c.v2 == nil {
-		return nil, ErrNeedsProtocolV2
+		return nil, needsV2("apply")
 	}
 	return c.v2.ValidatePlan(ctx, req)
 }
@@ -110,7 +126,7 @@ func (c *GRPCClient) ValidatePlan(ctx context.Context, req *extractorv2.Validate
 // request's run id) and Apply waits up to CancelGrace for its result.
 func (c *GRPCClient) Apply(ctx context.Context, req *extractorv2.ApplyRequest, send func(*extractorv2.ApplyResponse) error) (*extractorv2.ApplyResult, error) {
 	if c.v2 == nil {
-		return nil, ErrNeedsProtocolV2
+		return nil, needsV2("apply")
 	}
 	return runStream(ctx, c, req.GetRunId(),
 		func(ctx context.Context) (grpc.ServerStreamingClient[extractorv2.ApplyResponse], error) {

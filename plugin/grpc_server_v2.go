@@ -75,15 +75,11 @@ func (v *GRPCServerV2) Apply(req *extractorv2.ApplyRequest, stream extractorv2.E
 		return err
 	}
 	defer end()
-	var mu sync.Mutex
-	send := func(ev *extractorv2.ApplyResponse) error {
+	send := lockedSend(stream.Send, func(ev *extractorv2.ApplyResponse) {
 		if ev.GetTime() == nil {
 			ev.Time = timestamppb.Now()
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return stream.Send(ev)
-	}
+	})
 	res, err := a.Apply(ctx, req, send)
 	if err != nil {
 		return err
@@ -92,4 +88,102 @@ func (v *GRPCServerV2) Apply(req *extractorv2.ApplyRequest, stream extractorv2.E
 		return fmt.Errorf("send result of apply %s: %w", res.GetRunId(), err)
 	}
 	return nil
+}
+
+func (v *GRPCServerV2) sinceExtractor() (SinceExtractor, error) {
+	a, ok := v.s.impl.(SinceExtractor)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "this extractor plugin does not implement incremental runs (--since)")
+	}
+	return a, nil
+}
+
+func (v *GRPCServerV2) reporter() (Reporter, error) {
+	r, ok := v.s.impl.(Reporter)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "this extractor plugin does not implement tickets, diff or access")
+	}
+	return r, nil
+}
+
+// ExtractSince runs the job as Extract does, building on the request's
+// base run, and streams its events, ending with the Result. Cancel takes
+// its run id.
+func (v *GRPCServerV2) ExtractSince(req *extractorv2.ExtractSinceRequest, stream extractorv2.ExtractorService_ExtractSinceServer) error {
+	x, err := v.sinceExtractor()
+	if err != nil {
+		return err
+	}
+	ctx, end, err := v.s.startRun(stream.Context(), req.GetExtract().GetRunId())
+	if err != nil {
+		return err
+	}
+	defer end()
+	send := lockedSend(stream.Send, func(ev *extractorv1.ExtractResponse) {
+		if ev.GetTime() == nil {
+			ev.Time = timestamppb.Now()
+		}
+	})
+	res, err := x.ExtractSince(ctx, req, send)
+	if err != nil {
+		return err
+	}
+	if err := send(&extractorv1.ExtractResponse{Event: &extractorv1.ExtractResponse_Result{Result: res}}); err != nil {
+		return fmt.Errorf("send result of run %s: %w", res.GetRunId(), err)
+	}
+	return nil
+}
+
+// Tickets passes the call to the extractor's Reporter.
+func (v *GRPCServerV2) Tickets(ctx context.Context, req *extractorv2.TicketsRequest) (*extractorv2.TicketsResponse, error) {
+	r, err := v.reporter()
+	if err != nil {
+		return nil, err
+	}
+	return r.Tickets(ctx, req)
+}
+
+// Diff passes the call to the extractor's Reporter; it counts as a run in
+// progress (Cancel takes its run id, and a stopping plugin waits for it
+// to remove what it wrote).
+func (v *GRPCServerV2) Diff(ctx context.Context, req *extractorv2.DiffRequest) (*extractorv2.DiffResult, error) {
+	r, err := v.reporter()
+	if err != nil {
+		return nil, err
+	}
+	ctx, end, err := v.s.startRun(ctx, req.GetRunId())
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	return r.Diff(ctx, req)
+}
+
+// Access streams the answer's chunks and notes, ending with the
+// AccessResult.
+func (v *GRPCServerV2) Access(req *extractorv2.AccessRequest, stream extractorv2.ExtractorService_AccessServer) error {
+	r, err := v.reporter()
+	if err != nil {
+		return err
+	}
+	res, err := r.Access(stream.Context(), req, stream.Send)
+	if err != nil {
+		return err
+	}
+	if err := stream.Send(&extractorv2.AccessResponse{Event: &extractorv2.AccessResponse_Result{Result: res}}); err != nil {
+		return fmt.Errorf("send result of access %s: %w", req.GetQuestion(), err)
+	}
+	return nil
+}
+
+// lockedSend returns a send that stamps each event and sends it, one at a
+// time (a gRPC stream's Send is not safe for concurrent use).
+func lockedSend[E any](send func(*E) error, stamp func(*E)) func(*E) error {
+	var mu sync.Mutex
+	return func(ev *E) error {
+		stamp(ev)
+		mu.Lock()
+		defer mu.Unlock()
+		return send(ev)
+	}
 }

@@ -336,14 +336,7 @@ func (a *applyRun) writeSummary(res *extractorv2.ApplyResult) {
 // printProblems lists every problem of the job and the plan.
 func (a *applyRun) printProblems(res *extractorv2.ApplyResult) {
 	if ps := res.GetJobProblems(); len(ps) > 0 {
-		fmt.Fprintf(a.out, "invalid job file %s:\n", a.opts.configPath)
-		for _, p := range ps {
-			line := "  " + p.GetKey() + ": " + p.GetMessage()
-			if p.GetFix() != "" {
-				line += " (fix: " + p.GetFix() + ")"
-			}
-			fmt.Fprintln(a.out, line)
-		}
+		printJobProblems(a.out, a.opts.configPath, ps)
 	}
 	if ps := res.GetPlanProblems(); len(ps) > 0 {
 		fmt.Fprintf(a.out, "invalid plan %s:\n", a.opts.planPath)

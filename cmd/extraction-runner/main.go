@@ -1,12 +1,14 @@
 // Command extraction-runner is the go-plugin host of extractor plugins: it
 // starts a plugin binary, asks it to describe itself or validate a job, runs
-// extraction jobs through it with a live progress display, applies plans
-// through it (protocol version 2), and maps the outcome to the extractor's
-// exit codes (0 complete, 1 failed, 2 bad usage or config, 3 partial).
+// extraction jobs through it with a live progress display, and, under
+// protocol version 2, runs incremental jobs (run --since), applies plans,
+// tracks tickets, diffs runs and answers access questions through it; it
+// maps the outcome to the extractor's exit codes (0 complete, 1 failed, 2
+// bad usage or config, 3 partial).
 //
 // It links only the plugin protocol (plugin, plugin/host) and the progress
-// display: parsing the job file and the plan, writing the output, uploading
-// it and applying changes are the plugin's work.
+// display: parsing the job file and the plan, reading and writing runs,
+// uploading and applying changes are the plugin's work.
 package main
 
 import (
@@ -35,7 +37,11 @@ extraction jobs and plans through it.
 
 Usage:
   extraction-runner run      --plugin PATH --config JOB.json [flags]
+  extraction-runner run      --plugin PATH --config JOB.json --since auto|DEST/RUN_ID [flags]
   extraction-runner apply    --plugin PATH --config JOB.json --plan PLAN [flags]
+  extraction-runner tickets  --plugin PATH --config JOB.json --from DEST/RUN_ID [--format table|json|csv]
+  extraction-runner diff     --plugin PATH OLD_RUN NEW_RUN [--out DEST] [--format parquet|csv] [--config JOB.json]
+  extraction-runner access   who|what --plugin PATH --run DEST/RUN_ID ...
   extraction-runner describe --plugin PATH [--json] [--plugin-sha256 HEX]
   extraction-runner version
   extraction-runner help [COMMAND]
@@ -44,15 +50,23 @@ Commands:
   run       validate the job through the plugin, run it with a progress
             display, print a summary; after a complete run the plugin
             uploads it when the job file says upload.afterRun (to upload a
-            run again, or a partial one: jira-extractor upload --from RUN)
+            run again, or a partial one: jira-extractor upload --from RUN);
+            --since builds on an earlier run (protocol version 2)
   apply     apply a plan (grant, revoke, create, remove, ...) to the job's
             site through the plugin (protocol version 2), with a progress
             line and a summary; --dry-run says what would change
+  tickets   report the status of the Jira issues an apply run opened
+            (protocol version 2)
+  diff      write the change set between two runs of one site (protocol
+            version 2)
+  access    answer who holds a permission in a project (access who), or
+            what a user holds (access what), from a finished run
+            (protocol version 2)
   describe  print the plugin's name, version, entity and relation kinds and
             its job-file JSON Schema
   version   print the runner's version
 
-Exit codes of run (apply's: "extraction-runner help apply"):
+Exit codes of run (the others': "extraction-runner help COMMAND"):
   0  complete
   1  failed: the run failed, was cancelled (SIGINT, SIGTERM) or timed out,
      the upload after the run failed, or the plugin could not be started
@@ -81,6 +95,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return applyCommand(ctx, rest, stdout, stderr)
 	case "describe":
 		return describeCommand(ctx, rest, stdout, stderr)
+	case "tickets":
+		return ticketsCommand(ctx, rest, stdout, stderr)
+	case "diff":
+		return diffCommand(ctx, rest, stdout, stderr)
+	case "access":
+		return accessCommand(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "extraction-runner %s\n", version)
 		return exitComplete
@@ -93,6 +113,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return applyCommand(ctx, []string{"--help"}, stdout, stderr)
 			case "describe":
 				return describeCommand(ctx, []string{"--help"}, stdout, stderr)
+			case "tickets":
+				return ticketsCommand(ctx, []string{"--help"}, stdout, stderr)
+			case "diff":
+				return diffCommand(ctx, []string{"--help"}, stdout, stderr)
+			case "access":
+				return accessCommand(ctx, append(rest[1:], "--help"), stdout, stderr)
 			}
 		}
 		fmt.Fprint(stdout, usage)

@@ -21,16 +21,24 @@ import (
 	"github.com/govextract/jira-extractor/internal/progress/display"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
 	"github.com/govextract/jira-extractor/plugin/host"
 )
 
-const runHelp = `Usage: extraction-runner run --plugin PATH --config JOB.json [flags]
+const runHelp = `Usage: extraction-runner run --plugin PATH --config JOB.json [--since auto|DEST/RUN_ID] [flags]
 
 Starts the plugin, validates the job through it (exit 2 on problems, each
 naming its key), runs it with a progress display on stderr, and prints a
 summary (status, rows per kind, requests, throttling, duration, where the
 output is). After a complete or partial run, stdout gets one line: the run
 folder.
+
+--since makes an incremental run (the plugin must speak protocol version
+2), as "jira-extractor run --since" does: a complete snapshot that reads
+only what may have changed since the base run (auto: the latest complete
+run of the same site in the destination; or DEST/RUN_ID), plus changes/
+(the change set against the base run); the manifest names mode (incremental,
+or full with the reason) and base_run.
 
 With upload.afterRun in the job file, the plugin uploads a complete run as
 part of the run (key from the environment or upload.keyId/keySecret); a
@@ -54,6 +62,7 @@ type runOptions struct {
 	timeout       durationFlag
 	grace         durationFlag
 	allowInsecure bool
+	since         string
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -65,6 +74,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&o.timeout, "timeout", "cancel the run after `DURATION` (e.g. 30m, 1h30m); unset: no limit")
 	fs.Var(&o.grace, "cancel-grace", "after a cancel, wait up to `DURATION` for the plugin to remove the run's part files")
 	fs.BoolVar(&o.allowInsecure, "allow-insecure", false, "accept appConfig.insecureSkipVerify (turns off TLS certificate checks)")
+	fs.StringVar(&o.since, "since", "", "incremental run: `auto` (the latest complete run of the site in DEST) or a base run DEST/RUN_ID; reads only what changed since, writes a complete run plus changes/")
 	if err := parseFlags(fs, args, runHelp, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitComplete
@@ -156,13 +166,20 @@ func (r *runner) run(parent context.Context) int {
 	runID := ulid.Make().String()
 	location := plugin.RunLocation(v.GetDestination(), runID)
 	started := false
-	res, err := h.Extract(ctx, &extractorv1.ExtractRequest{Job: r.job, RunId: runID}, func(ev *extractorv1.ExtractResponse) {
+	onEvent := func(ev *extractorv1.ExtractResponse) {
 		if !started {
 			started = true
 			fmt.Fprintf(r.disp, "run %s: extracting site %s into %s\n", runID, v.GetSite(), location)
 		}
 		r.event(ev)
-	})
+	}
+	req := &extractorv1.ExtractRequest{Job: r.job, RunId: runID}
+	var res *extractorv1.Result
+	if r.opts.since == "" {
+		res, err = h.Extract(ctx, req, onEvent)
+	} else {
+		res, err = h.ExtractSince(ctx, &extractorv2.ExtractSinceRequest{Extract: req, Since: r.opts.since}, onEvent)
+	}
 	if err != nil {
 		return r.failed(ctx, runID, location, err)
 	}
@@ -328,12 +345,5 @@ func exitCodeOf(res *extractorv1.Result) int {
 
 // printProblems lists a job's problems, each naming its key.
 func (r *runner) printProblems(ps []*extractorv1.Problem) {
-	fmt.Fprintf(r.disp, "invalid job file %s:\n", r.opts.configPath)
-	for _, p := range ps {
-		line := "  " + p.GetKey() + ": " + p.GetMessage()
-		if p.GetFix() != "" {
-			line += " (fix: " + p.GetFix() + ")"
-		}
-		fmt.Fprintln(r.disp, line)
-	}
+	printJobProblems(r.disp, r.opts.configPath, ps)
 }

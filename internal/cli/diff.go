@@ -3,15 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
-	"time"
 
-	"github.com/govextract/jira-extractor/extractor"
-	"github.com/govextract/jira-extractor/internal/changes"
-	"github.com/govextract/jira-extractor/internal/location"
-	"github.com/govextract/jira-extractor/internal/manifest"
-	"github.com/govextract/jira-extractor/internal/output"
-	"github.com/govextract/jira-extractor/internal/progress"
+	"github.com/govextract/jira-extractor/internal/diffcmd"
+	"github.com/govextract/jira-extractor/internal/diffcmd/summary"
 )
 
 type diffFlags struct {
@@ -50,22 +44,6 @@ the output.s3 options of a job file. Stdout gets the change set's folder.`,
 	return f
 }
 
-// DiffManifest is the manifest.json of a change set written by diff.
-type DiffManifest struct {
-	SchemaVersion int                 `json:"schema_version"`
-	Kind          string              `json:"kind"` // "changes"
-	RunID         string              `json:"run_id"`
-	Extractor     manifest.Extractor  `json:"extractor"`
-	Site          string              `json:"site"`
-	OldRun        string              `json:"old_run"`
-	NewRun        string              `json:"new_run"`
-	StartedAt     time.Time           `json:"started_at"`
-	FinishedAt    time.Time           `json:"finished_at"`
-	Format        string              `json:"format"`
-	Compression   string              `json:"compression"`
-	Changes       *manifest.ChangeSet `json:"changes"`
-}
-
 func cmdDiff(ctx context.Context, args []string, env Env) int {
 	f := newDiffFlags()
 	pos, code, done := f.parse(args, env)
@@ -75,72 +53,24 @@ func cmdDiff(ctx context.Context, args []string, env Env) int {
 	if len(pos) != 2 {
 		return usageErr(env, "diff", "give exactly two runs: OLD_RUN NEW_RUN (each DEST/RUN_ID)")
 	}
-	if f.format != "parquet" && f.format != "csv" {
-		return usageErr(env, "diff", fmt.Sprintf("--format %q: use parquet or csv", f.format))
-	}
-	dest, err := location.Parse(f.out)
-	if err != nil {
-		return usageErr(env, "diff", "--out "+err.Error())
+	req := diffcmd.Request{OldRun: pos[0], NewRun: pos[1], Out: f.out, Format: f.format}
+	if err := req.Validate(); err != nil {
+		return usageErr(env, "diff", err.Error())
 	}
 	s3opts, code, done := readerS3Options(ctx, env, "diff", jobFlags{config: f.config, allowInsecure: f.allowInsecure})
 	if done {
 		return code
 	}
-	var runs [2]*output.RunReader
-	for i, p := range pos {
-		loc, err := location.Parse(p)
-		if err != nil {
-			return usageErr(env, "diff", "run "+err.Error())
-		}
-		if runs[i], err = output.OpenRun(ctx, loc, s3opts); err != nil {
-			fmt.Fprintf(env.Err, "%s diff: %v\n", Prog, err)
-			return ExitFailed
-		}
+	req.S3 = s3opts
+	loc, m, err := diffcmd.Diff(ctx, req)
+	if diffcmd.IsUsage(err) {
+		return usageErr(env, "diff", err.Error())
 	}
-	old, cur := runs[0], runs[1]
-	if old.Manifest().Site != cur.Manifest().Site {
-		return usageErr(env, "diff", fmt.Sprintf("the runs are of different sites (%q and %q): compare two runs of one site", old.Manifest().Site, cur.Manifest().Site))
-	}
-	m := DiffManifest{SchemaVersion: manifest.SchemaVersion, Kind: "changes", RunID: extractor.NewRunID(),
-		Extractor: manifest.Extractor{Name: extractor.Name, Version: extractor.Version}, Site: cur.Manifest().Site,
-		OldRun: old.Location().String(), NewRun: cur.Location().String(), StartedAt: time.Now().UTC()}
-	tw, err := output.OpenTables(ctx, output.Options{Destination: dest, Format: f.format, RunID: m.RunID, OwnerOnly: true, S3: s3opts})
 	if err != nil {
 		fmt.Fprintf(env.Err, "%s diff: %v\n", Prog, err)
 		return ExitFailed
 	}
-	cw := tw.Changes()
-	err = changes.Diff(ctx, old, cur, cw, changes.Options{})
-	if err == nil {
-		m.Changes, err = cw.Close(ctx, m.OldRun)
-	}
-	if err == nil {
-		m.Format, m.Compression, m.FinishedAt = tw.Format(), tw.Compression(), time.Now().UTC()
-		err = tw.Commit(ctx, m)
-	}
-	if err != nil {
-		_ = tw.Abort(context.WithoutCancel(ctx))
-		fmt.Fprintf(env.Err, "%s diff: %v\n", Prog, err)
-		return ExitFailed
-	}
-	keys := make([]string, 0, len(m.Changes.Counts))
-	for k := range m.Changes.Counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fmt.Fprintf(env.Err, "%d changes from %s to %s in %s%s\n", m.Changes.Rows, m.OldRun, m.NewRun,
-		m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond), peakNote())
-	for _, k := range keys {
-		fmt.Fprintf(env.Err, "  %-50s %d\n", k, m.Changes.Counts[k])
-	}
-	fmt.Fprintln(env.Out, tw.Location())
+	summary.Write(env.Err, m.Changes.Rows, m.Changes.Counts, m.OldRun, m.NewRun, m.FinishedAt.Sub(m.StartedAt), diffcmd.PeakRSS())
+	fmt.Fprintln(env.Out, loc)
 	return ExitOK
-}
-
-// peakNote is ", peak RSS N MiB" where the platform reports it, else "".
-func peakNote() string {
-	if peak, ok := progress.PeakRSS(); ok {
-		return fmt.Sprintf(", peak RSS %.1f MiB", float64(peak)/(1<<20))
-	}
-	return ""
 }

@@ -2,18 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
-	"text/tabwriter"
 
-	"github.com/govextract/jira-extractor/internal/applycmd"
-	"github.com/govextract/jira-extractor/internal/location"
-	"github.com/govextract/jira-extractor/internal/output"
-	"github.com/govextract/jira-extractor/internal/tickets"
+	"github.com/govextract/jira-extractor/internal/ticketscmd"
 )
 
 type ticketsFlags struct {
@@ -62,99 +53,28 @@ func cmdTickets(ctx context.Context, args []string, env Env) int {
 	if code, done := f.noArgs(pos, env); done {
 		return code
 	}
-	switch {
-	case f.from == "":
-		return usageErr(env, "tickets", "--from DEST/RUN_ID is required: the folder of an apply run")
-	case f.format != "table" && f.format != "json" && f.format != "csv":
-		return usageErr(env, "tickets", fmt.Sprintf("unknown --format %q: use table, json or csv", f.format))
-	}
-	run, err := location.Parse(f.from)
-	if err != nil {
-		return usageErr(env, "tickets", "--from: "+err.Error())
+	if err := ticketscmd.Validate(f.from, f.format); err != nil {
+		return usageErr(env, "tickets", err.Error())
 	}
 	job, code, done := loadJob(ctx, env, "tickets", f.job)
 	if done {
 		return code
 	}
-	sts, err := applycmd.Track(ctx, job, run)
-	if errors.Is(err, applycmd.ErrNotApplyRun) {
-		return usageErr(env, "tickets", err.Error()+": name the folder an apply wrote (jira-extractor apply prints it)")
+	sts, err := ticketscmd.Track(ctx, job, f.from)
+	if ticketscmd.IsUsage(err) {
+		return usageErr(env, "tickets", err.Error())
 	}
 	if err != nil {
 		fmt.Fprintf(env.Err, "%s tickets: %v\n", Prog, err)
-		if errors.Is(err, output.ErrIncomplete) {
-			fmt.Fprintln(env.Err, "The apply did not finish: run the same plan again, then track its new run.")
+		if h := ticketscmd.Hint(err); h != "" {
+			fmt.Fprintln(env.Err, h)
 		}
 		return ExitFailed
 	}
-	if err := writeTickets(env.Out, f.format, sts); err != nil {
+	if err := ticketscmd.Write(env.Out, f.format, sts); err != nil {
 		fmt.Fprintf(env.Err, "%s tickets: write the report: %v\n", Prog, err)
 		return ExitFailed
 	}
-	open := 0
-	for _, s := range sts {
-		if !s.Done {
-			open++
-		}
-	}
-	switch {
-	case len(sts) == 0:
-		fmt.Fprintln(env.Err, "The apply run has no tickets.")
-	case open == 0:
-		fmt.Fprintf(env.Err, "%d ticket(s), all done.\n", len(sts))
-	default:
-		fmt.Fprintf(env.Err, "%d ticket(s): %d done, %d not done yet.\n", len(sts), len(sts)-open, open)
-	}
-	if !applycmd.AllDone(sts) {
-		return ExitPartial
-	}
-	return ExitOK
-}
-
-// writeTickets prints the report in the chosen format.
-func writeTickets(w io.Writer, format string, sts []tickets.Status) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, s := range sts {
-			if err := enc.Encode(s); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "csv":
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"action", "op", "key", "status", "category", "done", "summary", "error", "run_status"})
-		for _, s := range sts {
-			_ = cw.Write([]string{s.Action, s.Op, s.Key, s.Status, s.Category, strconv.FormatBool(s.Done), s.Summary, s.Error, s.RunStatus})
-		}
-		cw.Flush()
-		return cw.Error()
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tOP\tKEY\tSTATUS\tCATEGORY\tDONE\tSUMMARY")
-	for _, s := range sts {
-		status, summary := s.Status, s.Summary
-		if s.Error != "" {
-			status, summary = "?", s.Error
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(strconv.Quote(s.Action)), s.Op, clean(s.Key), clean(or(status, "-")),
-			clean(or(s.Category, "-")), yesNo(s.Done), clean(summary))
-	}
-	return tw.Flush()
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
+	fmt.Fprintln(env.Err, ticketscmd.Summary(sts))
+	return ticketscmd.ExitCode(sts)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/upload"
 	"github.com/govextract/jira-extractor/plugin"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
+	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
 
 // RunFunc runs one job; extractor.Run in production, a fake in tests.
@@ -58,7 +59,11 @@ type Server struct {
 	apply  ApplyFunc
 }
 
-var _ plugin.Extractor = (*Server)(nil)
+var (
+	_ plugin.Extractor      = (*Server)(nil)
+	_ plugin.SinceExtractor = (*Server)(nil)
+	_ plugin.Reporter       = (*Server)(nil)
+)
 
 // New returns a server with opts.
 func New(opts Options) *Server {
@@ -116,6 +121,19 @@ func (s *Server) Validate(_ context.Context, j *extractorv1.Job) (*extractorv1.V
 // Result, which says how many were removed. After a complete run, the job
 // file's upload.afterRun uploads it; the Result says how that went.
 func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
+	return s.extract(ctx, req, "", send)
+}
+
+// ExtractSince runs the job as Extract does; with req.since ("auto" or
+// DEST/RUN_ID) it builds on that base run as jira-extractor run --since
+// does: the manifest names mode, reason and base_run, and the run writes
+// its change set.
+func (s *Server) ExtractSince(ctx context.Context, req *extractorv2.ExtractSinceRequest, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
+	return s.extract(ctx, req.GetExtract(), req.GetSince(), send)
+}
+
+// extract is Extract with an optional base run.
+func (s *Server) extract(ctx context.Context, req *extractorv1.ExtractRequest, since string, send func(*extractorv1.ExtractResponse) error) (*extractorv1.Result, error) {
 	runID := req.GetRunId()
 	if runID == "" {
 		runID = ulid.Make().String()
@@ -131,6 +149,9 @@ func (s *Server) Extract(ctx context.Context, req *extractorv1.ExtractRequest, s
 		}, nil
 	}
 	resolved := job.Resolve()
+	if since != "" {
+		resolved.Job.Incremental = job.IncrementalFor(since)
+	}
 
 	base := NewHCLogHandler(s.logger.Named("extractor"))
 	var handler slog.Handler = base

@@ -43,6 +43,20 @@ func TestHostV1OnlyAgainstNewPlugin(t *testing.T) {
 	if _, err := h.Apply(ctx, &extractorv2.ApplyRequest{Job: job}, nil); !errors.Is(err, plugin.ErrNeedsProtocolV2) {
 		t.Errorf("apply over version 1: %v, want ErrNeedsProtocolV2", err)
 	}
+	// The other calls of version 2 are refused too, each naming its command.
+	for name, call := range map[string]func() error{
+		"run --since": func() error {
+			_, err := h.ExtractSince(ctx, &extractorv2.ExtractSinceRequest{Extract: &extractorv1.ExtractRequest{Job: job}, Since: "auto"}, nil)
+			return err
+		},
+		"tickets": func() error { _, err := h.Tickets(ctx, &extractorv2.TicketsRequest{Job: job}); return err },
+		"diff":    func() error { _, err := h.Diff(ctx, &extractorv2.DiffRequest{}); return err },
+		"access":  func() error { _, err := h.Access(ctx, &extractorv2.AccessRequest{}, nil); return err },
+	} {
+		if err := call(); !errors.Is(err, plugin.ErrNeedsProtocolV2) || !strings.Contains(err.Error(), name+" needs plugin protocol version 2") {
+			t.Errorf("%s over version 1: %v, want ErrNeedsProtocolV2 naming the command", name, err)
+		}
+	}
 }
 
 // TestHostAgainstV1OnlyPlugin: the new host negotiates version 1 with an
