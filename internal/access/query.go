@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -195,13 +196,17 @@ func (ix *Index) permsOf(p int32, perms []string) []string {
 
 // Who calls fn for each user who holds perms (nil: every permission the
 // project's scheme grants) in project, path by path; rows of one
-// permission and path come together.
+// permission and path come together, their users in accountId order (the
+// index numbers users in the order they were read, which two loads of one
+// run need not share).
 func (ix *Index) Who(project ProjectRef, perms []string, fn func(Row) error) error {
 	p := project.idx
 	for _, perm := range ix.permsOf(p, perms) {
 		for _, x := range ix.paths(p, perm) {
 			name := ix.viaName(x.via)
-			for _, u := range ix.pathUsers(x) {
+			users := slices.Clone(ix.pathUsers(x))
+			slices.SortFunc(users, func(a, b int32) int { return strings.Compare(ix.users[a], ix.users[b]) })
+			for _, u := range users {
 				if err := fn(Row{User: ix.info(u), ProjectID: project.ID, ProjectKey: project.Key, Permission: perm, Via: x.via, ViaName: name}); err != nil {
 					return err
 				}

@@ -136,6 +136,22 @@ func TestAccessWhoWhatMatchTables(t *testing.T) {
 	}
 	want := tableLines(t, loc, nil, func(x model.Relation) bool { return x.Kind == model.EffectivePermission && x.ToID == projectID })
 	sameLines(t, "who --permission *", answerLines(t, r.stdout), want)
+	// The answer's order is fixed: within one permission and path, users
+	// come in accountId order, so two loads of the run print the same bytes.
+	var prev struct{ User, Permission, Via string }
+	for i, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var row struct{ User, Permission, Via string }
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && row.Permission == prev.Permission && row.Via == prev.Via && row.User <= prev.User {
+			t.Fatalf("line %d: user %q after %q in path %s %s", i+1, row.User, prev.User, row.Permission, row.Via)
+		}
+		prev = row
+	}
+	if again := runBin(t, "", "access", "who", "--run", loc, "--project", projectKey, "--permission", "*", "--format", "json"); again.stdout != r.stdout {
+		t.Fatal("two answers to one question differ")
+	}
 
 	r = runBin(t, "", "access", "what", "--run", loc, "--user", strings.ToUpper(email), "--format", "json")
 	if r.code != 0 {
