@@ -7,8 +7,8 @@ import (
 )
 
 // TestOnlyTheCommandLayerReadsJobFiles: the job file is resolved once, in
-// the command layer (internal/cli, internal/pluginserver, internal/applycmd,
-// the apply command both of them run, and cmd/*), into
+// the command layer (internal/cli, internal/pluginserver, and the commands
+// both of them run: internal/applycmd and internal/ticketscmd; and cmd/*), into
 // plain per-package options; no other package under internal/, and not the
 // extractor package, may depend on this one, directly or not.
 func TestOnlyTheCommandLayerReadsJobFiles(t *testing.T) {
@@ -18,7 +18,7 @@ func TestOnlyTheCommandLayerReadsJobFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	allowed := []string{module + "internal/cli", module + "internal/pluginserver", module + "internal/applycmd", self}
+	allowed := []string{module + "internal/cli", module + "internal/pluginserver", module + "internal/applycmd", module + "internal/ticketscmd", self}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
