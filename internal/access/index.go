@@ -243,8 +243,17 @@ func (b *Builder) AddRelations(kind model.RelationKind, batch []model.Relation) 
 	}
 }
 
-// Index finishes the index: members and actors sorted and unique, projects
-// and roles in id order. The Builder must not be used afterwards.
+// byGroupID orders groups by their groupId: the paths through them then
+// come in the same order however the index numbered the groups (in the
+// order it read them, which two loads of one run need not share).
+func (ix *Index) byGroupID(gs []int32) []int32 {
+	slices.SortFunc(gs, func(a, b int32) int { return strings.Compare(ix.groups[a], ix.groups[b]) })
+	return gs
+}
+
+// Index finishes the index: members and actors sorted and unique (group
+// actors in groupId order), projects and roles in id order. The Builder
+// must not be used afterwards.
 func (b *Builder) Index() *Index {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -253,7 +262,7 @@ func (b *Builder) Index() *Index {
 		ix.members[g] = sortUnique(ix.members[g])
 	}
 	for k, gs := range ix.appGroups {
-		ix.appGroups[k] = sortUnique(gs)
+		ix.appGroups[k] = ix.byGroupID(sortUnique(gs))
 		ix.appKeys = append(ix.appKeys, k)
 	}
 	sort.Strings(ix.appKeys)
@@ -261,7 +270,7 @@ func (b *Builder) Index() *Index {
 	for p, m := range b.roles {
 		roles := make([]projectRole, 0, len(m))
 		for _, r := range m {
-			r.users, r.groups = sortUnique(r.users), sortUnique(r.groups)
+			r.users, r.groups = sortUnique(r.users), ix.byGroupID(sortUnique(r.groups))
 			roles = append(roles, *r)
 		}
 		sort.Slice(roles, func(i, j int) bool { return lessID(roles[i].id, roles[j].id) })
