@@ -42,7 +42,10 @@ func TestAnswersDoNotDependOnReadOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		row := func(r Row) error { fmt.Fprintf(&b, "%s %s %s %s\n", r.User.AccountID, r.Permission, r.Role, r.Via); return nil }
+		row := func(r Row) error {
+			fmt.Fprintf(&b, "%s %s %s %s\n", r.User.AccountID, r.Permission, r.Role, r.Via)
+			return nil
+		}
 		if err := ix.Who(p, nil, row); err != nil {
 			t.Fatal(err)
 		}
