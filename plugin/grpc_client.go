@@ -135,7 +135,7 @@ func (c *GRPCClient) Apply(ctx context.Context, req *extractorv2.ApplyRequest, s
 		(*extractorv2.ApplyResponse).GetResult, send)
 }
 
-// runStream opens a run's stream (Extract or Apply) and reads it until its
+// runStream opens a run's stream (Extract, Apply, ...) and reads it until its
 // result, passing every other event to send.
 //
 // When ctx ends, the run is cancelled without closing its stream: Cancel is

@@ -2,9 +2,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 
 	"google.golang.org/grpc"
 
@@ -45,28 +42,15 @@ func (c *GRPCClient) Diff(ctx context.Context, req *extractorv2.DiffRequest) (*e
 }
 
 // Access calls Access and passes every event but the AccessResult to send;
-// ErrNeedsProtocolV2 when the plugin speaks version 1 only.
+// ErrNeedsProtocolV2 when the plugin speaks version 1 only. An answer has
+// no run id, so ending ctx closes its stream at once.
 func (c *GRPCClient) Access(ctx context.Context, req *extractorv2.AccessRequest, send func(*extractorv2.AccessResponse) error) (*extractorv2.AccessResult, error) {
 	if c.v2 == nil {
 		return nil, needsV2("access")
 	}
-	stream, err := c.v2.Access(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		ev, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil, ErrNoResult
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r := ev.GetResult(); r != nil {
-			return r, nil
-		}
-		if err := send(ev); err != nil {
-			return nil, fmt.Errorf("handle event: %w", err)
-		}
-	}
+	return runStream(ctx, c, "",
+		func(ctx context.Context) (grpc.ServerStreamingClient[extractorv2.AccessResponse], error) {
+			return c.v2.Access(ctx, req)
+		},
+		(*extractorv2.AccessResponse).GetResult, send)
 }
