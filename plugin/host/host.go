@@ -200,16 +200,21 @@ func (h *Host) ValidatePlan(ctx context.Context, req *extractorv2.ValidatePlanRe
 // which Apply returns with a nil error; after Config.CancelGrace without
 // it, Apply returns an error wrapping plugin.ErrNoResultInGrace.
 func (h *Host) Apply(ctx context.Context, req *extractorv2.ApplyRequest, onEvent func(*extractorv2.ApplyResponse)) (*extractorv2.ApplyResult, error) {
-	res, err := h.ext.Apply(ctx, req, func(ev *extractorv2.ApplyResponse) error {
-		if onEvent != nil {
-			onEvent(ev)
-		}
-		return nil
-	})
+	res, err := h.ext.Apply(ctx, req, forward(onEvent))
 	if err != nil {
 		return nil, h.applyError(ctx, "Apply", err)
 	}
 	return res, nil
+}
+
+// forward is the client's send for an optional onEvent.
+func forward[E any](onEvent func(*E)) func(*E) error {
+	return func(ev *E) error {
+		if onEvent != nil {
+			onEvent(ev)
+		}
+		return nil
+	}
 }
 
 // applyError is rpcError for the calls of version 2.
@@ -270,12 +275,7 @@ func (h *Host) Validate(ctx context.Context, job *extractorv1.Job) (*extractorv1
 // with a nil error. If that takes longer than Config.CancelGrace, Extract
 // returns an error wrapping plugin.ErrNoResultInGrace.
 func (h *Host) Extract(ctx context.Context, req *extractorv1.ExtractRequest, onEvent func(*extractorv1.ExtractResponse)) (*extractorv1.Result, error) {
-	res, err := h.ext.Extract(ctx, req, func(ev *extractorv1.ExtractResponse) error {
-		if onEvent != nil {
-			onEvent(ev)
-		}
-		return nil
-	})
+	res, err := h.ext.Extract(ctx, req, forward(onEvent))
 	switch {
 	case err == nil:
 		return res, nil

@@ -13,12 +13,7 @@ import (
 // plugin that speaks version 1 only gives an error wrapping
 // plugin.ErrNeedsProtocolV2.
 func (h *Host) ExtractSince(ctx context.Context, req *extractorv2.ExtractSinceRequest, onEvent func(*extractorv1.ExtractResponse)) (*extractorv1.Result, error) {
-	res, err := h.ext.ExtractSince(ctx, req, func(ev *extractorv1.ExtractResponse) error {
-		if onEvent != nil {
-			onEvent(ev)
-		}
-		return nil
-	})
+	res, err := h.ext.ExtractSince(ctx, req, forward(onEvent))
 	if err != nil {
 		return nil, h.applyError(ctx, "ExtractSince", err)
 	}
@@ -49,12 +44,7 @@ func (h *Host) Diff(ctx context.Context, req *extractorv2.DiffRequest) (*extract
 // 2), passing the answer's chunks and notes to onEvent, and returns the
 // AccessResult.
 func (h *Host) Access(ctx context.Context, req *extractorv2.AccessRequest, onEvent func(*extractorv2.AccessResponse)) (*extractorv2.AccessResult, error) {
-	res, err := h.ext.Access(ctx, req, func(ev *extractorv2.AccessResponse) error {
-		if onEvent != nil {
-			onEvent(ev)
-		}
-		return nil
-	})
+	res, err := h.ext.Access(ctx, req, forward(onEvent))
 	if err != nil {
 		return nil, h.applyError(ctx, "Access", err)
 	}
