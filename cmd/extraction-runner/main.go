@@ -81,6 +81,16 @@ func main() {
 	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// commands are the commands of the runner that take flags, by name.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
+	"run":      runCommand,
+	"apply":    applyCommand,
+	"describe": describeCommand,
+	"tickets":  ticketsCommand,
+	"diff":     diffCommand,
+	"access":   accessCommand,
+}
+
 // runMain dispatches a command line and returns the exit code.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -88,37 +98,22 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if c, ok := commands[cmd]; ok {
+		return c(ctx, rest, stdout, stderr)
+	}
 	switch cmd {
-	case "run":
-		return runCommand(ctx, rest, stdout, stderr)
-	case "apply":
-		return applyCommand(ctx, rest, stdout, stderr)
-	case "describe":
-		return describeCommand(ctx, rest, stdout, stderr)
-	case "tickets":
-		return ticketsCommand(ctx, rest, stdout, stderr)
-	case "diff":
-		return diffCommand(ctx, rest, stdout, stderr)
-	case "access":
-		return accessCommand(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "extraction-runner %s\n", version)
 		return exitComplete
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
-			switch rest[0] {
-			case "run":
-				return runCommand(ctx, []string{"--help"}, stdout, stderr)
-			case "apply":
-				return applyCommand(ctx, []string{"--help"}, stdout, stderr)
-			case "describe":
-				return describeCommand(ctx, []string{"--help"}, stdout, stderr)
-			case "tickets":
-				return ticketsCommand(ctx, []string{"--help"}, stdout, stderr)
-			case "diff":
-				return diffCommand(ctx, []string{"--help"}, stdout, stderr)
-			case "access":
-				return accessCommand(ctx, append(rest[1:], "--help"), stdout, stderr)
+			if c, ok := commands[rest[0]]; ok {
+				help := []string{"--help"}
+				if rest[0] == "access" {
+					// help access who: the question comes first.
+					help = append(rest[1:], "--help")
+				}
+				return c(ctx, help, stdout, stderr)
 			}
 		}
 		fmt.Fprint(stdout, usage)
