@@ -62,6 +62,35 @@ func (p *pluginFlags) hostConfig(w io.Writer) host.Config {
 
 // parseFlags parses args; it returns flag.ErrHelp after printing help.
 func parseFlags(fs *flag.FlagSet, args []string, help string, stdout, stderr io.Writer) error {
+	if err := parseUntilArg(fs, args, help, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q (flags only; see --help)", fs.Arg(0))}
+	}
+	return nil
+}
+
+// parseWithArgs parses args, allowing positional arguments between flags
+// (diff OLD --out DEST NEW); it returns flag.ErrHelp after printing help.
+func parseWithArgs(fs *flag.FlagSet, args []string, help string, stdout io.Writer) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseUntilArg(fs, args, help, stdout); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// parseUntilArg parses the flags of args up to the first positional
+// argument (fs.Args() holds the rest); it returns flag.ErrHelp after
+// printing help.
+func parseUntilArg(fs *flag.FlagSet, args []string, help string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	err := fs.Parse(args)
@@ -72,9 +101,6 @@ func parseFlags(fs *flag.FlagSet, args []string, help string, stdout, stderr io.
 	}
 	if err != nil {
 		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q (flags only; see --help)", fs.Arg(0))}
 	}
 	return nil
 }

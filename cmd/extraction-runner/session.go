@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -80,31 +78,6 @@ func printJobProblems(w io.Writer, path string, ps []*extractorv1.Problem) {
 			line += " (fix: " + p.GetFix() + ")"
 		}
 		fmt.Fprintln(w, line)
-	}
-}
-
-// parseWithArgs parses args, allowing positional arguments between flags
-// (diff OLD --out DEST NEW); it returns flag.ErrHelp after printing help.
-func parseWithArgs(fs *flag.FlagSet, args []string, help string, stdout io.Writer) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	var pos []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, help)
-			printFlags(stdout, fs)
-			return nil, flag.ErrHelp
-		}
-		if err != nil {
-			return nil, &usageError{err.Error()}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
 	}
 }
 
