@@ -58,9 +58,10 @@ func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return usageExit(stderr, "diff", err)
 	}
+	if err := p.check(); err != nil {
+		return usageExit(stderr, "diff", err)
+	}
 	switch {
-	case p.check() != nil:
-		return usageExit(stderr, "diff", p.check())
 	case len(pos) != 2:
 		return usageExit(stderr, "diff", &usageError{"give exactly two runs: OLD_RUN NEW_RUN (each DEST/RUN_ID)"})
 	case format != "parquet" && format != "csv":

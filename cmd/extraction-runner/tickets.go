@@ -52,9 +52,10 @@ func ticketsCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return usageExit(stderr, "tickets", err)
 	}
+	if err := p.check(); err != nil {
+		return usageExit(stderr, "tickets", err)
+	}
 	switch {
-	case p.check() != nil:
-		return usageExit(stderr, "tickets", p.check())
 	case from == "":
 		return usageExit(stderr, "tickets", &usageError{"--from DEST/RUN_ID is required: the folder of an apply run"})
 	case format != "table" && format != "json" && format != "csv":
