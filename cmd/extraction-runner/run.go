@@ -195,7 +195,7 @@ func (r *runner) onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc
 
 // watchSignals cancels ctx (through cancel) at the first SIGINT or SIGTERM,
 // saying what happens next (first), and kills the plugin at the second,
-// setting forced. It returns when stop is closed.
+// setting forced (when not nil). It returns when stop is closed.
 func watchSignals(w io.Writer, sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *host.Host, stop <-chan struct{}, forced *atomic.Bool, first string) {
 	select {
 	case s := <-sigs:
@@ -207,7 +207,9 @@ func watchSignals(w io.Writer, sigs <-chan os.Signal, cancel context.CancelCause
 	select {
 	case s := <-sigs:
 		fmt.Fprintf(w, "%s again: stopping the plugin now\n", plugin.SignalName(s))
-		forced.Store(true)
+		if forced != nil {
+			forced.Store(true)
+		}
 		h.Kill()
 	case <-stop:
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
@@ -17,10 +16,9 @@ import (
 // (tickets, diff, access): its context ends at the first SIGINT or
 // SIGTERM, and a second one stops the plugin at once.
 type session struct {
-	h      *host.Host
-	ctx    context.Context
-	forced atomic.Bool
-	end    func()
+	h   *host.Host
+	ctx context.Context
+	end func()
 }
 
 // startSession starts the plugin of p, logging to w; onCancel says (on w)
@@ -38,7 +36,7 @@ func startSession(parent context.Context, p pluginFlags, w io.Writer, onCancel s
 	ctx, cancel := context.WithCancelCause(parent)
 	stop := make(chan struct{})
 	s := &session{h: h, ctx: ctx}
-	go watchSignals(w, sigs, cancel, h, stop, &s.forced, onCancel)
+	go watchSignals(w, sigs, cancel, h, stop, nil, onCancel)
 	s.end = func() {
 		signal.Stop(sigs)
 		close(stop)
@@ -51,8 +49,7 @@ func startSession(parent context.Context, p pluginFlags, w io.Writer, onCancel s
 // failed reports an RPC error: the cause when a signal ended the command.
 func (s *session) failed(w io.Writer, cmd string, err error) int {
 	if s.ctx.Err() != nil {
-		fmt.Fprintf(w, "extraction-runner %s: %v\n", cmd, context.Cause(s.ctx))
-		return exitFailed
+		err = context.Cause(s.ctx)
 	}
 	fmt.Fprintf(w, "extraction-runner %s: %v\n", cmd, err)
 	return exitFailed
