@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/govextract/jira-extractor/extractor"
 	"github.com/govextract/jira-extractor/internal/applycmd"
 	"github.com/govextract/jira-extractor/internal/config"
 	"github.com/govextract/jira-extractor/internal/location"
@@ -24,12 +25,12 @@ import (
 	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
-// Exit codes of a report.
+// Exit codes of a report: the extractor's, with these meanings.
 const (
-	ExitDone    = 0 // every ticket done, or the run has none
-	ExitFailed  = 1 // the run or the site cannot be read
-	ExitUsage   = 2 // bad usage: a bad run location or format, not an apply run
-	ExitPartial = 3 // some tickets are not done yet
+	ExitDone    = extractor.ExitComplete // every ticket done, or the run has none
+	ExitFailed  = extractor.ExitFailed   // the run or the site cannot be read
+	ExitUsage   = extractor.ExitUsage    // bad usage: a bad run location or format, not an apply run
+	ExitPartial = extractor.ExitPartial  // some tickets are not done yet
 )
 
 // IsUsage reports whether err is a bad request (a usageerr.Error): exit
