@@ -15,8 +15,10 @@ import (
 
 // GRPCServerV2 serves the ExtractorService of protocol version 2: the
 // version 1 calls go to the same GRPCServer (so Cancel reaches runs of
-// either version), ValidatePlan and Apply to the extractor's Applier. An
-// extractor that is no Applier answers them Unimplemented.
+// either version), ValidatePlan and Apply to the extractor's Applier,
+// ExtractSince to its SinceExtractor, and Tickets, Diff and Access to its
+// Reporter. An extractor that does not implement one answers its calls
+// Unimplemented.
 type GRPCServerV2 struct {
 	extractorv2.UnimplementedExtractorServiceServer
 	s *GRPCServer
