@@ -65,21 +65,27 @@ func (c *Client) OrgUsersPage(ctx context.Context, cursor string) (users []OrgUs
 // directories/-/groups). links.next is a cursor string (a URL with a cursor
 // parameter is accepted too, its host never followed).
 func (c *Client) OrgGroupsPage(ctx context.Context, cursor string) (groups []OrgGroup, next string, err error) {
+	return adminV2Page[OrgGroup](ctx, c, routeOrgGroups, "groups", OrgGroupsPageSize, cursor, "list org groups")
+}
+
+// adminV2Page reads one page of the Admin API v2 listing
+// directories/-/{resource}, limit entries at cursor ("" for the first
+// page); next is "" after the last. what opens its errors.
+func adminV2Page[T any](ctx context.Context, c *Client, route, resource string, limit int, cursor, what string) (data []T, next string, err error) {
 	if !c.opts.HasOrgAccess() {
 		return nil, "", ErrNoOrgAccess
 	}
-	q := url.Values{"limit": {strconv.Itoa(OrgGroupsPageSize)}}
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/groups"
-	p, err := getJSON[adminPage[OrgGroup]](ctx, c, c.adminCall(routeOrgGroups, path, q))
+	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/" + resource
+	p, err := getJSON[adminPage[T]](ctx, c, c.adminCall(route, path, q))
 	if err != nil {
-		return nil, "", fmt.Errorf("list org groups: %w", err)
+		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
-	next, err = c.cursorOf(p.Links.Next)
-	if err != nil {
-		return nil, "", fmt.Errorf("list org groups: %w", err)
+	if next, err = c.cursorOf(p.Links.Next); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
 	return p.Data, next, nil
 }

@@ -3,10 +3,7 @@ package jira
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 )
 
 // routeOrgUsersV2 is the Admin API v2 directory users listing, read when
@@ -41,22 +38,7 @@ func (c *Client) OrgUsersV2Page(ctx context.Context, cursor string) (users []Org
 
 // directoryUsersPage reads one page of the v2 directories/-/users listing.
 func (c *Client) directoryUsersPage(ctx context.Context, cursor string) (users []DirectoryUser, next string, err error) {
-	if !c.opts.HasOrgAccess() {
-		return nil, "", ErrNoOrgAccess
-	}
-	q := url.Values{"limit": {strconv.Itoa(OrgUsersV2PageSize)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	path := "/v2/orgs/" + url.PathEscape(c.opts.OrgID) + "/directories/-/users"
-	p, err := getJSON[adminPage[DirectoryUser]](ctx, c, c.adminCall(routeOrgUsersV2, path, q))
-	if err != nil {
-		return nil, "", fmt.Errorf("list org users (v2): %w", err)
-	}
-	if next, err = c.cursorOf(p.Links.Next); err != nil {
-		return nil, "", fmt.Errorf("list org users (v2): %w", err)
-	}
-	return p.Data, next, nil
+	return adminV2Page[DirectoryUser](ctx, c, routeOrgUsersV2, "users", OrgUsersV2PageSize, cursor, "list org users (v2)")
 }
 
 // IsGone reports whether err is (or wraps) a 404 or 410 answer, whatever

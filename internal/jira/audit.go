@@ -73,8 +73,8 @@ func (a *auditAnswer) check() error {
 	return nil
 }
 
-// page turns the answer to a request at offset into an AuditPage.
-func (a *auditAnswer) page(offset int) AuditPage {
+// page turns the answer into an AuditPage.
+func (a *auditAnswer) page() AuditPage {
 	p := AuditPage{Offset: a.Offset, Limit: a.Limit, Records: a.Records}
 	if a.Total != nil {
 		p.Total, p.TotalKnown = *a.Total, true
@@ -102,5 +102,5 @@ func (c *Client) AuditRecords(ctx context.Context, from, to time.Time, offset, l
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("read audit records: %w", err)
 	}
-	return a.page(offset), nil
+	return a.page(), nil
 }

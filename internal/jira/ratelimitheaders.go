@@ -33,7 +33,8 @@ func rateLimitReason(h http.Header) string {
 // structuredResetHint is the latest reset the 2025–2026 headers give:
 // Beta-Retry-After, and the t of RateLimit and Beta-RateLimit (of the
 // exhausted policies, r=0, when any says so; else of every policy). ok is
-// false when none of them gives one.
+// false when none of them gives one. Each source is already capped at
+// retry.MaxServerWait.
 func structuredResetHint(h http.Header, now time.Time) (wait time.Duration, ok bool) {
 	if d, has := retry.ParseRetryAfter(h.Get("Beta-Retry-After"), now); has {
 		wait, ok = d, true
@@ -43,7 +44,7 @@ func structuredResetHint(h http.Header, now time.Time) (wait time.Duration, ok b
 			wait, ok = d, true
 		}
 	}
-	return min(wait, retry.MaxServerWait), ok
+	return wait, ok
 }
 
 // rateLimitReset reads the t of a RateLimit field (its lines joined as one

@@ -96,15 +96,15 @@ func (p *Pool) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rank, ok := RankOf(ctx)
-	if !ok {
-		rank = Rank(next.Add(1))
-	}
 	p.mu.Lock()
 	if p.used < p.size {
 		p.used++
 		p.mu.Unlock()
 		return nil
+	}
+	rank, ok := RankOf(ctx) // only a waiter needs its rank
+	if !ok {
+		rank = Rank(next.Add(1))
 	}
 	p.seq++
 	w := &waiter{rank: rank, seq: p.seq, ready: make(chan struct{})}
