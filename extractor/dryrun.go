@@ -149,20 +149,12 @@ func dryRunJira(ctx context.Context, job Job, log *slog.Logger) (*Plan, error) {
 		return nil, fmt.Errorf("dry run: %w", err)
 	}
 	detect, _, _ := client.Counts()
-	p := &Plan{
-		Site: jo.SiteName, TokenKind: string(id.Kind), OrgAccess: jo.HasOrgAccess(),
-		Account:           fmt.Sprintf("%s (%s)", id.Myself.DisplayName, id.Myself.AccountID),
-		Counts:            map[string]int64{},
-		RequestsPerSecond: jo.RequestsPerSecond,
-		Destination:       job.Output.Destination.String(),
-		Format:            job.Output.Format,
-		Problems:          []Problem{},
-	}
+	p := newPlan(job, jo.SiteName)
+	p.TokenKind, p.OrgAccess = string(id.Kind), jo.HasOrgAccess()
+	p.Account = fmt.Sprintf("%s (%s)", id.Myself.DisplayName, id.Myself.AccountID)
+	p.RequestsPerSecond = jo.RequestsPerSecond
 	if p.RequestsPerSecond <= 0 {
 		p.RequestsPerSecond = jira.DefaultRequestsPerSecond
-	}
-	if p.Format == "" {
-		p.Format = output.DefaultFormat
 	}
 	for _, k := range model.SourceTypes {
 		if app.WantsEntity(k) {
@@ -188,6 +180,18 @@ func dryRunJira(ctx context.Context, job Job, log *slog.Logger) (*Plan, error) {
 	p.EstimatedDuration = time.Duration(float64(p.PlannedRequests) / p.RequestsPerSecond * float64(time.Second))
 	log.Info("dry run finished", "planned_requests", p.PlannedRequests, "at_least", p.AtLeast, "requests", p.Requests, "problems", len(p.Problems))
 	return p, nil
+}
+
+// newPlan is the plan of job for site before anything is read: its
+// destination and format (the default when the job names none), no
+// counts and no problems yet.
+func newPlan(job Job, site string) *Plan {
+	p := &Plan{Site: site, Counts: map[string]int64{}, Destination: job.Output.Destination.String(),
+		Format: job.Output.Format, Problems: []Problem{}}
+	if p.Format == "" {
+		p.Format = output.DefaultFormat
+	}
+	return p
 }
 
 // add appends a step and counts its requests.

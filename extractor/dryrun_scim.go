@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/govextract/jira-extractor/internal/model"
-	"github.com/govextract/jira-extractor/internal/output"
 	"github.com/govextract/jira-extractor/internal/scim"
 )
 
@@ -48,12 +47,8 @@ func (sp *SCIMPlan) lines(line func(k, v string)) {
 // scimOnlyPlan is the plan of a job without a Jira site: the SCIM part
 // alone writes users, groups and memberships.
 func scimOnlyPlan(job Job) *Plan {
-	p := &Plan{Site: scimSource, Counts: map[string]int64{}, Destination: job.Output.Destination.String(),
-		Format: job.Output.Format, Problems: []Problem{},
-		EntityKinds: []string{string(model.User), string(model.Group)}, RelationKinds: []string{string(model.MemberOf)}}
-	if p.Format == "" {
-		p.Format = output.DefaultFormat
-	}
+	p := newPlan(job, scimSource)
+	p.EntityKinds, p.RelationKinds = []string{string(model.User), string(model.Group)}, []string{string(model.MemberOf)}
 	return p
 }
 

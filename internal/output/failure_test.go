@@ -420,7 +420,7 @@ func TestSchemas(t *testing.T) {
 		t.Fatal("relation schema")
 	}
 	var b strings.Builder
-	if err := DescribeSchemas(&b); err != nil {
+	if err := DescribeTables(&b, append(Schemas(), ChangeTableSchema())); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"entities/source_type=user", "relations/relation=holds_permission", "last_active", "timestamp[ms, tz=UTC]", "nullable"} {

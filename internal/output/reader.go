@@ -2,6 +2,7 @@ package output
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -271,6 +272,7 @@ func readCSV(f store.File, name string, schema *arrow.Schema, mem memory.Allocat
 		if err := sameColumns(rec.Schema(), schema); err != nil {
 			return fmt.Errorf("%s: header: %w", name, err)
 		}
+		restoreCR(rec)
 		if err := fn(rec); err != nil {
 			return err
 		}
@@ -289,8 +291,8 @@ func readCSV(f store.File, name string, schema *arrow.Schema, mem memory.Allocat
 // encoding/csv (and so arrow's CSV reader) hands it back as "\n": a name
 // read back from CSV would differ from the one written, and an incremental
 // run would see it change every time. 0xFF never occurs in UTF-8 text, so
-// crHider hides every CR behind it before parsing and stringAt puts it
-// back. (The writer ends rows with "\n" and quotes any field with a CR, so
+// crHider hides every CR behind it before parsing and restoreCR puts it
+// back in each record read. (The writer ends rows with "\n" and quotes any field with a CR, so
 // every CR in a file of ours is data.)
 const crSentinel = 0xFF
 
@@ -319,21 +321,30 @@ func (h *crHider) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// restoreCR turns crSentinel back into "\r" in the string columns of rec,
+// a record just decoded from CSV (see crSentinel): in place, as both are
+// one byte and the record's buffers are its own, so a cell read from it
+// (stringAt, valueAt) holds its CRs, and Parquet reads pay nothing.
+func restoreCR(rec arrow.RecordBatch) {
+	for _, col := range rec.Columns() {
+		s, ok := col.(*array.String)
+		if !ok {
+			continue
+		}
+		b := s.ValueBytes()
+		for i := bytes.IndexByte(b, crSentinel); i >= 0; i = bytes.IndexByte(b, crSentinel) {
+			b[i] = '\r'
+			b = b[i+1:]
+		}
+	}
+}
+
 // stringAt reads a string cell; a null reads as "".
 func stringAt(a arrow.Array, i int) string {
 	if a.IsNull(i) {
 		return ""
 	}
-	return unhideCR(a.(*array.String).Value(i))
-}
-
-// unhideCR turns crSentinel back into "\r" (see crSentinel); strings
-// from Parquet never hold it.
-func unhideCR(s string) string {
-	if strings.IndexByte(s, crSentinel) < 0 {
-		return s
-	}
-	return strings.ReplaceAll(s, string([]byte{crSentinel}), "\r")
+	return a.(*array.String).Value(i)
 }
 
 // valueAt reads a typed cell as the Go value the model uses. Nulls in
@@ -348,7 +359,7 @@ func valueAt(c model.Column, a arrow.Array, i int) (any, bool) {
 	}
 	switch x := a.(type) {
 	case *array.String:
-		return unhideCR(x.Value(i)), true
+		return x.Value(i), true
 	case *array.Boolean:
 		return x.Value(i), true
 	case *array.Int64:

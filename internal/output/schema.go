@@ -82,14 +82,8 @@ func ChangeTableSchema() TableSchema {
 	return TableSchema{Name: ChangesDir, Kind: "change", Dir: ChangesDir, Columns: ChangeColumns, Schema: ChangeSchema()}
 }
 
-// DescribeSchemas prints the output tables of an extraction run and its
-// change set for `jira-extractor schema`.
-func DescribeSchemas(w io.Writer) error {
-	return DescribeTables(w, append(Schemas(), ChangeTableSchema()))
-}
-
-// DescribeTables prints tables: per table its folder and each column's
-// name, Arrow type, nullability and doc.
+// DescribeTables prints tables for `jira-extractor schema`: per table its
+// folder and each column's name, Arrow type, nullability and doc.
 func DescribeTables(w io.Writer, tables []TableSchema) error {
 	var b strings.Builder
 	b.WriteString("Output tables (Parquet and CSV files have the same columns in the same order):\n")
