@@ -24,9 +24,8 @@ type connection struct {
 	self  string
 	kind  string
 	stats func() manifest.Requests
-	// jira is the Jira client tickets are opened with: the target's own,
-	// or for a SCIM job with tickets, one for its appConfig site (nil
-	// when the job has no site).
+	// jira is the Jira client tickets are opened with: the target's own
+	// (nil for SCIM, whose actions open no tickets).
 	jira *jira.Client
 }
 

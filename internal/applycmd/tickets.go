@@ -41,8 +41,9 @@ func checkTickets(job *config.Job, p *plan.Plan) []plan.Problem {
 
 // newTicketer checks the job's tickets section against the site and
 // returns the Ticketer of this apply; nil (and no request) when the job
-// has no tickets section. A *tickets.ConfigError names a project or issue
-// type the site does not have.
+// has no tickets section or is a scim job. c is the job's Jira client
+// (connect gives every job without scim one). A *tickets.ConfigError
+// names a project or issue type the site does not have.
 func newTicketer(ctx context.Context, job *config.Job, c *jira.Client, p *plan.Plan, runID string, log *slog.Logger) (apply.Ticketer, error) {
 	tc := job.Tickets
 	switch {
@@ -51,9 +52,6 @@ func newTicketer(ctx context.Context, job *config.Job, c *jira.Client, p *plan.P
 	case job.SCIM != nil:
 		log.Warn("the tickets section is not used by a scim job: its actions act on the SCIM directory and none opens a ticket")
 		return nil, nil
-	case c == nil:
-		return nil, &tickets.ConfigError{Key: "tickets", Message: "tickets are Jira issues, and this job names no Jira site",
-			Fix: "add appConfig (siteName and token), or remove the tickets section"}
 	}
 	issueType, err := tickets.Check(ctx, c, tc.ProjectKey, tc.IssueType)
 	if err != nil {

@@ -36,14 +36,10 @@ func (c *Client) list(ctx context.Context, path, filter string, each func([]map[
 		if filter != "" {
 			q.Set("filter", filter)
 		}
-		var page listResponse[map[string]any]
-		if err := c.do(ctx, request{method: "GET", path: path + "?" + q.Encode(), endpoint: "GET " + path}, &page); err != nil {
+		page, total, err := getPage[map[string]any](ctx, c, path, q.Encode())
+		if err != nil {
 			return err
 		}
-		if page.TotalResults == nil {
-			return fmt.Errorf("scim: GET %s: the ListResponse has no totalResults", path)
-		}
-		total := *page.TotalResults
 		if len(page.Resources) == 0 {
 			if start > total {
 				return nil
@@ -157,14 +153,21 @@ func (c *Client) CountGroups(ctx context.Context) (int, error) {
 }
 
 func (c *Client) count(ctx context.Context, path string) (int, error) {
-	var page listResponse[json.RawMessage]
-	if err := c.do(ctx, request{method: "GET", path: path + "?startIndex=1&count=1", endpoint: "GET " + path}, &page); err != nil {
-		return 0, err
+	_, total, err := getPage[json.RawMessage](ctx, c, path, "startIndex=1&count=1")
+	return total, err
+}
+
+// getPage reads one ListResponse page of a resource endpoint (query is
+// the encoded query) and its totalResults, which a page must have.
+func getPage[T any](ctx context.Context, c *Client, path, query string) (listResponse[T], int, error) {
+	var page listResponse[T]
+	if err := c.do(ctx, request{method: "GET", path: path + "?" + query, endpoint: "GET " + path}, &page); err != nil {
+		return page, 0, err
 	}
 	if page.TotalResults == nil {
-		return 0, fmt.Errorf("scim: GET %s: the ListResponse has no totalResults", path)
+		return page, 0, fmt.Errorf("scim: GET %s: the ListResponse has no totalResults", path)
 	}
-	return *page.TotalResults, nil
+	return page, *page.TotalResults, nil
 }
 
 // Requests returns how many requests a list of total resources takes at

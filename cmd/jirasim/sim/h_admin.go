@@ -194,8 +194,8 @@ func (s *Server) hAdminV2Users(c *call) {
 // hAdminV2Groups: directory groups; links.next is a cursor string.
 func (s *Server) hAdminV2Groups(c *call) {
 	groups := s.site.orgGroups
-	if d := c.r.PathValue("directoryId"); d != "-" && d != s.site.directoryID {
-		groups = nil // every group is in the first directory
+	if !s.site.holdsGroups(c.r.PathValue("directoryId")) {
+		groups = nil
 	}
 	serveV2Page(c, groups, func(b []byte, g *orgGroup) []byte {
 		b = append(b, `{"id":`...)

@@ -42,6 +42,10 @@ func (s *site) inDirectory(c *call, k int32) bool {
 	return d == "" || d == "-" || d == s.dirOf(k)
 }
 
+// holdsGroups reports whether directory d ("-": any) holds the org's
+// groups: every group is in the first directory.
+func (s *site) holdsGroups(d string) bool { return d == "-" || d == s.directoryID }
+
 // writeDirectory refuses "-" as a directory for writes; false means a 400
 // was sent.
 func writeDirectory(c *call) bool {
@@ -109,7 +113,7 @@ func (s *Server) hAdminRestore(c *call) { s.adminSuspend(c, false) }
 // (404, or 403 for a group synced from an identity provider).
 func (s *Server) adminGroup(c *call) int32 {
 	k, ok := s.site.orgGroupIdx[c.r.PathValue("groupId")]
-	if d := c.r.PathValue("directoryId"); !ok || (d != "-" && d != s.site.directoryID) {
+	if !ok || !s.site.holdsGroups(c.r.PathValue("directoryId")) {
 		c.adminError(http.StatusNotFound, "NOT_FOUND", "Not Found", "Group not found in this directory.")
 		return -1
 	}

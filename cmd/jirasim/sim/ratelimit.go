@@ -110,15 +110,16 @@ func (s *Server) limit(c *call) bool {
 // send429 answers Too Many Requests with Jira's headers.
 func (s *Server) send429(c *call, cfg RateLimit, wait time.Duration, now time.Time) {
 	s.stats.throttled.Add(1)
-	h := c.w.Header()
+	// The Retry-After period: whole seconds, at least 1.
+	secs := max(1, int(math.Ceil(wait.Seconds())))
 	if cfg.Headers != "" {
-		send429Variant(c, cfg, wait, now)
+		send429Variant(c, cfg, secs, wait, now)
 		return
 	}
 	// Jira's X-RateLimit-Reset is the request's time plus the Retry-After
-	// period (whole seconds, at least 1), written to the second: the
-	// same period whether or not Retry-After itself is sent.
-	secs := max(1, int(math.Ceil(wait.Seconds())))
+	// period, written to the second: the same period whether or not
+	// Retry-After itself is sent.
+	h := c.w.Header()
 	if !cfg.NoRetryAfter {
 		h.Set("Retry-After", strconv.Itoa(secs))
 	}

@@ -1,22 +1,22 @@
 package sim
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"time"
 )
 
 // send429Variant answers Too Many Requests with the header set
-// cfg.Headers names (HeadersStructured or HeadersResetMinutes).
-func send429Variant(c *call, cfg RateLimit, wait time.Duration, now time.Time) {
+// cfg.Headers names (HeadersStructured or HeadersResetMinutes); secs is
+// the Retry-After period send429 derived from wait.
+func send429Variant(c *call, cfg RateLimit, secs int, wait time.Duration, now time.Time) {
 	h := c.w.Header()
 	switch cfg.Headers {
 	case HeadersStructured:
-		secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+		t := strconv.Itoa(secs)
 		burst := strconv.Itoa(max(1, cfg.Burst))
-		h.Set("Beta-RateLimit", `"burst";r=0;t=`+secs)
-		h.Set("RateLimit", `"burst";r=0;t=`+secs)
+		h.Set("Beta-RateLimit", `"burst";r=0;t=`+t)
+		h.Set("RateLimit", `"burst";r=0;t=`+t)
 		h.Set("Beta-RateLimit-Policy", `"burst";q=`+burst+`;w=1`)
 		h.Set("RateLimit-Policy", `"burst";q=`+burst+`;w=1`)
 		h.Set("Beta-RateLimit-Reason", cfg.Reason)

@@ -21,6 +21,16 @@ type TruthOptions struct {
 	OrgV2 bool
 }
 
+// orgFacts are what the Admin API tells of the account: its status, last
+// active date and product access as v1 lists them, or (v2, v1 retired)
+// only the v2 status.
+func (u *orgUser) orgFacts(v2 bool) (status string, lastActive time.Time, products []string) {
+	if v2 {
+		return u.v2Status(), time.Time{}, nil
+	}
+	return u.status, u.lastActive, u.products
+}
+
 // Truth is what a correct extraction with default options reads from the
 // site, built with the model constructors from the data served. It has no
 // duplicate entity or relation keys. Faults never change it.
@@ -72,12 +82,7 @@ func (st *site) truth(opts TruthOptions) Truth {
 			if rec.Email == "" {
 				rec.Email = ou.email
 			}
-			rec.AccountStatus = ou.status
-			rec.LastActive = ou.lastActive
-			rec.ProductAccess = ou.products
-			if opts.OrgV2 {
-				rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.v2Status(), time.Time{}, nil
-			}
+			rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.orgFacts(opts.OrgV2)
 		}
 		addE(model.NewUser(rec))
 	}
@@ -87,12 +92,9 @@ func (st *site) truth(opts TruthOptions) Truth {
 			if ou.jira >= 0 && !st.users[ou.jira].removed {
 				continue
 			}
-			rec := model.UserRecord{AccountID: ou.accountID, AccountType: ou.accountType, DisplayName: ou.name,
-				Active: ou.status == "active", Email: ou.email, AccountStatus: ou.status, LastActive: ou.lastActive, ProductAccess: ou.products}
-			if opts.OrgV2 {
-				rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.v2Status(), time.Time{}, nil
-				rec.Active = rec.AccountStatus == "active"
-			}
+			rec := model.UserRecord{AccountID: ou.accountID, AccountType: ou.accountType, DisplayName: ou.name, Email: ou.email}
+			rec.AccountStatus, rec.LastActive, rec.ProductAccess = ou.orgFacts(opts.OrgV2)
+			rec.Active = rec.AccountStatus == "active"
 			addE(model.NewUser(rec))
 		}
 	}
