@@ -40,31 +40,34 @@ type Query struct {
 	S3 *store.S3Options
 }
 
-// IsUsage reports whether err is a bad request (a usageerr.Error): exit
-// code 2.
-func IsUsage(err error) bool { return usageerr.Is(err) }
-
 // Validate checks the query without reading the run; its messages name the
 // command-line flags.
 func (q Query) Validate() error {
+	_, err := q.runLocation()
+	return err
+}
+
+// runLocation checks q and returns its parsed --run.
+func (q Query) runLocation() (location.Location, error) {
 	switch {
 	case q.Question != Who && q.Question != What:
-		return usageerr.New(fmt.Sprintf("unknown question %q: use access who or access what", q.Question))
+		return location.Location{}, usageerr.New(fmt.Sprintf("unknown question %q: use access who or access what", q.Question))
 	case q.Run == "":
-		return usageerr.New("--run DEST/RUN_ID is required: the folder of a finished run")
+		return location.Location{}, usageerr.New("--run DEST/RUN_ID is required: the folder of a finished run")
 	case q.Question == Who && q.Project == "":
-		return usageerr.New("--project KEY|ID is required")
+		return location.Location{}, usageerr.New("--project KEY|ID is required")
 	case q.Question == What && q.User == "":
-		return usageerr.New("--user ACCOUNTID|EMAIL is required")
+		return location.Location{}, usageerr.New("--user ACCOUNTID|EMAIL is required")
 	case q.Format != "table" && q.Format != "json" && q.Format != "csv":
-		return usageerr.New(fmt.Sprintf("unknown --format %q: use table, json or csv", q.Format))
+		return location.Location{}, usageerr.New(fmt.Sprintf("unknown --format %q: use table, json or csv", q.Format))
 	case q.Permission == "":
-		return usageerr.New(`--permission is empty: give a key such as ADMINISTER_PROJECTS, or "*"`)
+		return location.Location{}, usageerr.New(`--permission is empty: give a key such as ADMINISTER_PROJECTS, or "*"`)
 	}
-	if _, err := location.Parse(q.Run); err != nil {
-		return usageerr.New("--run: " + err.Error())
+	run, err := location.Parse(q.Run)
+	if err != nil {
+		return run, usageerr.New("--run: " + err.Error())
 	}
-	return nil
+	return run, nil
 }
 
 // Answer validates q, reads the run and writes the answer to out as it is
@@ -73,10 +76,10 @@ func (q Query) Validate() error {
 // name is a bad request (IsUsage); a run that cannot be read, or an answer that
 // cannot be written, another error.
 func Answer(ctx context.Context, q Query, out io.Writer, note func(scope, message string)) (int, error) {
-	if err := q.Validate(); err != nil {
+	run, err := q.runLocation()
+	if err != nil {
 		return 0, err
 	}
-	run, _ := location.Parse(q.Run)
 	rr, err := output.OpenRun(ctx, run, q.S3)
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/govextract/jira-extractor/internal/accesscmd"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 const accessAbout = `
@@ -123,7 +124,7 @@ func cmdAccess(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Err, "note: %s: %s\n", scope, msg)
 	})
 	switch {
-	case accesscmd.IsUsage(err):
+	case usageerr.Is(err):
 		return usageErr(env, cmd, err.Error())
 	case err != nil:
 		fmt.Fprintf(env.Err, "%s %s: %v\n", Prog, cmd, err)

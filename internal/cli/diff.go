@@ -6,6 +6,7 @@ import (
 
 	"github.com/govextract/jira-extractor/internal/diffcmd"
 	"github.com/govextract/jira-extractor/internal/diffcmd/summary"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 type diffFlags struct {
@@ -63,7 +64,7 @@ func cmdDiff(ctx context.Context, args []string, env Env) int {
 	}
 	req.S3 = s3opts
 	loc, m, err := diffcmd.Diff(ctx, req)
-	if diffcmd.IsUsage(err) {
+	if usageerr.Is(err) {
 		return usageErr(env, "diff", err.Error())
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/govextract/jira-extractor/internal/ticketscmd"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 )
 
 type ticketsFlags struct {
@@ -61,7 +62,7 @@ func cmdTickets(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	sts, err := ticketscmd.Track(ctx, job, f.from)
-	if ticketscmd.IsUsage(err) {
+	if usageerr.Is(err) {
 		return usageErr(env, "tickets", err.Error())
 	}
 	if err != nil {

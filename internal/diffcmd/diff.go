@@ -49,39 +49,42 @@ type Manifest struct {
 	Changes       *manifest.ChangeSet `json:"changes"`
 }
 
-// IsUsage reports whether err is a bad request (a usageerr.Error): exit
-// code 2.
-func IsUsage(err error) bool { return usageerr.Is(err) }
-
 // Validate checks the request without reading anything; its messages name
 // the command-line flags.
 func (r Request) Validate() error {
+	_, err := r.locations()
+	return err
+}
+
+// locations checks r and returns its parsed --out, old run and new run.
+func (r Request) locations() ([3]location.Location, error) {
+	var locs [3]location.Location
 	if r.Format != "parquet" && r.Format != "csv" {
-		return usageerr.New(fmt.Sprintf("--format %q: use parquet or csv", r.Format))
+		return locs, usageerr.New(fmt.Sprintf("--format %q: use parquet or csv", r.Format))
 	}
-	if _, err := location.Parse(r.Out); err != nil {
-		return usageerr.New("--out " + err.Error())
+	var err error
+	if locs[0], err = location.Parse(r.Out); err != nil {
+		return locs, usageerr.New("--out " + err.Error())
 	}
-	for _, p := range []string{r.OldRun, r.NewRun} {
-		if _, err := location.Parse(p); err != nil {
-			return usageerr.New("run " + err.Error())
+	for i, p := range []string{r.OldRun, r.NewRun} {
+		if locs[i+1], err = location.Parse(p); err != nil {
+			return locs, usageerr.New("run " + err.Error())
 		}
 	}
-	return nil
+	return locs, nil
 }
 
 // Diff validates r, reads both runs and writes their change set, then its
 // manifest, and returns the change set's folder. On an error nothing is left behind (what was written is
 // removed), and cancelling ctx stops it so.
 func Diff(ctx context.Context, r Request) (string, *Manifest, error) {
-	if err := r.Validate(); err != nil {
+	locs, err := r.locations()
+	if err != nil {
 		return "", nil, err
 	}
-	dest, _ := location.Parse(r.Out)
+	dest := locs[0]
 	var runs [2]*output.RunReader
-	for i, p := range []string{r.OldRun, r.NewRun} {
-		loc, _ := location.Parse(p)
-		var err error
+	for i, loc := range locs[1:] {
 		if runs[i], err = output.OpenRun(ctx, loc, r.S3); err != nil {
 			return "", nil, err
 		}

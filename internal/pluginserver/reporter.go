@@ -13,6 +13,7 @@ import (
 	"github.com/govextract/jira-extractor/internal/output/store"
 	"github.com/govextract/jira-extractor/internal/tickets"
 	"github.com/govextract/jira-extractor/internal/ticketscmd"
+	"github.com/govextract/jira-extractor/internal/usageerr"
 	"github.com/govextract/jira-extractor/plugin/extractorv1"
 	"github.com/govextract/jira-extractor/plugin/extractorv2"
 )
@@ -30,7 +31,7 @@ func (s *Server) Tickets(ctx context.Context, req *extractorv2.TicketsRequest) (
 	}
 	sts, err := ticketscmd.Track(ctx, job, req.GetRun())
 	switch {
-	case ticketscmd.IsUsage(err):
+	case usageerr.Is(err):
 		return &extractorv2.TicketsResponse{ExitCode: ticketscmd.ExitUsage, Error: err.Error()}, nil
 	case err != nil:
 		return &extractorv2.TicketsResponse{ExitCode: ticketscmd.ExitFailed, Error: err.Error(), Hint: ticketscmd.Hint(err)}, nil
@@ -78,7 +79,7 @@ func (s *Server) Diff(ctx context.Context, req *extractorv2.DiffRequest) (*extra
 	}
 	loc, m, err := diffcmd.Diff(ctx, r)
 	switch {
-	case diffcmd.IsUsage(err):
+	case usageerr.Is(err):
 		return &extractorv2.DiffResult{ExitCode: extractor.ExitUsage, Error: err.Error()}, nil
 	case err != nil:
 		return &extractorv2.DiffResult{ExitCode: extractor.ExitFailed, Error: err.Error()}, nil
@@ -115,7 +116,7 @@ func (s *Server) Access(ctx context.Context, req *extractorv2.AccessRequest, sen
 	switch {
 	case sendErr != nil:
 		return nil, sendErr
-	case accesscmd.IsUsage(err):
+	case usageerr.Is(err):
 		return &extractorv2.AccessResult{ExitCode: extractor.ExitUsage, Error: err.Error()}, nil
 	case err != nil:
 		return &extractorv2.AccessResult{ExitCode: extractor.ExitFailed, Error: err.Error(), Rows: int64(rows)}, nil

@@ -33,10 +33,6 @@ const (
 	ExitPartial = extractor.ExitPartial  // some tickets are not done yet
 )
 
-// IsUsage reports whether err is a bad request (a usageerr.Error): exit
-// code 2.
-func IsUsage(err error) bool { return usageerr.Is(err) }
-
 // Validate checks the run folder and the format without reading anything;
 // its messages name the command-line flags.
 func Validate(run, format string) error {
