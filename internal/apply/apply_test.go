@@ -328,9 +328,14 @@ func TestSelfLockoutGuard(t *testing.T) {
 	}
 	// Re-running the plan without --allow-self takes nothing away: every
 	// action, the guarded ones too, is unchanged and the exit code is 0.
+	before := s.total(s.reads)
 	r = mustRun(t, s, p, testConfig(&sleeper{}))
 	if r.Summary.Counts[Unchanged] != len(p.Actions) || ExitCode(r, nil) != ExitOK {
 		t.Fatalf("re-run without AllowSelf: %+v", r.Summary)
+	}
+	// One read an action: the guard's read of a guarded one is its only read.
+	if n := s.total(s.reads) - before; n != len(p.Actions) {
+		t.Fatalf("re-run read %d targets for %d actions", n, len(p.Actions))
 	}
 
 	// Without a way to list the account's groups, group-role revokes are refused.

@@ -277,25 +277,32 @@ func (e *engine) guardSelf(ctx context.Context) {
 				why = fmt.Sprintf("the job's own account holds this role through group %q", a.FromID)
 			}
 		}
-		if why == "" || e.alreadyDone(ctx, a) {
+		if why == "" {
 			continue
 		}
 		now := e.cfg.Now().UTC()
 		o := newOutcome(a)
-		o.Status, o.Reason, o.StartedAt, o.FinishedAt = Skipped, ReasonSelf, now, now
-		o.Message = "refused: " + why + "; pass --allow-self to allow it"
+		o.StartedAt = now
+		if st, done := e.alreadyDone(ctx, a); done {
+			// What runAction would report after its own read.
+			o.Status, o.Message = Unchanged, "already as wanted: "+fact(a, st)
+		} else {
+			o.Status, o.Reason, o.Message = Skipped, ReasonSelf, "refused: "+why+"; pass --allow-self to allow it"
+		}
+		o.FinishedAt = e.cfg.Now().UTC()
 		if err := e.finish(i, o); err != nil {
 			e.cfg.Logger.Warn("journal", "error", err)
 		}
 	}
 }
 
-// alreadyDone reports whether a read shows the action as already wanted: a
-// re-run of a plan whose guarded action was allowed once takes nothing
-// away, and comes out unchanged instead of refused. A failed read is not.
-func (e *engine) alreadyDone(ctx context.Context, a plan.Action) bool {
+// alreadyDone reads a guarded action's target and reports whether it is
+// already as wanted: a re-run of a plan whose guarded action was allowed
+// once takes nothing away, and comes out unchanged instead of refused. A
+// failed read is not.
+func (e *engine) alreadyDone(ctx context.Context, a plan.Action) (State, bool) {
 	st, err := e.target.Read(ctx, a)
-	return err == nil && st.NotFound == "" && st.Has == wants(a.Op)
+	return st, err == nil && st.NotFound == "" && st.Has == wants(a.Op)
 }
 
 func (e *engine) selfGroups(ctx context.Context) (map[string]bool, error) {
