@@ -181,12 +181,13 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if p.allProjects {
 		p.Reason = fmt.Sprintf("re-reading %d changed groups and every project (the global roles changed)", groups)
 	}
-	if n := p.countRemovalOnly(); n > 0 {
-		p.Reason += fmt.Sprintf("; %d groups with members removed only are carried forward without them", n)
+	removalOnly := p.countRemovalOnly()
+	if removalOnly > 0 {
+		p.Reason += fmt.Sprintf("; %d groups with members removed only are carried forward without them", removalOnly)
 	}
 	p.reusedGroups, p.reusedProjects = map[string]bool{}, map[string]bool{}
 	log.Info("incremental plan", "base_run", p.BaseRun, "changed_groups", groups, "changed_projects", projects,
-		"groups_members_removed_only", p.countRemovalOnly(), "all_projects", p.allProjects)
+		"groups_members_removed_only", removalOnly, "all_projects", p.allProjects)
 	return p, nil
 }
 
